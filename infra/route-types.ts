@@ -1,0 +1,64 @@
+import type { ZodType } from 'zod';
+import type { QueueId } from './queue-definitions.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** public: anyone; user: any signed-in, enabled user; admin: role admin. */
+export type AuthLevel = 'public' | 'user' | 'admin';
+
+/**
+ * What a function may touch. The CDK bind helper turns this into IAM grants and env vars;
+ * nothing else grants permissions, so this list is the function's whole blast radius.
+ */
+export interface Access {
+  /** `read`: GetItem/BatchGetItem/Query only. `write`: also Put/Update/Delete/transactions. */
+  readonly table?: 'read' | 'write';
+  /** Queues the function sends to. */
+  readonly sendTo?: readonly QueueId[];
+  /** Sends email with SES (from the configured sender identity only). */
+  readonly sendEmail?: boolean;
+}
+
+export interface RouteSchemas {
+  readonly body?: ZodType;
+  readonly query?: ZodType;
+  readonly path?: ZodType;
+  /** Documented 2xx response: status and, if the response has a body, its schema. */
+  readonly response: { readonly status: number; readonly schema?: ZodType; readonly contentType?: string };
+}
+
+export interface RouteDefinition {
+  readonly method: HttpMethod;
+  /** API Gateway syntax: `/users/{id}`. */
+  readonly path: string;
+  /** Handler file relative to the repository root; it exports `handler`. */
+  readonly handler: string;
+  readonly auth: AuthLevel;
+  readonly access: Access;
+  readonly summary: string;
+  readonly tag: string;
+  readonly schemas: RouteSchemas;
+  /** Error statuses this route documents besides the common ones. */
+  readonly errors?: readonly number[];
+  readonly timeoutSeconds?: number;
+  readonly memoryMiB?: number;
+}
+
+export interface ConsumerDefinition {
+  readonly id: string;
+  readonly handler: string;
+  readonly queue: QueueId;
+  readonly batchSize: number;
+  /** Must satisfy queue visibility timeout >= 6x this. */
+  readonly timeoutSeconds: number;
+  readonly access: Access;
+}
+
+export interface ScheduleDefinition {
+  readonly id: string;
+  readonly handler: string;
+  /** EventBridge expression: `rate(1 minute)`, `rate(1 hour)` or `cron(...)`. */
+  readonly schedule: string;
+  readonly timeoutSeconds: number;
+  readonly access: Access;
+}

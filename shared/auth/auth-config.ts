@@ -1,0 +1,13 @@
+import { z } from 'zod';
+import { readEnv } from '../config.js';
+
+export const authConfig = readEnv(
+  z.object({
+    JWT_SECRET: z.string().min(32, 'must be at least 32 characters'),
+    JWT_ISSUER: z.string().min(1).default('order-management'),
+    JWT_AUDIENCE: z.string().min(1).default('order-management-api'),
+    ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(3600).default(900),
+    REFRESH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(3600).default(30 * 24 * 3600),
+    BCRYPT_COST: z.coerce.number().int().min(10).max(15).default(11),
+  }),
+);

@@ -1,0 +1,78 @@
+/**
+ * Password reset tokens: 32 random bytes, emailed once, stored only as a SHA-256 hash.
+ *
+ *   pk RESET#<sha256(token)> sk RESET {userId, expiresAt (epoch ms)}
+ *
+ * Redeeming deletes the token and updates the password in one transaction conditioned on
+ * the token still existing and not being expired, so it works exactly once.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { appBaseUrl } from '../app-config.js';
+import { db, tableName } from '../clients/dynamodb.js';
+import { cancellationReasons } from '../dynamo-errors.js';
+import { BadRequestError } from '../errors.js';
+import { publishAfterCommit } from '../events/publish.js';
+import { findUserByEmail } from '../users/user-repository.js';
+import { hashPassword } from './passwords.js';
+
+export const RESET_TOKEN_TTL_MS = 60 * 60 * 1000;
+const resetKey = (token: string) => ({ pk: `RESET#${createHash('sha256').update(token).digest('base64url')}`, sk: 'RESET' });
+
+/** Always resolves the same way, whether or not the account exists (no enumeration). */
+export async function requestPasswordReset(email: string, now = Date.now()): Promise<void> {
+  const user = await findUserByEmail(email);
+  if (!user || user.disabled) return;
+  const token = randomBytes(32).toString('base64url');
+  const expiresAt = now + RESET_TOKEN_TTL_MS;
+  await db.send(
+    new PutCommand({
+      TableName: tableName,
+      Item: { ...resetKey(token), type: 'passwordReset', userId: user.id, expiresAt, ttl: Math.ceil(expiresAt / 1000) + 3600 },
+    }),
+  );
+  const resetUrl = `${appBaseUrl.replace(/\/$/, '')}/reset-password?token=${encodeURIComponent(token)}`;
+  await publishAfterCommit('user.password_reset_requested', {
+    userId: user.id,
+    email: user.email,
+    name: user.name,
+    resetUrl,
+    expiresAt: new Date(expiresAt).toISOString(),
+  });
+}
+
+export async function resetPassword(token: string, newPassword: string, now = Date.now()): Promise<void> {
+  const invalid = () => new BadRequestError('The reset token is invalid or has expired', { field: 'token' });
+  const { Item } = await db.send(new GetCommand({ TableName: tableName, Key: resetKey(token), ConsistentRead: true }));
+  if (!Item || (Item.expiresAt as number) <= now) throw invalid();
+  const passwordHash = await hashPassword(newPassword);
+  try {
+    await db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Delete: {
+              TableName: tableName,
+              Key: resetKey(token),
+              ConditionExpression: 'attribute_exists(pk) AND expiresAt > :now',
+              ExpressionAttributeValues: { ':now': now },
+            },
+          },
+          {
+            // A new session version ends every session the user had, on every device.
+            Update: {
+              TableName: tableName,
+              Key: { pk: `USER#${Item.userId as string}`, sk: 'PROFILE' },
+              UpdateExpression: 'SET passwordHash = :hash, updatedAt = :updatedAt ADD sessionVersion :one',
+              ConditionExpression: 'attribute_exists(pk)',
+              ExpressionAttributeValues: { ':hash': passwordHash, ':updatedAt': new Date(now).toISOString(), ':one': 1 },
+            },
+          },
+        ],
+      }),
+    );
+  } catch (error) {
+    if (cancellationReasons(error)?.includes('ConditionalCheckFailed')) throw invalid();
+    throw error;
+  }
+}

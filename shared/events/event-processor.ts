@@ -1,0 +1,69 @@
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { appBaseUrl } from '../app-config.js';
+import { sendEmail } from '../emails/send-email.js';
+import { passwordResetEmail, welcomeEmail } from '../emails/templates.js';
+import { logger } from '../logger.js';
+import { parseEvent, type DomainEvent, type EventType } from './order-events.js';
+import { claimEvent, completeEvent, releaseEvent } from './processed-events.js';
+
+/** Longer than the consumer's timeout, so a live claim is never taken over mid-send. */
+const LEASE_MS = 5 * 60 * 1000;
+
+type Reactions = { [T in EventType]: (event: DomainEvent<T>) => Promise<void> };
+
+const reactions: Reactions = {
+  'user.registered': async ({ data }) => {
+    await sendEmail(data.email, welcomeEmail({ name: data.name, shopUrl: appBaseUrl }));
+  },
+  'user.password_reset_requested': async ({ data }) => {
+    await sendEmail(data.email, passwordResetEmail(data));
+  },
+};
+
+export type RecordOutcome = 'processed' | 'duplicate' | 'ignored';
+
+class EventInProgressError extends Error {
+  override readonly name = 'EventInProgressError';
+}
+
+export async function processRecord(record: SQSRecord): Promise<RecordOutcome> {
+  const event = parseEvent(record.body);
+  if (event.type === 'unknown') {
+    logger.warn('ignoring event of unknown type', { eventId: event.id, type: event.rawType });
+    return 'ignored';
+  }
+  const claim = await claimEvent(event.id, LEASE_MS);
+  if (claim === 'done') return 'duplicate';
+  // Another consumer holds it right now: fail this copy; the redelivery will find it done.
+  if (claim === 'busy') throw new EventInProgressError(`event ${event.id} is being processed elsewhere`);
+  try {
+    await (reactions[event.type] as (e: DomainEvent) => Promise<void>)(event);
+  } catch (error) {
+    await releaseEvent(event.id);
+    throw error;
+  }
+  await completeEvent(event.id);
+  return 'processed';
+}
+
+/** Processes a batch; only the records that failed are reported, so only they come back. */
+export async function processBatch(batch: SQSEvent): Promise<SQSBatchResponse> {
+  const outcomes = await Promise.allSettled(batch.Records.map((record) => processRecord(record)));
+  const counts = { processed: 0, duplicate: 0, ignored: 0, failed: 0 };
+  const batchItemFailures = outcomes.flatMap((outcome, index) => {
+    const record = batch.Records[index]!;
+    if (outcome.status === 'fulfilled') {
+      counts[outcome.value] += 1;
+      return [];
+    }
+    counts.failed += 1;
+    logger.error('event processing failed', {
+      messageId: record.messageId,
+      receiveCount: record.attributes.ApproximateReceiveCount,
+      error: outcome.reason as Error,
+    });
+    return [{ itemIdentifier: record.messageId }];
+  });
+  logger.info('batch processed', { received: batch.Records.length, ...counts });
+  return { batchItemFailures };
+}

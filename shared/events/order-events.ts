@@ -1,0 +1,41 @@
+import { z } from 'zod';
+
+/**
+ * Messages on the `order-events` queue: `{type, id, occurredAt, data}`. `id` is ours, fixed
+ * when the event is created, so a message sent or delivered twice is recognised as one.
+ */
+export const eventSchemas = {
+  'user.registered': z.object({ userId: z.string(), email: z.string(), name: z.string() }),
+  'user.password_reset_requested': z.object({
+    userId: z.string(),
+    email: z.string(),
+    name: z.string(),
+    resetUrl: z.string(),
+    expiresAt: z.string(),
+  }),
+} as const;
+
+export type EventType = keyof typeof eventSchemas;
+export type EventData<T extends EventType> = z.infer<(typeof eventSchemas)[T]>;
+
+export interface DomainEvent<T extends EventType = EventType> {
+  readonly type: T;
+  readonly id: string;
+  readonly occurredAt: string;
+  readonly data: EventData<T>;
+}
+
+export const envelopeSchema = z.object({
+  type: z.string().min(1),
+  id: z.string().min(1).max(128),
+  occurredAt: z.string(),
+  data: z.unknown(),
+});
+
+/** Parses a message body; throws on anything malformed (the message is poison). */
+export function parseEvent(body: string): DomainEvent | { type: 'unknown'; id: string; rawType: string } {
+  const envelope = envelopeSchema.parse(JSON.parse(body));
+  if (!(envelope.type in eventSchemas)) return { type: 'unknown', id: envelope.id, rawType: envelope.type };
+  const type = envelope.type as EventType;
+  return { ...envelope, type, data: eventSchemas[type].parse(envelope.data) } as DomainEvent;
+}

@@ -1,0 +1,103 @@
+import middy, { type MiddlewareObj } from '@middy/core';
+import type { Context } from 'aws-lambda';
+import type { RouteDefinition } from '../../infra/route-types.js';
+import { authenticate, type AuthContext } from '../auth/authenticate.js';
+import { logger } from '../logger.js';
+import { corsHeaders, corsPreflightHeaders } from './cors.js';
+import { errorResponse } from './error-mapper.js';
+import { headerValue, parseJsonBody, validatePart } from './parse.js';
+import type { HttpEvent, HttpRequest, HttpResponse, HttpResult } from './types.js';
+
+interface PipelineState {
+  requestId: string;
+  startedAt: number;
+  auth?: AuthContext;
+  body?: unknown;
+  query?: unknown;
+  path?: unknown;
+}
+
+/** Per-invocation state travels on the Lambda context, which middy gives every middleware. */
+type HttpContext = Context & { pipeline: PipelineState };
+type Middleware = MiddlewareObj<HttpEvent, HttpResponse, Error, HttpContext>;
+
+/** Request id, one structured log line per request, and the headers every response carries. */
+const envelope: Middleware = {
+  before: ({ event, context }) => {
+    const requestId = event.requestContext?.requestId ?? context.awsRequestId;
+    context.pipeline = { requestId, startedAt: Date.now() };
+    logger.appendKeys({ requestId });
+  },
+  after: (request) => {
+    request.response = finish(request.event, request.context, request.response!);
+  },
+  onError: (request) => {
+    request.context.pipeline ??= { requestId: request.context.awsRequestId, startedAt: Date.now() };
+    request.response = finish(request.event, request.context, errorResponse(request.error, request.context.pipeline.requestId));
+  },
+};
+
+function finish(event: HttpEvent, context: HttpContext, response: HttpResponse): HttpResponse {
+  const { requestId, startedAt, auth } = context.pipeline;
+  logger.info('request', {
+    method: event.requestContext.http.method,
+    path: event.rawPath,
+    status: response.statusCode,
+    durationMs: Date.now() - startedAt,
+    userId: auth?.userId,
+  });
+  return { ...response, headers: { ...response.headers, ...corsHeaders(headerValue(event, 'origin')), 'x-request-id': requestId } };
+}
+
+/** Authentication and role check, from the route table's `auth`. */
+const authorize = (route: RouteDefinition): Middleware => ({
+  before: async ({ event, context }) => {
+    if (route.auth !== 'public' && event.requestContext.http.method !== 'OPTIONS') {
+      context.pipeline.auth = await authenticate(event, route.auth);
+    }
+  },
+});
+
+/** JSON body (64 KiB limit) and zod validation of body, query and path, from the route table. */
+const validate = (route: RouteDefinition): Middleware => ({
+  before: ({ event, context }) => {
+    const { body, query, path } = route.schemas;
+    const state = context.pipeline;
+    if (body) state.body = validatePart(body, parseJsonBody(event), 'body');
+    if (query) state.query = validatePart(query, event.queryStringParameters ?? {}, 'query');
+    if (path) state.path = validatePart(path, event.pathParameters ?? {}, 'path');
+  },
+});
+
+function serialize(result: HttpResult): HttpResponse {
+  const isText = typeof result.body === 'string';
+  const hasBody = result.body !== undefined && result.statusCode !== 204;
+  return {
+    statusCode: result.statusCode,
+    headers: {
+      ...(hasBody ? { 'content-type': isText ? 'text/plain; charset=utf-8' : 'application/json' } : {}),
+      ...result.headers,
+    },
+    body: hasBody ? (isText ? (result.body as string) : JSON.stringify(result.body)) : '',
+    ...(result.cookies ? { cookies: [...result.cookies] } : {}),
+  };
+}
+
+/**
+ * The pipeline every HTTP handler uses: envelope → authorize → validate → implementation.
+ * The implementation receives typed, validated input and returns an HttpResult.
+ */
+export function httpHandler<R extends RouteDefinition>(route: R, implementation: (request: HttpRequest<R>) => Promise<HttpResult>) {
+  return middy<HttpEvent, HttpResponse, Error, HttpContext>()
+    .use(envelope)
+    .use(authorize(route))
+    .use(validate(route))
+    .handler(async (event, context) => {
+      if (event.requestContext.http.method === 'OPTIONS') {
+        return { statusCode: 204, headers: corsPreflightHeaders, body: '' };
+      }
+      const { body, query, path, auth, requestId } = context.pipeline;
+      const result = await implementation({ body, query, path, auth, requestId, event } as HttpRequest<R>);
+      return serialize(result);
+    });
+}

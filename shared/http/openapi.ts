@@ -1,0 +1,70 @@
+import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject, type ZodOpenApiResponseObject } from 'zod-openapi';
+import type { ZodObject } from 'zod';
+import { routeList } from '../../infra/routes.js';
+import { errorEnvelopeSchema } from '../schemas/common.js';
+
+const errorDescriptions: Record<number, string> = {
+  400: 'VALIDATION_ERROR or BAD_REQUEST',
+  401: 'UNAUTHORIZED or INVALID_CREDENTIALS',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  409: 'EMAIL_TAKEN, OUT_OF_STOCK, INVALID_TRANSITION or CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  422: 'IDEMPOTENCY_KEY_REUSED',
+  429: 'TOO_MANY_REQUESTS (see Retry-After)',
+  503: 'Service not configured',
+  500: 'INTERNAL',
+};
+
+/** OpenAPI 3.1, generated from the route table and the same zod schemas the handlers validate with. */
+export function buildOpenApiDocument() {
+  const paths: ZodOpenApiPathsObject = {};
+  for (const route of routeList) {
+    const { schemas } = route;
+    const errorStatuses = new Set<number>([500, ...(route.errors ?? [])]);
+    if (schemas.body || schemas.query || schemas.path) errorStatuses.add(400);
+    if (schemas.body) errorStatuses.add(413);
+    if (route.auth !== 'public') errorStatuses.add(401);
+    if (route.auth === 'admin') errorStatuses.add(403);
+    const responses: Record<string, ZodOpenApiResponseObject> = {
+      [schemas.response.status]: {
+        description: route.summary,
+        ...(schemas.response.schema
+          ? { content: { [schemas.response.contentType ?? 'application/json']: { schema: schemas.response.schema } } }
+          : {}),
+      },
+    };
+    for (const status of [...errorStatuses].sort()) {
+      responses[status] = { description: errorDescriptions[status] ?? 'Error', content: { 'application/json': { schema: errorEnvelopeSchema } } };
+    }
+    const operation: ZodOpenApiOperationObject = {
+      operationId: route.id,
+      summary: route.summary,
+      tags: [route.tag],
+      ...(route.auth === 'public' ? { security: [] } : { description: `Requires ${route.auth === 'admin' ? 'an admin' : 'a signed-in user'}.` }),
+      requestParams: {
+        ...(schemas.query ? { query: schemas.query as ZodObject } : {}),
+        ...(schemas.path ? { path: schemas.path as ZodObject } : {}),
+      },
+      ...(schemas.body ? { requestBody: { required: true, content: { 'application/json': { schema: schemas.body } } } } : {}),
+      responses,
+    };
+    paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: operation };
+  }
+  return createDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'Order Management API',
+      version: '0.1.0',
+      description: 'Serverless order management: accounts, catalogue, carts with stock holds, orders, payments, shipments.',
+    },
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+        cookie: { type: 'apiKey', in: 'cookie', name: 'accessToken' },
+      },
+    },
+    security: [{ bearer: [] }, { cookie: [] }],
+    paths,
+  });
+}

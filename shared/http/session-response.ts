@@ -1,0 +1,18 @@
+import { ACCESS_TOKEN_COOKIE } from '../auth/authenticate.js';
+import type { SignedIn } from '../users/accounts.js';
+import { toPublicUser } from '../users/user.js';
+import type { HttpResult } from './types.js';
+
+const cookie = (value: string, maxAgeSeconds: number) =>
+  `${ACCESS_TOKEN_COOKIE}=${value}; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=${maxAgeSeconds}`;
+
+/** `{user, accessToken, refreshToken, expiresIn}` plus the access token as an HttpOnly cookie. */
+export function sessionResult(statusCode: 200 | 201, { user, session }: SignedIn): HttpResult {
+  return {
+    statusCode,
+    body: { user: toPublicUser(user), ...session },
+    cookies: [cookie(session.accessToken, session.expiresIn)],
+  };
+}
+
+export const clearSessionCookie = (): string => cookie('', 0);

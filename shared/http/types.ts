@@ -1,0 +1,27 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { z, ZodType } from 'zod';
+import type { RouteDefinition } from '../../infra/route-types.js';
+import type { AuthContext } from '../auth/authenticate.js';
+
+export type HttpEvent = APIGatewayProxyEventV2;
+export type HttpResponse = APIGatewayProxyStructuredResultV2;
+
+type Parsed<S> = S extends ZodType ? z.output<S> : undefined;
+
+export interface HttpRequest<R extends RouteDefinition> {
+  readonly body: Parsed<R['schemas']['body']>;
+  readonly query: Parsed<R['schemas']['query']>;
+  readonly path: Parsed<R['schemas']['path']>;
+  /** Present on every route that is not public. */
+  readonly auth: R['auth'] extends 'public' ? undefined : AuthContext;
+  readonly requestId: string;
+  readonly event: HttpEvent;
+}
+
+/** What a route implementation returns; `body` is serialised as JSON unless it is a string. */
+export interface HttpResult {
+  readonly statusCode: number;
+  readonly body?: unknown;
+  readonly headers?: Record<string, string>;
+  readonly cookies?: readonly string[];
+}

@@ -1,0 +1,102 @@
+/** Account use cases: what the auth, profile and admin user handlers call. */
+import { assertNotLocked, clearLoginFailures, recordLoginFailure } from '../auth/lockout.js';
+import { burnPasswordCheck, hashPassword, verifyPassword } from '../auth/passwords.js';
+import { revokeAccessToken, revokeFamily, startSession, type IssuedSession } from '../auth/sessions.js';
+import type { AuthContext } from '../auth/authenticate.js';
+import { ConflictError, EmailTakenError, InvalidCredentialsError } from '../errors.js';
+import { publishAfterCommit } from '../events/publish.js';
+import type { Role } from '../schemas/users.js';
+import { createUser, deleteUser, findUserByEmail, getUserById, updateUser, type UserChanges } from './user-repository.js';
+import type { UserRecord } from './user.js';
+
+export interface SignedIn {
+  readonly user: UserRecord;
+  readonly session: IssuedSession;
+}
+
+export async function registerAccount(input: { email: string; password: string; name: string }): Promise<SignedIn> {
+  const user = await createUser({
+    email: input.email,
+    name: input.name,
+    passwordHash: await hashPassword(input.password),
+    role: 'customer',
+  });
+  const session = await startSession(user);
+  await publishAfterCommit('user.registered', { userId: user.id, email: user.email, name: user.name });
+  return { user, session };
+}
+
+/**
+ * Unknown email, wrong password and disabled account give one and the same answer, after the
+ * same bcrypt work, and all count towards the lockout.
+ */
+export async function login(input: { email: string; password: string }): Promise<SignedIn> {
+  await assertNotLocked(input.email);
+  const user = await findUserByEmail(input.email);
+  const valid = user ? await verifyPassword(input.password, user.passwordHash) : await burnPasswordCheck(input.password);
+  if (!user || !valid || user.disabled) {
+    await recordLoginFailure(input.email);
+    throw new InvalidCredentialsError();
+  }
+  await clearLoginFailures(input.email);
+  return { user, session: await startSession(user) };
+}
+
+export async function logout(auth: AuthContext): Promise<void> {
+  await Promise.all([revokeAccessToken(auth.jti, auth.tokenExpiresAt), revokeFamily(auth.familyId)]);
+}
+
+export async function updateOwnProfile(
+  userId: string,
+  changes: { name?: string | undefined; currentPassword?: string | undefined; newPassword?: string | undefined },
+): Promise<UserRecord> {
+  const user = await getUserById(userId);
+  const update: { name?: string; passwordHash?: string } = {};
+  if (changes.name !== undefined) update.name = changes.name;
+  if (changes.newPassword !== undefined) {
+    if (!changes.currentPassword || !(await verifyPassword(changes.currentPassword, user.passwordHash))) {
+      throw new InvalidCredentialsError();
+    }
+    update.passwordHash = await hashPassword(changes.newPassword);
+  }
+  return Object.keys(update).length > 0 ? updateUser(user, update) : user;
+}
+
+/** An admin may not lock themselves out: no self-demotion, self-disabling or self-deletion. */
+export async function updateUserAsAdmin(
+  actorId: string,
+  targetId: string,
+  changes: { name?: string | undefined; role?: Role | undefined; disabled?: boolean | undefined },
+): Promise<UserRecord> {
+  const user = await getUserById(targetId);
+  if (actorId === targetId && ((changes.role !== undefined && changes.role !== 'admin') || changes.disabled === true)) {
+    throw new ConflictError('Administrators cannot demote or disable themselves');
+  }
+  const update: UserChanges = {
+    ...(changes.name !== undefined ? { name: changes.name } : {}),
+    ...(changes.role !== undefined ? { role: changes.role } : {}),
+    ...(changes.disabled !== undefined ? { disabled: changes.disabled } : {}),
+  };
+  return updateUser(user, update);
+}
+
+export async function deleteUserAsAdmin(actorId: string, targetId: string): Promise<void> {
+  if (actorId === targetId) throw new ConflictError('Administrators cannot delete themselves');
+  await deleteUser(await getUserById(targetId));
+}
+
+/** Seeds the first admin (local start and the deploy-time custom resource). Idempotent. */
+export async function ensureAdmin(input: { email: string; password: string; name?: string }): Promise<UserRecord> {
+  try {
+    return await createUser({
+      email: input.email,
+      name: input.name ?? 'Administrator',
+      passwordHash: await hashPassword(input.password),
+      role: 'admin',
+    });
+  } catch (error) {
+    if (!(error instanceof EmailTakenError)) throw error;
+    const existing = (await findUserByEmail(input.email))!;
+    return existing.role === 'admin' && !existing.disabled ? existing : updateUser(existing, { role: 'admin', disabled: false });
+  }
+}

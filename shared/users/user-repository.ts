@@ -1,0 +1,255 @@
+/**
+ * Users in the single table.
+ *
+ *   user         pk USER#<id>     sk PROFILE  gsi1 USERS / <createdAt>#<id>   gsi2 USERS / N#<lower name>#<id>
+ *   email claim  pk EMAIL#<email> sk EMAIL    gsi2 USERS / E#<email>
+ *
+ * Which index serves which admin listing:
+ *   sort createdAt / -createdAt → gsi1 partition USERS (forward / backward)
+ *   sort name                    → gsi2 partition USERS, sk begins_with N#
+ *   sort email                   → gsi2 partition USERS, sk begins_with E# (claims), then BatchGet the users
+ *   email=<exact>                → GetItem on the claim, then GetItem on the user
+ *   search                       → the chosen sort's query with contains(searchText) as a
+ *                                  filter, bounded reads per page (see queryPage)
+ * The claim is what makes emails unique: it is written in the same transaction as the user,
+ * conditioned on not existing.
+ */
+import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ulid } from 'ulid';
+import { db, tableName } from '../clients/dynamodb.js';
+import { cancellationReasons, isConditionFailure } from '../dynamo-errors.js';
+import { EmailTakenError, NotFoundError } from '../errors.js';
+import { queryPage, type Page } from '../pagination.js';
+import type { Role, UserSort } from '../schemas/users.js';
+import { searchTextOf, type UserRecord } from './user.js';
+
+const userKey = (id: string) => ({ pk: `USER#${id}`, sk: 'PROFILE' });
+const emailKey = (email: string) => ({ pk: `EMAIL#${email}`, sk: 'EMAIL' });
+const nameSortKey = (name: string, id: string) => `N#${name.toLowerCase()}#${id}`;
+
+function toRecord(item: Record<string, unknown>): UserRecord {
+  return {
+    id: item.id as string,
+    email: item.email as string,
+    name: item.name as string,
+    role: item.role as Role,
+    disabled: item.disabled === true,
+    passwordHash: item.passwordHash as string,
+    sessionVersion: (item.sessionVersion as number | undefined) ?? 0,
+    createdAt: item.createdAt as string,
+    updatedAt: item.updatedAt as string,
+  };
+}
+
+export async function createUser(input: { email: string; name: string; passwordHash: string; role: Role }): Promise<UserRecord> {
+  const now = new Date().toISOString();
+  const user: UserRecord = { id: ulid(), ...input, disabled: false, sessionVersion: 0, createdAt: now, updatedAt: now };
+  try {
+    await db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName: tableName,
+              Item: { ...emailKey(user.email), userId: user.id, gsi2pk: 'USERS', gsi2sk: `E#${user.email}`, searchText: searchTextOf(user) },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
+          {
+            Put: {
+              TableName: tableName,
+              Item: {
+                ...userKey(user.id),
+                ...user,
+                type: 'user',
+                gsi1pk: 'USERS',
+                gsi1sk: `${user.createdAt}#${user.id}`,
+                gsi2pk: 'USERS',
+                gsi2sk: nameSortKey(user.name, user.id),
+                searchText: searchTextOf(user),
+              },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
+        ],
+      }),
+    );
+  } catch (error) {
+    if (cancellationReasons(error)?.[0] === 'ConditionalCheckFailed') throw new EmailTakenError();
+    throw error;
+  }
+  return user;
+}
+
+export async function findUserById(id: string): Promise<UserRecord | undefined> {
+  const { Item } = await db.send(new GetCommand({ TableName: tableName, Key: userKey(id) }));
+  return Item ? toRecord(Item) : undefined;
+}
+
+export async function getUserById(id: string): Promise<UserRecord> {
+  const user = await findUserById(id);
+  if (!user) throw new NotFoundError('User');
+  return user;
+}
+
+export async function findUserByEmail(email: string): Promise<UserRecord | undefined> {
+  const { Item: claim } = await db.send(new GetCommand({ TableName: tableName, Key: emailKey(email) }));
+  if (!claim) return undefined;
+  return findUserById(claim.userId as string);
+}
+
+export interface UserChanges {
+  readonly name?: string;
+  readonly role?: Role;
+  readonly disabled?: boolean;
+  readonly passwordHash?: string;
+}
+
+/**
+ * Applies known fields only: the update expression is built from this fixed list, never from
+ * request keys. A name change also updates the claim's search text, in one transaction.
+ */
+export async function updateUser(user: UserRecord, changes: UserChanges): Promise<UserRecord> {
+  const now = new Date().toISOString();
+  const next: UserRecord = { ...user, ...stripUndefined(changes), updatedAt: now };
+  // Only the fields that change are written, so concurrent edits of other fields survive.
+  const assignments: [string, string, unknown][] = [['updatedAt', ':updatedAt', now]];
+  if (changes.name !== undefined) {
+    assignments.push(['#name', ':name', next.name], ['gsi2sk', ':nameSort', nameSortKey(next.name, user.id)], ['searchText', ':searchText', searchTextOf(next)]);
+  }
+  if (changes.role !== undefined) assignments.push(['#role', ':role', next.role]);
+  if (changes.disabled !== undefined) assignments.push(['disabled', ':disabled', next.disabled]);
+  if (changes.passwordHash !== undefined) assignments.push(['passwordHash', ':passwordHash', next.passwordHash]);
+  const names: Record<string, string> = {};
+  if (changes.name !== undefined) names['#name'] = 'name';
+  if (changes.role !== undefined) names['#role'] = 'role';
+  const update = {
+    TableName: tableName,
+    Key: userKey(user.id),
+    UpdateExpression: `SET ${assignments.map(([attribute, placeholder]) => `${attribute} = ${placeholder}`).join(', ')}`,
+    ConditionExpression: 'attribute_exists(pk)',
+    ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
+    ExpressionAttributeValues: Object.fromEntries(assignments.map(([, placeholder, value]) => [placeholder, value])),
+  };
+  try {
+    if (next.name === user.name) {
+      await db.send(new UpdateCommand(update));
+    } else {
+      await db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Update: update },
+            {
+              Update: {
+                TableName: tableName,
+                Key: emailKey(user.email),
+                UpdateExpression: 'SET searchText = :searchText',
+                ConditionExpression: 'userId = :id',
+                ExpressionAttributeValues: { ':searchText': searchTextOf(next), ':id': user.id },
+              },
+            },
+          ],
+        }),
+      );
+    }
+  } catch (error) {
+    if (isConditionFailure(error) || cancellationReasons(error)?.includes('ConditionalCheckFailed')) throw new NotFoundError('User');
+    throw error;
+  }
+  return next;
+}
+
+/** Ends every session of the user at once: tokens carry the version they were issued under. */
+export async function bumpSessionVersion(userId: string): Promise<void> {
+  await db.send(
+    new UpdateCommand({
+      TableName: tableName,
+      Key: userKey(userId),
+      UpdateExpression: 'ADD sessionVersion :one SET updatedAt = :now',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':one': 1, ':now': new Date().toISOString() },
+    }),
+  );
+}
+
+export async function deleteUser(user: UserRecord): Promise<void> {
+  try {
+    await db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Delete: { TableName: tableName, Key: userKey(user.id), ConditionExpression: 'attribute_exists(pk)' } },
+          { Delete: { TableName: tableName, Key: emailKey(user.email), ConditionExpression: 'userId = :id', ExpressionAttributeValues: { ':id': user.id } } },
+        ],
+      }),
+    );
+  } catch (error) {
+    if (cancellationReasons(error)?.includes('ConditionalCheckFailed')) throw new NotFoundError('User');
+    throw error;
+  }
+}
+
+export interface ListUsersInput {
+  readonly limit: number;
+  readonly cursor?: string | undefined;
+  readonly sort: UserSort;
+  readonly search?: string | undefined;
+}
+
+export async function listUsers(input: ListUsersInput): Promise<Page<UserRecord>> {
+  const { sort, search, limit, cursor } = input;
+  const filter = search
+    ? { FilterExpression: 'contains(searchText, :search)', ExpressionAttributeValues: { ':search': search.toLowerCase() } }
+    : { ExpressionAttributeValues: {} };
+  const scope = `users:${sort}:${search?.toLowerCase() ?? ''}`;
+  if (sort === 'createdAt' || sort === '-createdAt') {
+    const page = await queryPage({
+      query: {
+        TableName: tableName,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :p',
+        ScanIndexForward: sort === 'createdAt',
+        ...filter,
+        ExpressionAttributeValues: { ...filter.ExpressionAttributeValues, ':p': 'USERS' },
+      },
+      keyAttributes: ['pk', 'sk', 'gsi1pk', 'gsi1sk'],
+      limit,
+      cursor,
+      scope,
+    });
+    return { ...page, items: page.items.map(toRecord) };
+  }
+  const prefix = sort === 'name' ? 'N#' : 'E#';
+  const page = await queryPage({
+    query: {
+      TableName: tableName,
+      IndexName: 'gsi2',
+      KeyConditionExpression: 'gsi2pk = :p AND begins_with(gsi2sk, :prefix)',
+      ...filter,
+      ExpressionAttributeValues: { ...filter.ExpressionAttributeValues, ':p': 'USERS', ':prefix': prefix },
+    },
+    keyAttributes: ['pk', 'sk', 'gsi2pk', 'gsi2sk'],
+    limit,
+    cursor,
+    scope,
+  });
+  if (sort === 'name') return { ...page, items: page.items.map(toRecord) };
+  const users = await batchGetUsers(page.items.map((claim) => claim.userId as string));
+  return { ...page, reads: page.reads + 1, items: users };
+}
+
+/** BatchGet in the given order, retrying unprocessed keys (≤ 100 ids, one page). */
+async function batchGetUsers(ids: readonly string[]): Promise<UserRecord[]> {
+  if (ids.length === 0) return [];
+  const found = new Map<string, UserRecord>();
+  let keys: Record<string, unknown>[] | undefined = ids.map(userKey);
+  for (let attempt = 0; keys && keys.length > 0 && attempt < 5; attempt += 1) {
+    const result: BatchGetCommandOutput = await db.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: keys } } }));
+    for (const item of result.Responses?.[tableName] ?? []) found.set(item.id as string, toRecord(item));
+    keys = result.UnprocessedKeys?.[tableName]?.Keys;
+  }
+  return ids.flatMap((id) => found.get(id) ?? []);
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
