@@ -87,8 +87,11 @@ function serialize(result: HttpResult): HttpResponse {
  * The pipeline every HTTP handler uses: envelope → authorize → validate → implementation.
  * The implementation receives typed, validated input and returns an HttpResult.
  */
-export function httpHandler<R extends RouteDefinition>(route: R, implementation: (request: HttpRequest<R>) => Promise<HttpResult>) {
-  return middy<HttpEvent, HttpResponse, Error, HttpContext>()
+export function httpHandler<R extends RouteDefinition>(
+  route: R,
+  implementation: (request: HttpRequest<R>) => Promise<HttpResult>,
+): (event: HttpEvent, context: Context) => Promise<HttpResponse> {
+  const pipeline = middy<HttpEvent, HttpResponse, Error, HttpContext>()
     .use(envelope)
     .use(authorize(route))
     .use(validate(route))
@@ -100,4 +103,5 @@ export function httpHandler<R extends RouteDefinition>(route: R, implementation:
       const result = await implementation({ body, query, path, auth, requestId, event } as HttpRequest<R>);
       return serialize(result);
     });
+  return (event, context) => pipeline(event, context as HttpContext);
 }

@@ -5,7 +5,6 @@ import type { SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { handler } from '../../functions/events/process-order-events.js';
-import { lambdaContext } from '../support/api-gateway-event.js';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const ses = mockClient(SESv2Client);
@@ -29,7 +28,7 @@ const welcome = (id: string, name = 'Ann <script>') => ({
   data: { userId: 'u1', email: 'ann@example.com', name },
 });
 
-const run = (records: SQSRecord[]) => handler({ Records: records }, lambdaContext(), () => undefined);
+const run = (records: SQSRecord[]) => handler({ Records: records });
 
 beforeEach(() => {
   ddb.reset();

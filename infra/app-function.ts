@@ -1,0 +1,187 @@
+/**
+ * The one place Lambda defaults live (runtime, architecture, bundling, tracing, logs) and the
+ * one place an `Access` declaration from the route/consumer/schedule lists becomes IAM grants
+ * and environment variables. The stack never grants anything by hand.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { queueDefinitions, type QueueId } from './queue-definitions.js';
+import type { Access } from './route-types.js';
+
+/** Repository root: handler paths in the route/consumer/schedule lists are relative to it. */
+export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+
+export const DEFAULT_MEMORY_MIB = 512;
+export const DEFAULT_TIMEOUT_SECONDS = 10;
+
+/**
+ * ESM bundles still contain CommonJS dependencies that call `require` (Node built-ins);
+ * esbuild's shim needs a real `require` in scope, so the banner defines one.
+ */
+const ESM_REQUIRE_BANNER =
+  "import { createRequire as __appCreateRequire } from 'node:module'; const require = __appCreateRequire(import.meta.url);";
+
+/** Settings every function receives as environment variables. */
+export interface CommonSettings {
+  /** Usually a CloudFormation dynamic reference to the generated secret. */
+  readonly jwtSecret: string;
+  readonly jwtIssuer: string;
+  readonly jwtAudience: string;
+  readonly appBaseUrl: string;
+  readonly adminEmail: string;
+  readonly emailFrom: string;
+  readonly serviceName: string;
+  readonly logLevel: string;
+  readonly corsAllowedOrigins: readonly string[];
+}
+
+/** The common environment, defined once. */
+export function commonEnvironment(settings: CommonSettings): Record<string, string> {
+  return {
+    JWT_SECRET: settings.jwtSecret,
+    JWT_ISSUER: settings.jwtIssuer,
+    JWT_AUDIENCE: settings.jwtAudience,
+    APP_BASE_URL: settings.appBaseUrl,
+    ADMIN_EMAIL: settings.adminEmail,
+    EMAIL_FROM: settings.emailFrom,
+    POWERTOOLS_SERVICE_NAME: settings.serviceName,
+    POWERTOOLS_LOG_LEVEL: settings.logLevel,
+    CORS_ALLOWED_ORIGINS: settings.corsAllowedOrigins.join(','),
+  };
+}
+
+export interface AppFunctionProps {
+  /** Handler file relative to the repository root (exports `handler`). */
+  readonly handlerFile: string;
+  /** Output of `commonEnvironment`. */
+  readonly commonEnv: Record<string, string>;
+  /** Extra, function-specific variables (bindAccess adds its own). */
+  readonly environment?: Record<string, string>;
+  readonly memoryMiB?: number;
+  readonly timeoutSeconds?: number;
+  readonly description?: string;
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/** NodejsFunction with the project's defaults: Node 22, arm64, ESM, SDK bundled, X-Ray, logs. */
+export class AppFunction extends NodejsFunction {
+  /** The function's own log group (retention set, removed with the stack). */
+  readonly appLogGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: AppFunctionProps) {
+    const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    super(scope, id, {
+      entry: path.join(repoRoot, props.handlerFile),
+      handler: 'handler',
+      projectRoot: repoRoot,
+      depsLockFilePath: path.join(repoRoot, 'package-lock.json'),
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memoryMiB ?? DEFAULT_MEMORY_MIB,
+      timeout: Duration.seconds(props.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS),
+      tracing: lambda.Tracing.ACTIVE,
+      logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      description: props.description ?? props.handlerFile,
+      environment: {
+        ...props.commonEnv,
+        ...props.environment,
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node22',
+        mainFields: ['module', 'main'],
+        banner: ESM_REQUIRE_BANNER,
+        minify: true,
+        sourceMap: true,
+        sourceMapMode: SourceMapMode.DEFAULT,
+        sourcesContent: false,
+        // Bundle (and tree-shake) the AWS SDK v3 instead of using the runtime's copy.
+        externalModules: [],
+      },
+    });
+    this.appLogGroup = logGroup;
+  }
+}
+
+/** What `bindAccess` may hand out. */
+export interface AccessResources {
+  readonly table: ITable;
+  readonly queues: Readonly<Record<QueueId, IQueue>>;
+  /** Sender address (`shop@example.com` or `Shop <shop@example.com>`). */
+  readonly emailFrom: string;
+}
+
+/** Item-level reads. No Scan: every access pattern is GetItem, Query or a transaction. */
+export const TABLE_READ_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:ConditionCheckItem',
+] as const;
+
+/** Reads plus item writes; TransactWriteItems is authorised per item through these. */
+export const TABLE_WRITE_ACTIONS = [
+  ...TABLE_READ_ACTIONS,
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+] as const;
+
+/** `Shop <shop@example.com>` → `shop@example.com`. */
+export function senderAddress(emailFrom: string): string {
+  const match = /<([^>]+)>/.exec(emailFrom);
+  return (match?.[1] ?? emailFrom).trim();
+}
+
+/**
+ * SES identity ARNs that authorise sending as `emailFrom`: the address identity and its
+ * domain identity (SES checks whichever one is verified).
+ */
+export function sesIdentityArns(stack: Stack, emailFrom: string): string[] {
+  const address = senderAddress(emailFrom);
+  const domain = address.split('@')[1];
+  const identities = domain ? [address, domain] : [address];
+  return identities.map((identity) =>
+    stack.formatArn({ service: 'ses', resource: 'identity', resourceName: identity }),
+  );
+}
+
+/**
+ * Turns an `Access` declaration into exactly the grants and env vars it needs. This is the
+ * only place functions get permissions to app resources.
+ */
+export function bindAccess(fn: lambda.Function, access: Access, resources: AccessResources): void {
+  if (access.table) {
+    resources.table.grant(fn, ...(access.table === 'write' ? TABLE_WRITE_ACTIONS : TABLE_READ_ACTIONS));
+    fn.addEnvironment('TABLE_NAME', resources.table.tableName);
+  }
+  for (const queueId of new Set(access.sendTo ?? [])) {
+    const queue = resources.queues[queueId];
+    queue.grantSendMessages(fn);
+    fn.addEnvironment(queueDefinitions[queueId].envVar, queue.queueUrl);
+  }
+  if (access.sendEmail) {
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['ses:SendEmail', 'ses:SendRawEmail'],
+        resources: sesIdentityArns(Stack.of(fn), resources.emailFrom),
+        conditions: { StringEquals: { 'ses:FromAddress': senderAddress(resources.emailFrom) } },
+      }),
+    );
+    fn.addEnvironment('EMAIL_FROM', resources.emailFrom);
+  }
+}

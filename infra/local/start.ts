@@ -1,0 +1,46 @@
+/** `npm start`: the whole API on http://localhost:3000, with emulators, until Ctrl-C. */
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { localDefaults, repoRoot, startLocalStack } from './local-stack.js';
+
+const { values } = parseArgs({ options: { persist: { type: 'boolean', default: false } } });
+const persist = values.persist || process.env.LOCAL_PERSIST === '1';
+const port = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);
+
+try {
+  const startedAt = Date.now();
+  const stack = await startLocalStack({
+    apiPort: port('API_PORT') ?? 3000,
+    dynamodbPort: port('DYNAMODB_PORT'),
+    sqsPort: port('SQS_PORT'),
+    sesPort: port('SES_PORT'),
+    persistDir: persist ? path.join(repoRoot, '.local-data') : undefined,
+  });
+  const usingDefault = (name: keyof typeof localDefaults) => (process.env[name] === localDefaults[name] ? ' (default)' : '');
+  console.log(
+    [
+      '',
+      `Order Management API is up in ${((Date.now() - startedAt) / 1000).toFixed(1)}s`,
+      `  API:          ${stack.apiUrl}`,
+      `  OpenAPI:      ${stack.apiUrl}/openapi.json`,
+      `  Mail viewer:  ${stack.mailViewerUrl}`,
+      `  Admin:        ${process.env.ADMIN_EMAIL}${usingDefault('ADMIN_EMAIL')} / ${process.env.ADMIN_PASSWORD}${usingDefault('ADMIN_PASSWORD')}`,
+      `  Data:         ${persist ? `kept in ${path.join(repoRoot, '.local-data')}` : 'in memory (use --persist to keep it)'}`,
+      '  Ctrl-C stops everything.',
+      '',
+    ].join('\n'),
+  );
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping the local stack...`);
+    await stack.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+} catch (error) {
+  console.error(`\nThe local stack could not start:\n  ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+}
