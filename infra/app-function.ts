@@ -9,7 +9,7 @@ import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction, OutputFormat, SourceMapMode, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
@@ -28,6 +28,70 @@ export const DEFAULT_TIMEOUT_SECONDS = 10;
  */
 const ESM_REQUIRE_BANNER =
   "import { createRequire as __appCreateRequire } from 'node:module'; const require = __appCreateRequire(import.meta.url);";
+
+/**
+ * esbuild settings of every function, in CDK's shape. AppFunction passes them to NodejsFunction;
+ * bench/bundle-size.ts turns them into esbuild API options with `esbuildOptionsFor`, so the
+ * benchmark bundles exactly what gets deployed.
+ */
+export const APP_BUNDLING: BundlingOptions = {
+  format: OutputFormat.ESM,
+  target: 'node22',
+  mainFields: ['module', 'main'],
+  banner: ESM_REQUIRE_BANNER,
+  minify: true,
+  sourceMap: true,
+  sourceMapMode: SourceMapMode.DEFAULT,
+  sourcesContent: false,
+  // Bundle (and tree-shake) the AWS SDK v3 instead of using the runtime's copy.
+  externalModules: [],
+};
+
+/** The subset of esbuild's `BuildOptions` that CDK's local bundling sets (no esbuild import here). */
+export interface EsbuildOptions {
+  entryPoints: string[];
+  outfile: string;
+  bundle: true;
+  platform: 'node';
+  target: string;
+  format?: 'esm' | 'cjs';
+  minify: boolean;
+  sourcemap: boolean | 'inline' | 'external' | 'both';
+  sourcesContent: boolean;
+  external: string[];
+  mainFields?: string[];
+  banner?: { js: string };
+}
+
+/**
+ * `APP_BUNDLING` as esbuild API options, mirroring the CLI arguments CDK's local bundling
+ * passes (`esbuild --bundle <entry> --target --platform=node --format --outfile --minify
+ * --sourcemap --sources-content --external --banner:js --main-fields`). CDK names the output
+ * `index.mjs` for ESM (`index.js` for CJS) inside the asset directory.
+ */
+export function esbuildOptionsFor(entry: string, outdir: string): EsbuildOptions {
+  const b = APP_BUNDLING;
+  const mapped = new Set(['format', 'target', 'mainFields', 'banner', 'minify', 'sourceMap', 'sourceMapMode', 'sourcesContent', 'externalModules']);
+  const unmapped = Object.keys(b).filter((key) => !mapped.has(key));
+  if (unmapped.length > 0) throw new Error(`esbuildOptionsFor: map APP_BUNDLING.${unmapped.join(', ')} too`);
+  const mode = b.sourceMapMode ?? SourceMapMode.DEFAULT;
+  const sourceMapOn = Boolean(b.sourceMapMode ?? b.sourceMap);
+  return {
+    entryPoints: [entry],
+    outfile: path.join(outdir, b.format === OutputFormat.ESM ? 'index.mjs' : 'index.js'),
+    bundle: true,
+    platform: 'node',
+    target: b.target ?? 'node22',
+    ...(b.format !== undefined && { format: b.format === OutputFormat.ESM ? 'esm' : 'cjs' }),
+    minify: b.minify ?? false,
+    // CLI `--sourcemap` (DEFAULT) is esbuild's linked mode, i.e. `sourcemap: true`.
+    sourcemap: !sourceMapOn ? false : mode === SourceMapMode.DEFAULT ? true : mode,
+    sourcesContent: b.sourcesContent ?? true,
+    external: [...(b.externalModules ?? [])],
+    ...(b.mainFields && { mainFields: [...b.mainFields] }),
+    ...(b.banner && { banner: { js: b.banner } }),
+  };
+}
 
 /** Settings every function receives as environment variables. */
 export interface CommonSettings {
@@ -99,18 +163,7 @@ export class AppFunction extends NodejsFunction {
         ...props.environment,
         NODE_OPTIONS: '--enable-source-maps',
       },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node22',
-        mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_BANNER,
-        minify: true,
-        sourceMap: true,
-        sourceMapMode: SourceMapMode.DEFAULT,
-        sourcesContent: false,
-        // Bundle (and tree-shake) the AWS SDK v3 instead of using the runtime's copy.
-        externalModules: [],
-      },
+      bundling: APP_BUNDLING,
     });
     this.appLogGroup = logGroup;
   }

@@ -31,6 +31,7 @@ import type { ConsumerDefinition, RouteDefinition, ScheduleDefinition } from './
 import { routeList as defaultRoutes } from './routes.js';
 import { schedules as defaultSchedules } from './schedules.js';
 import { tableDefinition } from './table-definition.js';
+import { corsPolicy } from '../shared/http/cors-policy.js';
 
 export type StackRoute = RouteDefinition & { readonly id: string };
 
@@ -164,18 +165,11 @@ export class OrderManagementStack extends Stack {
       createDefaultStage: false,
       corsPreflight: {
         allowOrigins: [...corsAllowedOrigins],
-        allowMethods: [
-          apigw.CorsHttpMethod.GET,
-          apigw.CorsHttpMethod.POST,
-          apigw.CorsHttpMethod.PUT,
-          apigw.CorsHttpMethod.PATCH,
-          apigw.CorsHttpMethod.DELETE,
-          apigw.CorsHttpMethod.OPTIONS,
-        ],
-        allowHeaders: ['Content-Type', 'Authorization', 'Idempotency-Key'],
-        exposeHeaders: ['x-request-id', 'Retry-After'],
+        allowMethods: corsPolicy.allowMethods.map((method) => apigw.CorsHttpMethod[method]),
+        allowHeaders: [...corsPolicy.allowHeaders],
+        exposeHeaders: [...corsPolicy.exposeHeaders],
+        maxAge: Duration.seconds(corsPolicy.maxAgeSeconds),
         allowCredentials: !corsAllowedOrigins.includes('*'),
-        maxAge: Duration.hours(1),
       },
     });
     const accessLogs = new logs.LogGroup(this, 'HttpApiAccessLogs', {

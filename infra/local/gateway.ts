@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { corsPreflightHeaders } from '../../shared/http/cors.js';
 import type { RouteDefinition } from '../route-types.js';
 import { localLambdaContext, loadHandler } from './lambda-context.js';
 
@@ -139,9 +140,13 @@ export async function startGateway(options: {
     const url = new URL(request.url ?? '/', `http://${request.headers.host ?? 'localhost'}`);
     const finish = (status: number, note = '') => log(`${method} ${url.pathname}${url.search} ${status} ${Date.now() - startedAt}ms${note}`);
     void (async () => {
-      // API Gateway answers CORS preflights itself when CORS is configured on the API.
-      const lookupMethod = method === 'OPTIONS' ? String(request.headers['access-control-request-method'] ?? 'GET') : method;
-      const matched = matchRoute(compiled, lookupMethod, url.pathname);
+      // API Gateway answers CORS preflights itself (the API's corsPreflight); so do we.
+      if (method === 'OPTIONS' && request.headers['access-control-request-method']) {
+        const origin = request.headers.origin;
+        send(response, { statusCode: 204, headers: corsPreflightHeaders(Array.isArray(origin) ? origin[0] : origin) });
+        return finish(204);
+      }
+      const matched = matchRoute(compiled, method, url.pathname);
       if (!matched) {
         send(response, { statusCode: 404, headers: { 'content-type': 'application/json' }, body: '{"message":"Not Found"}' });
         return finish(404);

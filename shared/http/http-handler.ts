@@ -3,7 +3,7 @@ import type { Context } from 'aws-lambda';
 import type { RouteDefinition } from '../../infra/route-types.js';
 import { authenticate, type AuthContext } from '../auth/authenticate.js';
 import { logger } from '../logger.js';
-import { corsHeaders, corsPreflightHeaders } from './cors.js';
+import { corsHeaders } from './cors.js';
 import { errorResponse } from './error-mapper.js';
 import { headerValue, parseJsonBody, validatePart } from './parse.js';
 import type { HttpEvent, HttpRequest, HttpResponse, HttpResult } from './types.js';
@@ -52,9 +52,7 @@ function finish(event: HttpEvent, context: HttpContext, response: HttpResponse):
 /** Authentication and role check, from the route table's `auth`. */
 const authorize = (route: RouteDefinition): Middleware => ({
   before: async ({ event, context }) => {
-    if (route.auth !== 'public' && event.requestContext.http.method !== 'OPTIONS') {
-      context.pipeline.auth = await authenticate(event, route.auth);
-    }
+    if (route.auth !== 'public') context.pipeline.auth = await authenticate(event, route.auth);
   },
 });
 
@@ -96,9 +94,6 @@ export function httpHandler<R extends RouteDefinition>(
     .use(authorize(route))
     .use(validate(route))
     .handler(async (event, context) => {
-      if (event.requestContext.http.method === 'OPTIONS') {
-        return { statusCode: 204, headers: corsPreflightHeaders, body: '' };
-      }
       const { body, query, path, auth, requestId } = context.pipeline;
       const result = await implementation({ body, query, path, auth, requestId, event } as HttpRequest<R>);
       return serialize(result);

@@ -151,8 +151,9 @@ describe('OrderManagementStack (real route, consumer and schedule lists)', () =>
         ProtocolType: 'HTTP',
         CorsConfiguration: Match.objectLike({
           AllowOrigins: ['https://shop.example.com'],
-          AllowHeaders: Match.arrayWith(['Content-Type', 'Authorization', 'Idempotency-Key']),
+          AllowHeaders: Match.arrayWith(['content-type', 'authorization', 'idempotency-key']),
           AllowMethods: Match.arrayWith(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']),
+          ExposeHeaders: Match.arrayWith(['x-request-id', 'retry-after']),
         }),
       });
     });

@@ -352,7 +352,7 @@ describe('admin user list', () => {
   });
 
   it('validates the query: limit 1..100, known sorts only', async () => {
-    for (const query of [{ limit: '0' }, { limit: '101' }, { sort: 'password' }, { unknown: '1' }]) {
+    for (const query of [{ limit: "0" }, { limit: "101" }, { sort: "password" }, { unknown: "1" }] as Record<string, string>[]) {
       const response = await list(query);
       expect(response.statusCode).toBe(400);
       expect(response.body.error.code).toBe('VALIDATION_ERROR');
