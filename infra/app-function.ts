@@ -139,6 +139,8 @@ export interface AppFunctionProps {
 export class AppFunction extends NodejsFunction {
   /** The function's own log group (retention set, removed with the stack). */
   readonly appLogGroup: logs.LogGroup;
+  /** The handler file, relative to the repository root. */
+  readonly handlerFile: string;
 
   constructor(scope: Construct, id: string, props: AppFunctionProps) {
     const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
@@ -166,6 +168,7 @@ export class AppFunction extends NodejsFunction {
       bundling: APP_BUNDLING,
     });
     this.appLogGroup = logGroup;
+    this.handlerFile = props.handlerFile;
   }
 }
 

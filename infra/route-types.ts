@@ -62,3 +62,12 @@ export interface ScheduleDefinition {
   readonly timeoutSeconds: number;
   readonly access: Access;
 }
+
+/**
+ * What a route's function may touch: its own `access`, plus a table read for every
+ * authenticated route, because the pipeline checks the user and token state on each request.
+ */
+export function routeAccess(route: Pick<RouteDefinition, 'auth' | 'access'>): Access {
+  if (route.auth === 'public' || route.access.table) return route.access;
+  return { ...route.access, table: 'read' };
+}

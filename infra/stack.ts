@@ -27,7 +27,7 @@ import type { Construct } from 'constructs';
 import { AppFunction, bindAccess, commonEnvironment, type AccessResources } from './app-function.js';
 import { consumers as defaultConsumers } from './consumers.js';
 import { queueDefinitions, type QueueDefinition, type QueueId } from './queue-definitions.js';
-import type { ConsumerDefinition, RouteDefinition, ScheduleDefinition } from './route-types.js';
+import { routeAccess, type ConsumerDefinition, type RouteDefinition, type ScheduleDefinition } from './route-types.js';
 import { routeList as defaultRoutes } from './routes.js';
 import { schedules as defaultSchedules } from './schedules.js';
 import { tableDefinition } from './table-definition.js';
@@ -216,7 +216,7 @@ export class OrderManagementStack extends Stack {
         ...(route.timeoutSeconds !== undefined && { timeoutSeconds: route.timeoutSeconds }),
         ...(route.memoryMiB !== undefined && { memoryMiB: route.memoryMiB }),
       });
-      bindAccess(fn, route.access, resources);
+      bindAccess(fn, routeAccess(route), resources);
       functions.set(fnId, fn);
       const httpRoute = new apigw.HttpRoute(this, `${fnId}ApiRoute`, {
         httpApi: this.httpApi,

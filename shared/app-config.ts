@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { readEnv } from './config.js';
 
 /** Where the shop's front end lives: links in emails point there. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Parses the environment with a zod schema once, at module load, and fails fast with the

@@ -1,5 +1,5 @@
 import { routes } from '../../infra/routes.js';
-import { requestPasswordReset } from '../../shared/auth/password-reset.js';
+import { requestPasswordReset } from '../../shared/auth/request-password-reset.js';
 import { httpHandler } from '../../shared/http/http-handler.js';
 import { accepted } from '../../shared/http/responses.js';
 

@@ -1,5 +1,5 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { readEnv } from '../../shared/config.js';
 import { logger } from '../../shared/logger.js';
 import { ensureAdmin } from '../../shared/users/accounts.js';

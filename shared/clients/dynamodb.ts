@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { nonEmpty, readEnv } from '../config.js';
 
 /** Built once per container; the endpoint comes from AWS_ENDPOINT_URL_DYNAMODB when set. */

@@ -1,5 +1,5 @@
 import { SendEmailCommand } from '@aws-sdk/client-sesv2';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ses } from '../clients/ses.js';
 import { readEnv } from '../config.js';
 import type { EmailContent } from './templates.js';

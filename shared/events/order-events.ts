@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Messages on the `order-events` queue: `{type, id, occurredAt, data}`. `id` is ours, fixed

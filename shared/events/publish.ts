@@ -1,6 +1,6 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { ulid } from 'ulid';
-import { z } from 'zod';
+import * as z from 'zod';
 import { sqs } from '../clients/sqs.js';
 import { nonEmpty, readEnv } from '../config.js';
 import { logger } from '../logger.js';

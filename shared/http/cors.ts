@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { readEnv } from '../config.js';
 import { corsPolicy } from './cors-policy.js';
 

@@ -1,7 +1,7 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { RouteDefinition } from '../../infra/route-types.js';
-import { authenticate, type AuthContext } from '../auth/authenticate.js';
+import type { AuthContext } from '../auth/authenticate.js';
 import { logger } from '../logger.js';
 import { corsHeaders } from './cors.js';
 import { errorResponse } from './error-mapper.js';
@@ -52,7 +52,10 @@ function finish(event: HttpEvent, context: HttpContext, response: HttpResponse):
 /** Authentication and role check, from the route table's `auth`. */
 const authorize = (route: RouteDefinition): Middleware => ({
   before: async ({ event, context }) => {
-    if (route.auth !== 'public') context.pipeline.auth = await authenticate(event, route.auth);
+    if (route.auth === 'public') return;
+    // Loaded on first use: public routes never load the table client or need TABLE_NAME.
+    const { authenticate } = await import('../auth/authenticate.js');
+    context.pipeline.auth = await authenticate(event, route.auth);
   },
 });
 

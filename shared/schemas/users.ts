@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { cursorSchema, emailSchema, limitSchema, listOf, passwordSchema } from './common.js';
 
 export const roleSchema = z.enum(['customer', 'admin']);

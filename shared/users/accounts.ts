@@ -1,10 +1,12 @@
-/** Account use cases: what the auth, profile and admin user handlers call. */
+/**
+ * Account use cases: what the auth, profile and admin user handlers call. Registration lives
+ * in registration.ts because it publishes events: functions that don't publish don't load SQS.
+ */
 import { assertNotLocked, clearLoginFailures, recordLoginFailure } from '../auth/lockout.js';
 import { burnPasswordCheck, hashPassword, verifyPassword } from '../auth/passwords.js';
 import { revokeAccessToken, revokeFamily, startSession, type IssuedSession } from '../auth/sessions.js';
 import type { AuthContext } from '../auth/authenticate.js';
 import { ConflictError, EmailTakenError, InvalidCredentialsError } from '../errors.js';
-import { publishAfterCommit } from '../events/publish.js';
 import type { Role } from '../schemas/users.js';
 import { createUser, deleteUser, findUserByEmail, getUserById, updateUser, type UserChanges } from './user-repository.js';
 import type { UserRecord } from './user.js';
@@ -12,18 +14,6 @@ import type { UserRecord } from './user.js';
 export interface SignedIn {
   readonly user: UserRecord;
   readonly session: IssuedSession;
-}
-
-export async function registerAccount(input: { email: string; password: string; name: string }): Promise<SignedIn> {
-  const user = await createUser({
-    email: input.email,
-    name: input.name,
-    passwordHash: await hashPassword(input.password),
-    role: 'customer',
-  });
-  const session = await startSession(user);
-  await publishAfterCommit('user.registered', { userId: user.id, email: user.email, name: user.name });
-  return { user, session };
 }
 
 /**

@@ -1,0 +1,58 @@
+/**
+ * Every function must start with exactly the environment CDK gives it. Config is parsed at
+ * import and fails fast, so a handler that (transitively) reads a variable its `access`
+ * doesn't grant would crash at cold start in AWS while every other test, which sets all
+ * variables, stays green. This bundles each function as CDK does and imports the bundle in a
+ * fresh Node 22 process with only the variables from the synthesized template.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { App, Stack, type CfnElement } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { build } from 'esbuild';
+import { afterAll, describe, expect, it } from 'vitest';
+import { esbuildOptionsFor, repoRoot } from '../../infra/app-function.js';
+import { OrderManagementStack } from '../../infra/stack.js';
+
+const cdkJson = JSON.parse(readFileSync(path.join(repoRoot, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
+const app = new App({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] } });
+const stack = new OrderManagementStack(app, 'InitTest', {
+  emailFrom: 'shop@example.com',
+  adminEmail: 'admin@example.com',
+  appBaseUrl: 'https://shop.example.com',
+});
+const resources = Template.fromStack(stack).toJSON().Resources as Record<string, { Properties: { Environment?: { Variables?: Record<string, unknown> } } }>;
+
+/** Tokens (Ref, GetAtt, secrets) resolve at deploy time; a plausible value stands in. */
+function stand_in(name: string, value: unknown): string {
+  if (typeof value === 'string' && !value.includes('{{resolve:')) return value;
+  if (name === 'JWT_SECRET') return 'x'.repeat(48);
+  if (name.endsWith('_URL')) return 'https://sqs.us-east-1.amazonaws.com/000000000000/queue';
+  return `${name.toLowerCase()}-value`;
+}
+
+const workDir = mkdtempSync(path.join(tmpdir(), 'function-init-'));
+afterAll(() => rmSync(workDir, { recursive: true, force: true }));
+
+describe('every function starts with only the environment CDK gives it', () => {
+  for (const [id, fn] of stack.functions) {
+    it(id, async () => {
+      const logical = Stack.of(fn).getLogicalId(fn.node.defaultChild as CfnElement);
+      const variables = resources[logical]!.Properties.Environment?.Variables ?? {};
+      const env = Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, stand_in(name, value)]));
+      const outdir = path.join(workDir, id);
+      await build({ ...esbuildOptionsFor(path.join(repoRoot, fn.handlerFile), outdir), absWorkingDir: repoRoot, logLevel: 'error' });
+      const child = spawnSync(
+        process.execPath,
+        ['--input-type=module', '-e', `const m = await import(${JSON.stringify(pathToFileURL(path.join(outdir, 'index.mjs')).href)}); if (typeof m.handler !== 'function') throw new Error('no handler export');`],
+        // Lambda's runtime adds the region and the role's credentials.
+        { env: { ...env, PATH: process.env.PATH, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b' }, encoding: 'utf8' },
+      );
+      expect(child.stderr.match(/Error: Invalid configuration[^\n]*/)?.[0] ?? child.stderr.trim()).toBe('');
+      expect(child.status).toBe(0);
+    });
+  }
+});
