@@ -1,0 +1,60 @@
+import {
+  forgotPasswordBodySchema,
+  loginBodySchema,
+  profileSchema,
+  refreshBodySchema,
+  registerBodySchema,
+  resetPasswordBodySchema,
+  sessionSchema,
+  updateMeBodySchema,
+  userSchema,
+} from '../../shared/schemas/users.js';
+import type { RouteDefinition } from '../route-types.js';
+
+export const authRoutes = {
+  register: {
+    method: 'POST', path: '/auth/register', handler: 'functions/auth/register.ts', auth: 'public',
+    access: { table: 'write', sendTo: ['orderEvents'] }, summary: 'Create a customer account',
+    tag: 'Auth', errors: [409],
+    schemas: { body: registerBodySchema, response: { status: 201, schema: sessionSchema } },
+  },
+  login: {
+    method: 'POST', path: '/auth/login', handler: 'functions/auth/login.ts', auth: 'public',
+    access: { table: 'write' }, summary: 'Sign in (5 failures in 15 min lock the account)',
+    tag: 'Auth', errors: [401, 429],
+    schemas: { body: loginBodySchema, response: { status: 200, schema: sessionSchema } },
+  },
+  refresh: {
+    method: 'POST', path: '/auth/refresh', handler: 'functions/auth/refresh.ts', auth: 'public',
+    access: { table: 'write' }, summary: 'Rotate the refresh token', tag: 'Auth', errors: [401],
+    schemas: { body: refreshBodySchema, response: { status: 200, schema: sessionSchema } },
+  },
+  logout: {
+    method: 'POST', path: '/auth/logout', handler: 'functions/auth/logout.ts', auth: 'user',
+    access: { table: 'write' }, summary: 'Revoke this access token and its session family',
+    tag: 'Auth', schemas: { response: { status: 204 } },
+  },
+  forgotPassword: {
+    method: 'POST', path: '/auth/password/forgot', handler: 'functions/auth/forgot-password.ts',
+    auth: 'public', access: { table: 'write', sendTo: ['orderEvents'] },
+    summary: 'Email a password reset link (always 202)', tag: 'Auth',
+    schemas: { body: forgotPasswordBodySchema, response: { status: 202 } },
+  },
+  resetPassword: {
+    method: 'POST', path: '/auth/password/reset', handler: 'functions/auth/reset-password.ts',
+    auth: 'public', access: { table: 'write' },
+    summary: 'Set a new password with a reset token; revokes all sessions', tag: 'Auth',
+    errors: [400],
+    schemas: { body: resetPasswordBodySchema, response: { status: 204 } },
+  },
+  getMe: {
+    method: 'GET', path: '/me', handler: 'functions/me/get.ts', auth: 'user',
+    access: { table: 'read' }, summary: 'The signed-in user', tag: 'Profile',
+    schemas: { response: { status: 200, schema: profileSchema } },
+  },
+  updateMe: {
+    method: 'PATCH', path: '/me', handler: 'functions/me/update.ts', auth: 'user',
+    access: { table: 'write' }, summary: 'Change name or password', tag: 'Profile', errors: [401],
+    schemas: { body: updateMeBodySchema, response: { status: 200, schema: userSchema } },
+  },
+} as const satisfies Record<string, RouteDefinition>;

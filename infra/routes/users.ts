@@ -1,0 +1,32 @@
+import { idParamSchema } from '../../shared/schemas/common.js';
+import {
+  listUsersQuerySchema,
+  updateUserBodySchema,
+  userListSchema,
+  userSchema,
+} from '../../shared/schemas/users.js';
+import type { RouteDefinition } from '../route-types.js';
+
+export const userRoutes = {
+  listUsers: {
+    method: 'GET', path: '/users', handler: 'functions/users/list.ts', auth: 'admin',
+    access: { table: 'read' }, summary: 'List users', tag: 'Users',
+    schemas: { query: listUsersQuerySchema, response: { status: 200, schema: userListSchema } },
+  },
+  getUser: {
+    method: 'GET', path: '/users/{id}', handler: 'functions/users/get.ts', auth: 'admin',
+    access: { table: 'read' }, summary: 'Get a user', tag: 'Users', errors: [404],
+    schemas: { path: idParamSchema, response: { status: 200, schema: userSchema } },
+  },
+  updateUser: {
+    method: 'PATCH', path: '/users/{id}', handler: 'functions/users/update.ts', auth: 'admin',
+    access: { table: 'write' }, summary: 'Change role, name or disabled', tag: 'Users',
+    errors: [404],
+    schemas: { path: idParamSchema, body: updateUserBodySchema, response: { status: 200, schema: userSchema } },
+  },
+  deleteUser: {
+    method: 'DELETE', path: '/users/{id}', handler: 'functions/users/delete.ts', auth: 'admin',
+    access: { table: 'write' }, summary: 'Delete a user', tag: 'Users', errors: [404],
+    schemas: { path: idParamSchema, response: { status: 204 } },
+  },
+} as const satisfies Record<string, RouteDefinition>;
