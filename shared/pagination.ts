@@ -36,13 +36,15 @@ export interface Page<T> {
   readonly nextCursor: string | null;
   /** DynamoDB calls made; benchmarks and tests read it. */
   readonly reads: number;
+  /** Items DynamoDB read (before filters) for this page. */
+  readonly scanned: number;
 }
 
 /**
  * One page of a Query. Reads `limit + 1` to know whether more follow. With a
- * FilterExpression it keeps reading, but at most `maxReads` times, so a rare match costs a
- * bounded number of calls: such a page may hold fewer than `limit` items and still have a
- * next cursor.
+ * FilterExpression it keeps reading, doubling the read size each time, but at most
+ * `maxReads` times, so a rare match costs a bounded number of calls: such a page may hold
+ * fewer than `limit` items and still have a next cursor.
  */
 export async function queryPage(input: {
   query: Omit<QueryCommandInput, 'ExclusiveStartKey' | 'Limit'>;
@@ -58,11 +60,12 @@ export async function queryPage(input: {
   let startKey = decodeCursor(input.cursor, scope);
   const items: Key[] = [];
   let reads = 0;
+  let scanned = 0;
   while (reads < maxReads) {
-    const result = await db.send(
-      new QueryCommand({ ...query, ExclusiveStartKey: startKey, Limit: filtered ? Math.max(100, limit * 4) : limit + 1 }),
-    );
+    const readSize = Math.min(1000, (limit + 1) * 2 ** reads);
+    const result = await db.send(new QueryCommand({ ...query, ExclusiveStartKey: startKey, Limit: readSize }));
     reads += 1;
+    scanned += result.ScannedCount ?? 0;
     items.push(...(result.Items ?? []));
     startKey = result.LastEvaluatedKey;
     if (items.length > limit || !startKey) break;
@@ -70,7 +73,7 @@ export async function queryPage(input: {
   const keyOf = (item: Key) => Object.fromEntries(keyAttributes.map((name) => [name, item[name]]));
   if (items.length > limit) {
     const page = items.slice(0, limit);
-    return { items: page, nextCursor: encodeCursor(keyOf(page[page.length - 1]!), scope), reads };
+    return { items: page, nextCursor: encodeCursor(keyOf(page[page.length - 1]!), scope), reads, scanned };
   }
-  return { items, nextCursor: startKey ? encodeCursor(startKey, scope) : null, reads };
+  return { items, nextCursor: startKey ? encodeCursor(startKey, scope) : null, reads, scanned };
 }

@@ -54,8 +54,9 @@ const authorize = (route: RouteDefinition): Middleware => ({
   before: async ({ event, context }) => {
     if (route.auth === 'public') return;
     // Loaded on first use: public routes never load the table client or need TABLE_NAME.
-    const { authenticate } = await import('../auth/authenticate.js');
-    context.pipeline.auth = await authenticate(event, route.auth);
+    const { authenticate, extractAccessToken } = await import('../auth/authenticate.js');
+    if (route.auth === 'optional' && !extractAccessToken(event)) return;
+    context.pipeline.auth = await authenticate(event, route.auth === 'optional' ? 'user' : route.auth);
   },
 });
 

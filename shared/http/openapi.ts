@@ -25,6 +25,7 @@ export function buildOpenApiDocument() {
     if (schemas.body || schemas.query || schemas.path) errorStatuses.add(400);
     if (schemas.body) errorStatuses.add(413);
     if (route.auth !== 'public') errorStatuses.add(401);
+    if (route.auth === 'optional') errorStatuses.add(403);
     if (route.auth === 'admin') errorStatuses.add(403);
     const responses: Record<string, ZodOpenApiResponseObject> = {
       [schemas.response.status]: {
@@ -41,7 +42,9 @@ export function buildOpenApiDocument() {
       operationId: route.id,
       summary: route.summary,
       tags: [route.tag],
-      ...(route.auth === 'public' ? { security: [] } : { description: `Requires ${route.auth === 'admin' ? 'an admin' : 'a signed-in user'}.` }),
+      ...(route.auth === 'public' ? { security: [] } : {}),
+      ...(route.auth === 'optional' ? { security: [{}, { bearer: [] }, { cookie: [] }], description: 'Public; a token, if sent, is checked and may show more (admins).' } : {}),
+      ...(route.auth === 'user' || route.auth === 'admin' ? { description: `Requires ${route.auth === 'admin' ? 'an admin' : 'a signed-in user'}.` } : {}),
       requestParams: {
         ...(schemas.query ? { query: schemas.query as ZodObject } : {}),
         ...(schemas.path ? { path: schemas.path as ZodObject } : {}),

@@ -12,8 +12,8 @@ export interface HttpRequest<R extends RouteDefinition> {
   readonly body: Parsed<R['schemas']['body']>;
   readonly query: Parsed<R['schemas']['query']>;
   readonly path: Parsed<R['schemas']['path']>;
-  /** Present on every route that is not public. */
-  readonly auth: R['auth'] extends 'public' ? undefined : AuthContext;
+  /** Present on user and admin routes; on optional routes only when a token was sent. */
+  readonly auth: R['auth'] extends 'public' ? undefined : R['auth'] extends 'optional' ? AuthContext | undefined : AuthContext;
   readonly requestId: string;
   readonly event: HttpEvent;
 }

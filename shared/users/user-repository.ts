@@ -14,8 +14,9 @@
  * The claim is what makes emails unique: it is written in the same transaction as the user,
  * conditioned on not existing.
  */
-import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
+import { batchGetInOrder } from '../batch-get.js';
 import { db, tableName } from '../clients/dynamodb.js';
 import { cancellationReasons, isConditionFailure } from '../dynamo-errors.js';
 import { EmailTakenError, NotFoundError } from '../errors.js';
@@ -233,21 +234,8 @@ export async function listUsers(input: ListUsersInput): Promise<Page<UserRecord>
     scope,
   });
   if (sort === 'name') return { ...page, items: page.items.map(toRecord) };
-  const users = await batchGetUsers(page.items.map((claim) => claim.userId as string));
-  return { ...page, reads: page.reads + 1, items: users };
-}
-
-/** BatchGet in the given order, retrying unprocessed keys (≤ 100 ids, one page). */
-async function batchGetUsers(ids: readonly string[]): Promise<UserRecord[]> {
-  if (ids.length === 0) return [];
-  const found = new Map<string, UserRecord>();
-  let keys: Record<string, unknown>[] | undefined = ids.map(userKey);
-  for (let attempt = 0; keys && keys.length > 0 && attempt < 5; attempt += 1) {
-    const result: BatchGetCommandOutput = await db.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: keys } } }));
-    for (const item of result.Responses?.[tableName] ?? []) found.set(item.id as string, toRecord(item));
-    keys = result.UnprocessedKeys?.[tableName]?.Keys;
-  }
-  return ids.flatMap((id) => found.get(id) ?? []);
+  const users = await batchGetInOrder(page.items.map((claim) => userKey(claim.userId as string)));
+  return { ...page, reads: page.reads + users.calls, items: users.items.map(toRecord) };
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

@@ -1,0 +1,296 @@
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ulid } from 'ulid';
+import { batchGetInOrder } from '../batch-get.js';
+import { db, tableName } from '../clients/dynamodb.js';
+import { cancellationReasons, isConditionFailure } from '../dynamo-errors.js';
+import { AppError, ConflictError, NotFoundError } from '../errors.js';
+import { queryPage, type Page } from '../pagination.js';
+import type { CreateProductInput, UpdateProductInput } from '../schemas/products.js';
+import { planProductQuery, planScope, type ProductQueryInput } from './plan-product-query.js';
+import {
+  ALL_PRODUCTS,
+  categoryPartition,
+  createdSortKey,
+  nameIndexKey,
+  nameSortKey,
+  priceIndexKey,
+  priceSortKey,
+  productKey,
+} from './product-keys.js';
+import { toProductRecord, type ProductRecord } from './product.js';
+import { normalizeSearchText } from './search-text.js';
+
+export class InsufficientStockError extends AppError {
+  readonly status = 409;
+  readonly code = 'OUT_OF_STOCK';
+  constructor(productId: string, available: number, delta: number) {
+    super(`Only ${available} in stock; cannot apply ${delta}`, { productId, available, delta });
+  }
+}
+
+const searchTextOf = (product: Pick<ProductRecord, 'name' | 'sku' | 'category'>) =>
+  normalizeSearchText(product.name, product.sku, product.category);
+
+/** Attributes both index items carry: what listings filter on. */
+function indexItems(product: ProductRecord): Record<string, unknown>[] {
+  const common = {
+    type: 'productIndex',
+    productId: product.id,
+    price: product.price,
+    searchText: searchTextOf(product),
+    ...(product.deletedAt ? { deletedAt: product.deletedAt } : {}),
+  };
+  const byCategory = (sortKey: string) => (product.category ? { gsi2pk: categoryPartition(product.category), gsi2sk: sortKey } : {});
+  const price = priceSortKey(product.price, product.id);
+  const name = nameSortKey(product.name, product.id);
+  return [
+    { ...priceIndexKey(product.id), ...common, gsi1pk: ALL_PRODUCTS, gsi1sk: price, ...byCategory(price) },
+    { ...nameIndexKey(product.id), ...common, gsi1pk: ALL_PRODUCTS, gsi1sk: name, ...byCategory(name) },
+  ];
+}
+
+export async function createProduct(input: CreateProductInput): Promise<ProductRecord> {
+  const now = new Date().toISOString();
+  const product: ProductRecord = {
+    id: ulid(),
+    name: input.name,
+    description: input.description,
+    price: input.price,
+    currency: input.currency,
+    stock: input.stock,
+    category: input.category ?? null,
+    sku: input.sku ?? null,
+    images: [],
+    lowStockThreshold: input.lowStockThreshold,
+    createdAt: now,
+    updatedAt: now,
+    version: 1,
+  };
+  const created = createdSortKey(now, product.id);
+  const { category, sku, deletedAt: _deletedAt, ...rest } = product;
+  await db.send(
+    new TransactWriteCommand({
+      TransactItems: [
+        {
+          Put: {
+            TableName: tableName,
+            Item: {
+              ...productKey(product.id),
+              type: 'product',
+              ...rest,
+              ...(category ? { category, gsi2pk: categoryPartition(category), gsi2sk: created } : {}),
+              ...(sku ? { sku } : {}),
+              searchText: searchTextOf(product),
+              gsi1pk: ALL_PRODUCTS,
+              gsi1sk: created,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        ...indexItems(product).map((Item) => ({ Put: { TableName: tableName, Item } })),
+      ],
+    }),
+  );
+  return product;
+}
+
+export async function findProduct(id: string): Promise<ProductRecord | undefined> {
+  const { Item } = await db.send(new GetCommand({ TableName: tableName, Key: productKey(id) }));
+  return Item ? toProductRecord(Item) : undefined;
+}
+
+/**
+ * Admin edits: every attribute but stock. Read, then write the product (conditioned on the
+ * version read) and both index items in one transaction; a concurrent edit makes it retry.
+ * Stock is never touched here, so orders and adjustments running meanwhile are unaffected.
+ */
+async function editProduct(id: string, change: (current: ProductRecord) => Partial<Omit<ProductRecord, 'stock' | 'id' | 'version'>> | null): Promise<ProductRecord> {
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    const { Item } = await db.send(new GetCommand({ TableName: tableName, Key: productKey(id), ConsistentRead: true }));
+    if (!Item) throw new NotFoundError('Product');
+    const current = toProductRecord(Item);
+    const changes = change(current);
+    if (changes === null) return current;
+    const next: ProductRecord = { ...current, ...changes, updatedAt: new Date().toISOString(), version: current.version + 1 };
+    const sets: string[] = [
+      '#name = :name', 'description = :description', 'price = :price', 'currency = :currency',
+      'lowStockThreshold = :lowStockThreshold', 'updatedAt = :updatedAt', 'version = :nextVersion', 'searchText = :searchText',
+    ];
+    const removes: string[] = [];
+    const values: Record<string, unknown> = {
+      ':name': next.name, ':description': next.description, ':price': next.price, ':currency': next.currency,
+      ':lowStockThreshold': next.lowStockThreshold, ':updatedAt': next.updatedAt, ':nextVersion': next.version,
+      ':searchText': searchTextOf(next), ':version': current.version,
+    };
+    if (next.category) {
+      sets.push('category = :category', 'gsi2pk = :gsi2pk', 'gsi2sk = :gsi2sk');
+      Object.assign(values, { ':category': next.category, ':gsi2pk': categoryPartition(next.category), ':gsi2sk': createdSortKey(next.createdAt, id) });
+    } else removes.push('category', 'gsi2pk', 'gsi2sk');
+    if (next.sku) {
+      sets.push('sku = :sku');
+      values[':sku'] = next.sku;
+    } else removes.push('sku');
+    if (next.deletedAt) {
+      sets.push('deletedAt = :deletedAt');
+      values[':deletedAt'] = next.deletedAt;
+    } else removes.push('deletedAt');
+    try {
+      await db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: tableName,
+                Key: productKey(id),
+                UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+                ConditionExpression: 'version = :version',
+                ExpressionAttributeNames: { '#name': 'name' },
+                ExpressionAttributeValues: values,
+              },
+            },
+            ...indexItems(next).map((Item) => ({ Put: { TableName: tableName, Item } })),
+          ],
+        }),
+      );
+      // Stock may have moved since the read; the caller gets the current figure.
+      return (await findProduct(id)) ?? next;
+    } catch (error) {
+      const reasons = cancellationReasons(error);
+      if (!reasons?.includes('ConditionalCheckFailed') && !reasons?.includes('TransactionConflict')) throw error;
+    }
+  }
+  throw new ConflictError('The product was changed by someone else at the same time; try again');
+}
+
+export const updateProduct = (id: string, input: UpdateProductInput) =>
+  editProduct(id, () => ({
+    ...(input.name !== undefined ? { name: input.name } : {}),
+    ...(input.description !== undefined ? { description: input.description } : {}),
+    ...(input.price !== undefined ? { price: input.price } : {}),
+    ...(input.currency !== undefined ? { currency: input.currency } : {}),
+    ...(input.category !== undefined ? { category: input.category } : {}),
+    ...(input.sku !== undefined ? { sku: input.sku } : {}),
+    ...(input.lowStockThreshold !== undefined ? { lowStockThreshold: input.lowStockThreshold } : {}),
+  }));
+
+/** Soft delete: out of public listings and GET; existing orders keep their snapshot. Idempotent. */
+export const softDeleteProduct = (id: string) =>
+  editProduct(id, (current) => (current.deletedAt ? null : { deletedAt: new Date().toISOString() }));
+
+export const restoreProduct = (id: string) => editProduct(id, (current) => (current.deletedAt ? { deletedAt: undefined } : null));
+
+/**
+ * One conditional ADD: a decrease only applies while enough stock is there, so concurrent
+ * adjustments and orders can never drive stock below zero. Then the audit item records the
+ * exact resulting stock the update returned.
+ */
+export async function adjustStock(input: { productId: string; delta: number; reason: string; by: string }): Promise<{ stock: number; adjustmentId: string }> {
+  const { productId, delta } = input;
+  let stock: number;
+  try {
+    const { Attributes } = await db.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: productKey(productId),
+        UpdateExpression: 'ADD stock :delta',
+        ConditionExpression: delta < 0 ? 'attribute_exists(pk) AND stock >= :needed' : 'attribute_exists(pk) AND stock <= :room',
+        ExpressionAttributeValues: delta < 0 ? { ':delta': delta, ':needed': -delta } : { ':delta': delta, ':room': 10_000_000 - delta },
+        ReturnValues: 'UPDATED_NEW',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+    );
+    stock = Attributes!.stock as number;
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    const old = (error as { Item?: { stock?: { N?: string } } }).Item;
+    if (!old) throw new NotFoundError('Product');
+    const available = Number(old.stock?.N ?? 0);
+    if (delta < 0) throw new InsufficientStockError(productId, available, delta);
+    throw new ConflictError(`Stock would exceed ${10_000_000}`, { productId, available, delta });
+  }
+  const adjustmentId = ulid();
+  await db.send(
+    new PutCommand({
+      TableName: tableName,
+      Item: {
+        pk: productKey(productId).pk,
+        sk: `STOCKADJ#${adjustmentId}`,
+        type: 'stockAdjustment',
+        id: adjustmentId,
+        productId,
+        delta,
+        reason: input.reason,
+        resultingStock: stock,
+        by: input.by,
+        at: new Date().toISOString(),
+      },
+    }),
+  );
+  return { stock, adjustmentId };
+}
+
+export async function listStockAdjustments(productId: string, limit: number, cursor: string | undefined) {
+  const page = await queryPage({
+    query: {
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': productKey(productId).pk, ':prefix': 'STOCKADJ#' },
+      ScanIndexForward: false,
+    },
+    keyAttributes: ['pk', 'sk'],
+    limit,
+    cursor,
+    scope: `stockadj:${productId}`,
+  });
+  return {
+    ...page,
+    items: page.items.map((item) => ({
+      id: item.id as string,
+      productId: item.productId as string,
+      delta: item.delta as number,
+      reason: item.reason as string,
+      resultingStock: item.resultingStock as number,
+      by: item.by as string,
+      at: item.at as string,
+    })),
+  };
+}
+
+export interface ProductPage extends Page<ProductRecord> {
+  /** Items returned by the index query (before BatchGet), for benchmarks. */
+  readonly indexItemsRead: number;
+}
+
+export async function listProducts(input: ProductQueryInput & { limit: number; cursor?: string | undefined }): Promise<ProductPage> {
+  const plan = planProductQuery(input);
+  const keyCondition =
+    plan.range.kind === 'prefix'
+      ? `${plan.partitionKeyAttribute} = :partition AND begins_with(${plan.sortKeyAttribute}, :prefix)`
+      : `${plan.partitionKeyAttribute} = :partition AND ${plan.sortKeyAttribute} BETWEEN :from AND :to`;
+  const rangeValues = plan.range.kind === 'prefix' ? { ':prefix': plan.range.prefix } : { ':from': plan.range.from, ':to': plan.range.to };
+  const page = await queryPage({
+    query: {
+      TableName: tableName,
+      IndexName: plan.indexName,
+      KeyConditionExpression: keyCondition,
+      ...(plan.filters.length ? { FilterExpression: plan.filters.join(' AND ') } : {}),
+      ExpressionAttributeValues: { ...plan.values, ...rangeValues },
+      ScanIndexForward: plan.scanIndexForward,
+    },
+    keyAttributes: ['pk', 'sk', plan.partitionKeyAttribute, plan.sortKeyAttribute],
+    limit: input.limit,
+    cursor: input.cursor,
+    scope: planScope(plan),
+  });
+  if (!plan.viaIndexItems) return { ...page, items: page.items.map(toProductRecord), indexItemsRead: page.items.length };
+  const products = await batchGetInOrder(page.items.map((item) => productKey(item.productId as string)));
+  return { ...page, reads: page.reads + products.calls, items: products.items.map(toProductRecord), indexItemsRead: page.items.length };
+}
+
+/** For tests and benchmarks: every item a product owns (product, index items). */
+export async function productItemKeys(id: string): Promise<{ pk: string; sk: string }[]> {
+  const { Items = [] } = await db.send(
+    new QueryCommand({ TableName: tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': productKey(id).pk }, ProjectionExpression: 'pk, sk' }),
+  );
+  return Items as { pk: string; sk: string }[];
+}
