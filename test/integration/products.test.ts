@@ -10,7 +10,6 @@ import { routes } from '../../infra/routes.js';
 import { db } from '../../shared/clients/dynamodb.js';
 import { createProduct } from '../../shared/products/product-repository.js';
 import type { ProductRecord } from '../../shared/products/product.js';
-import { signAccessToken } from '../../shared/auth/tokens.js';
 import { apiEvent, invoke } from '../support/api-gateway-event.js';
 
 const commandsSent: string[] = [];
@@ -50,14 +49,8 @@ beforeAll(async () => {
     adjustments: (await import('../../functions/products/list-stock-adjustments.js')).handler,
   };
   const { ensureAdmin } = await import('../../shared/users/accounts.js');
-  const admin = await ensureAdmin({ email: `products-admin-${tag}@example.com`, password: 'admin-password' });
-  adminToken = (await signAccessToken({ userId: admin.id, familyId: randomUUID(), sessionVersion: 0, role: 'admin' })).token;
-  // Sessions are checked on every request: give this token a live family.
-  const { PutCommand } = await import('@aws-sdk/lib-dynamodb');
-  const { familyKey } = await import('../../shared/auth/sessions.js');
-  const { verifyAccessToken } = await import('../../shared/auth/tokens.js');
-  const claims = await verifyAccessToken(adminToken);
-  await db.send(new PutCommand({ TableName: process.env.TABLE_NAME!, Item: { ...familyKey(claims.familyId), userId: admin.id, revoked: false } }));
+  const { startSession } = await import('../../shared/auth/sessions.js');
+  adminToken = (await startSession(await ensureAdmin({ email: `products-admin-${tag}@example.com`, password: 'admin-password' }))).accessToken;
 
   const words = ['Amber', 'birch', 'Cedar', 'dune', 'Ember', 'fjord', 'Grove', 'haze'];
   const specs = Array.from({ length: 220 }, (_, i) => ({
