@@ -11,8 +11,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, SourceMapMode, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { PRODUCT_IMAGE_KEY_PREFIX } from '../shared/schemas/product-images.js';
 import { queueDefinitions, type QueueId } from './queue-definitions.js';
 import type { Access } from './route-types.js';
 
@@ -178,6 +180,8 @@ export interface AccessResources {
   readonly queues: Readonly<Record<QueueId, IQueue>>;
   /** Sender address (`shop@example.com` or `Shop <shop@example.com>`). */
   readonly emailFrom: string;
+  /** Product images: the private bucket and the public base URL (CloudFront) serving it. */
+  readonly images: { readonly bucket: IBucket; readonly publicUrl: string };
 }
 
 /** Item-level reads. No Scan: every access pattern is GetItem, Query or a transaction. */
@@ -239,5 +243,18 @@ export function bindAccess(fn: lambda.Function, access: Access, resources: Acces
       }),
     );
     fn.addEnvironment('EMAIL_FROM', resources.emailFrom);
+  }
+  if (access.uploadImages) {
+    // Not bucket.grantPut(): that adds PutObjectTagging/Retention/LegalHold and Abort*. The
+    // function only presigns PUTs below the prefix, and a presigned URL can do no more than
+    // its signer's role.
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:PutObject'],
+        resources: [resources.images.bucket.arnForObjects(`${PRODUCT_IMAGE_KEY_PREFIX}*`)],
+      }),
+    );
+    fn.addEnvironment('IMAGES_BUCKET', resources.images.bucket.bucketName);
+    fn.addEnvironment('IMAGES_PUBLIC_URL', resources.images.publicUrl);
   }
 }

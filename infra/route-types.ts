@@ -3,8 +3,11 @@ import type { QueueId } from './queue-definitions.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
-/** public: anyone; user: any signed-in, enabled user; admin: role admin. */
-export type AuthLevel = 'public' | 'user' | 'admin';
+/**
+ * public: anyone, no token read; optional: anyone, and a token if sent is checked (admins see
+ * more); user: any signed-in, enabled user; admin: role admin.
+ */
+export type AuthLevel = 'public' | 'optional' | 'user' | 'admin';
 
 /**
  * What a function may touch. The CDK bind helper turns this into IAM grants and env vars;
@@ -17,6 +20,11 @@ export interface Access {
   readonly sendTo?: readonly QueueId[];
   /** Sends email with SES (from the configured sender identity only). */
   readonly sendEmail?: boolean;
+  /**
+   * Presigns product image uploads: s3:PutObject on `<images bucket>/products/*` only (no
+   * read, list or delete), plus IMAGES_BUCKET and IMAGES_PUBLIC_URL.
+   */
+  readonly uploadImages?: boolean;
 }
 
 export interface RouteSchemas {

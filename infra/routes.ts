@@ -6,6 +6,9 @@
  */
 import type { RouteDefinition } from './route-types.js';
 import { authRoutes } from './routes/auth.js';
+import { contactRoutes } from './routes/contact.js';
+import { productImageRoutes } from './routes/product-images.js';
+import { productRoutes } from './routes/products.js';
 import { serviceRoutes } from './routes/service.js';
 import { userRoutes } from './routes/users.js';
 
@@ -13,6 +16,9 @@ export const routes = {
   ...serviceRoutes,
   ...authRoutes,
   ...userRoutes,
+  ...contactRoutes,
+  ...productRoutes,
+  ...productImageRoutes,
 } as const satisfies Record<string, RouteDefinition>;
 
 export type RouteId = keyof typeof routes;

@@ -14,12 +14,16 @@ import {
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as cr from 'aws-cdk-lib/custom-resources';
@@ -27,11 +31,12 @@ import type { Construct } from 'constructs';
 import { AppFunction, bindAccess, commonEnvironment, type AccessResources } from './app-function.js';
 import { consumers as defaultConsumers } from './consumers.js';
 import { queueDefinitions, type QueueDefinition, type QueueId } from './queue-definitions.js';
-import { routeAccess, type ConsumerDefinition, type RouteDefinition, type ScheduleDefinition } from './route-types.js';
+import { routeAccess, type Access, type ConsumerDefinition, type RouteDefinition, type ScheduleDefinition } from './route-types.js';
 import { routeList as defaultRoutes } from './routes.js';
 import { schedules as defaultSchedules } from './schedules.js';
 import { tableDefinition } from './table-definition.js';
 import { corsPolicy } from '../shared/http/cors-policy.js';
+import { PRODUCT_IMAGE_KEY_PREFIX } from '../shared/schemas/product-images.js';
 
 export type StackRoute = RouteDefinition & { readonly id: string };
 
@@ -73,6 +78,10 @@ export class OrderManagementStack extends Stack {
   readonly stage: apigw.HttpStage;
   readonly queues: Readonly<Record<QueueId, sqs.Queue>>;
   readonly deadLetterQueues: Readonly<Record<QueueId, sqs.Queue>>;
+  /** Private product-image bucket; browsers upload with presigned PUTs, never read it directly. */
+  readonly imagesBucket: s3.Bucket;
+  /** Serves `products/*` of the images bucket publicly (Origin Access Control). */
+  readonly imagesDistribution: cloudfront.Distribution;
   /** Functions by construct id (`Route<Id>`, `Consumer<Id>`, `Schedule<Id>`, `SeedAdminFunction`). */
   readonly functions: ReadonlyMap<string, AppFunction>;
 
@@ -126,6 +135,58 @@ export class OrderManagementStack extends Stack {
     this.queues = queues;
     this.deadLetterQueues = deadLetterQueues;
 
+    // ---- Product images --------------------------------------------------------------------
+    // Admin browsers PUT straight to the bucket with a presigned URL (hence CORS for PUT from
+    // the app's origins); everyone reads through CloudFront, which alone may GET `products/*`.
+    this.imagesBucket = new s3.Bucket(this, 'ImagesBucket', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      // Images are referenced by products (and, through them, by past orders): keep them.
+      removalPolicy: RemovalPolicy.RETAIN,
+      cors: [
+        {
+          allowedMethods: [s3.HttpMethods.PUT],
+          allowedOrigins: [...corsAllowedOrigins],
+          // Content-Length is set by the browser itself and never preflighted.
+          allowedHeaders: ['content-type'],
+          maxAge: 3000,
+        },
+      ],
+    });
+    this.imagesDistribution = new cloudfront.Distribution(this, 'ImagesDistribution', {
+      comment: 'Product images (read-only)',
+      defaultBehavior: {
+        origin: new ProductImagesOrigin(
+          this.imagesBucket,
+          new cloudfront.S3OriginAccessControl(this, 'ImagesOriginAccessControl', {
+            description: 'CloudFront reads product images from the private bucket',
+            signing: cloudfront.Signing.SIGV4_ALWAYS,
+          }),
+        ),
+        viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+        allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+        cachedMethods: cloudfront.CachedMethods.CACHE_GET_HEAD,
+        cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
+        compress: true,
+        responseHeadersPolicy: new cloudfront.ResponseHeadersPolicy(this, 'ImagesResponseHeaders', {
+          comment: 'Product images: nosniff, HSTS, one day of browser caching',
+          securityHeadersBehavior: {
+            contentTypeOptions: { override: true },
+            strictTransportSecurity: { accessControlMaxAge: Duration.days(365), includeSubdomains: true, override: true },
+          },
+          // Every upload gets a new random key, so a URL's bytes do not change in practice.
+          customHeadersBehavior: {
+            customHeaders: [{ header: 'Cache-Control', value: 'public, max-age=86400', override: false }],
+          },
+        }),
+      },
+      priceClass: cloudfront.PriceClass.PRICE_CLASS_100,
+      httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
+    });
+
     // ---- Secrets ---------------------------------------------------------------------------
     // Both values reach the functions as CloudFormation dynamic references resolved at deploy
     // time. Trade-off: the resolved value is visible to anyone who can read the Lambda
@@ -157,7 +218,18 @@ export class OrderManagementStack extends Stack {
       logLevel: props.logLevel ?? 'INFO',
       corsAllowedOrigins,
     });
-    const resources: AccessResources = { table: this.table, queues, emailFrom: props.emailFrom };
+    const resources: AccessResources = {
+      table: this.table,
+      queues,
+      emailFrom: props.emailFrom,
+      images: { bucket: this.imagesBucket, publicUrl: `https://${this.imagesDistribution.distributionDomainName}` },
+    };
+    /** Functions that may PUT product images (their IAM5 finding is acknowledged below). */
+    const imageUploaders: AppFunction[] = [];
+    const bind = (fn: AppFunction, access: Access) => {
+      bindAccess(fn, access, resources);
+      if (access.uploadImages) imageUploaders.push(fn);
+    };
 
     // ---- HTTP API --------------------------------------------------------------------------
     this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
@@ -216,7 +288,7 @@ export class OrderManagementStack extends Stack {
         ...(route.timeoutSeconds !== undefined && { timeoutSeconds: route.timeoutSeconds }),
         ...(route.memoryMiB !== undefined && { memoryMiB: route.memoryMiB }),
       });
-      bindAccess(fn, routeAccess(route), resources);
+      bind(fn, routeAccess(route));
       functions.set(fnId, fn);
       const httpRoute = new apigw.HttpRoute(this, `${fnId}ApiRoute`, {
         httpApi: this.httpApi,
@@ -250,7 +322,7 @@ export class OrderManagementStack extends Stack {
         timeoutSeconds: consumer.timeoutSeconds,
         description: `Consumer of ${queueDef.name} (${consumer.handler})`,
       });
-      bindAccess(fn, consumer.access, resources);
+      bind(fn, consumer.access);
       fn.addEventSource(
         new SqsEventSource(queues[consumer.queue], {
           batchSize: consumer.batchSize,
@@ -269,7 +341,7 @@ export class OrderManagementStack extends Stack {
         timeoutSeconds: schedule.timeoutSeconds,
         description: `${schedule.schedule} (${schedule.handler})`,
       });
-      bindAccess(fn, schedule.access, resources);
+      bind(fn, schedule.access);
       new events.Rule(this, `${fnId}Rule`, {
         description: `${schedule.id}: ${schedule.schedule}`,
         schedule: events.Schedule.expression(schedule.schedule),
@@ -287,7 +359,7 @@ export class OrderManagementStack extends Stack {
       timeoutSeconds: 30,
       description: 'Creates the first admin on stack create/update',
     });
-    bindAccess(seedFn, { table: 'write' }, resources);
+    bind(seedFn, { table: 'write' });
     functions.set('SeedAdminFunction', seedFn);
     const seedProvider = new cr.Provider(this, 'SeedAdminProvider', {
       onEventHandler: seedFn,
@@ -304,6 +376,7 @@ export class OrderManagementStack extends Stack {
     });
 
     this.acknowledgeNagFindings(seedProvider, [jwtSecret, adminPassword]);
+    this.acknowledgeImageNagFindings(imageUploaders);
 
     // ---- Outputs ---------------------------------------------------------------------------
     new CfnOutput(this, 'ApiUrl', { value: this.stage.url });
@@ -313,6 +386,7 @@ export class OrderManagementStack extends Stack {
     }
     new CfnOutput(this, 'DlqUrl', { value: deadLetterQueues.orderEvents.queueUrl });
     new CfnOutput(this, 'AdminPasswordSecretArn', { value: adminPassword.secretArn });
+    new CfnOutput(this, 'ImagesUrl', { value: `https://${this.imagesDistribution.distributionDomainName}` });
   }
 
   /**
@@ -379,5 +453,93 @@ export class OrderManagementStack extends Stack {
           'scoped to that one function.',
       },
     );
+  }
+
+  /** cdk-nag findings of the product-image bucket and CDN, each with its reason. */
+  private acknowledgeImageNagFindings(imageUploaders: readonly AppFunction[]): void {
+    const bucketLogicalId = this.getLogicalId(this.imagesBucket.node.defaultChild as s3.CfnBucket);
+    Validations.of(this.imagesBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'Objects are written only through presigned PUTs that the API issues to admins, and the ' +
+        'API logs each one (admin, product, key); reads go through CloudFront. Server access ' +
+        'logs would need a second bucket for no extra audit value; enable S3 data events in ' +
+        'CloudTrail if object-level auditing is ever required.',
+    });
+    Validations.of(this.imagesDistribution).acknowledge(
+      {
+        id: 'AwsSolutions-CFR1',
+        reason: 'Product images of a public shop are meant for every country; there is nothing to geo-restrict.',
+      },
+      {
+        id: 'AwsSolutions-CFR2',
+        reason:
+          'Read-only GET/HEAD of cached public images from a private bucket (OAC): no input is ' +
+          'processed, so WAF rules have nothing to inspect; volumetric attacks are covered by ' +
+          'CloudFront and AWS Shield Standard. Add a WAF web ACL (us-east-1) if abuse shows up.',
+      },
+      {
+        id: 'AwsSolutions-CFR3',
+        reason:
+          'Public, non-personal images: CloudFront metrics cover traffic and errors. Standard ' +
+          'access logs would need an ACL-enabled log bucket; turn on CloudFront logging to ' +
+          'CloudWatch Logs when request-level analysis is needed.',
+      },
+      {
+        id: 'AwsSolutions-CFR4',
+        reason:
+          'The distribution uses the default *.cloudfront.net certificate, for which CloudFront ' +
+          'fixes the TLS policy; a minimum of TLSv1.2_2021 needs a custom domain with an ACM ' +
+          'certificate (not configured yet). Viewers are redirected to HTTPS.',
+      },
+    );
+    for (const fn of imageUploaders) {
+      Validations.of(fn).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${bucketLogicalId}.Arn>/${PRODUCT_IMAGE_KEY_PREFIX}*]`,
+        reason:
+          'Only s3:PutObject, only below products/: every upload gets a new random key ' +
+          '(products/<productId>/<uuid>.<ext>), so no fixed object ARN exists; each presigned ' +
+          'URL is itself limited to one key, one content type and one size.',
+      });
+    }
+  }
+}
+
+/**
+ * S3 origin with Origin Access Control whose bucket-policy grant is `s3:GetObject` on
+ * `products/*` for this distribution only. (`S3BucketOrigin.withOriginAccessControl` grants
+ * GetObject on the whole bucket.)
+ */
+class ProductImagesOrigin extends origins.S3BucketOrigin {
+  constructor(
+    private readonly imagesBucket: s3.IBucket,
+    private readonly accessControl: cloudfront.S3OriginAccessControl,
+  ) {
+    super(imagesBucket);
+  }
+
+  override bind(scope: Construct, options: cloudfront.OriginBindOptions): cloudfront.OriginBindConfig {
+    const config = super.bind(scope, options);
+    this.imagesBucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('cloudfront.amazonaws.com')],
+        actions: ['s3:GetObject'],
+        resources: [this.imagesBucket.arnForObjects(`${PRODUCT_IMAGE_KEY_PREFIX}*`)],
+        conditions: {
+          StringEquals: {
+            'AWS:SourceArn': Stack.of(scope).formatArn({
+              service: 'cloudfront',
+              region: '',
+              resource: 'distribution',
+              resourceName: options.distributionId,
+            }),
+          },
+        },
+      }),
+    );
+    return {
+      ...config,
+      originProperty: { ...config.originProperty!, originAccessControlId: this.accessControl.originAccessControlId },
+    };
   }
 }

@@ -13,7 +13,7 @@ import { schedules } from '../schedules.js';
 import { startEmulators } from './emulators.js';
 import { startGateway } from './gateway.js';
 import { loadHandler } from './lambda-context.js';
-import { provisionQueues, provisionTable } from './provision.js';
+import { provisionBucket, provisionQueues, provisionTable } from './provision.js';
 import { startQueuePoller } from './queue-poller.js';
 import { startScheduler } from './scheduler.js';
 
@@ -47,6 +47,7 @@ export const localDefaults = {
   APP_BASE_URL: 'http://localhost:3000',
   BCRYPT_COST: '10',
   POWERTOOLS_LOG_LEVEL: 'WARN',
+  IMAGES_BUCKET: 'order-management-images',
 } as const;
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
@@ -69,6 +70,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await provisionTable(process.env.TABLE_NAME!);
     const queues = await provisionQueues();
     for (const queue of Object.values(queueDefinitions)) process.env[queue.envVar] = queues.urls[queue.id];
+    // Product images: presigned PUTs go to fauxqs's S3 (path-style, see emulators.ts) and the
+    // public URL is the object's plain emulator URL, standing in for CloudFront. fauxqs does
+    // not check signatures, so the signed type/size limits are only enforced on AWS.
+    await provisionBucket(process.env.IMAGES_BUCKET!);
+    process.env.IMAGES_PUBLIC_URL ??= `${emulators.endpoints.s3}/${process.env.IMAGES_BUCKET}`;
 
     const { ensureAdmin } = await import('../../shared/users/accounts.js');
     await ensureAdmin({ email: process.env.ADMIN_EMAIL!.toLowerCase(), password: process.env.ADMIN_PASSWORD! });
@@ -100,6 +106,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ORDER_EVENTS_QUEUE_URL: queues.urls.orderEvents,
       ORDER_EVENTS_DLQ_URL: queues.deadLetterUrls.orderEvents,
       SES_STORE_URL: `${emulators.endpoints.ses}/store`,
+      IMAGES_BUCKET: process.env.IMAGES_BUCKET!,
+      IMAGES_PUBLIC_URL: process.env.IMAGES_PUBLIC_URL,
     };
     return { apiUrl: gateway.url, mailViewerUrl: emulators.mailViewerUrl, env, stop };
   } catch (error) {

@@ -1,8 +1,8 @@
 /**
- * Creates the table and queues on the local emulators (or any endpoint the environment points
+ * Creates the table, queues and images bucket on the local emulators (or any endpoint the environment points
  * at) from the same plain-data definitions the CDK stack uses. Clients are built from the
- * environment only (`AWS_ENDPOINT_URL_DYNAMODB`, `AWS_ENDPOINT_URL_SQS`, `AWS_REGION`, ...), so set
- * `Emulators.env` into `process.env` before calling. Both functions are idempotent.
+ * environment only (`AWS_ENDPOINT_URL_DYNAMODB`, `AWS_ENDPOINT_URL_SQS`, `AWS_ENDPOINT_URL_S3`, `AWS_REGION`, ...),
+ * so set `Emulators.env` into `process.env` before calling. All functions are idempotent.
  */
 import {
   CreateTableCommand,
@@ -14,6 +14,7 @@ import {
   waitUntilTableExists,
   type AttributeDefinition,
 } from '@aws-sdk/client-dynamodb';
+import { BucketAlreadyOwnedByYou, CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
@@ -156,3 +157,19 @@ async function queueArn(client: SQSClient, queueUrl: string): Promise<string> {
 const isQueueNameExists = (error: unknown): boolean =>
   error instanceof QueueNameExists ||
   (error instanceof Error && /(^|\.)Queue(NameExists|AlreadyExists)$/.test(error.name));
+
+/**
+ * Creates the product images bucket. On AWS it is private and served by CloudFront; locally
+ * images are read straight from the emulator (`IMAGES_PUBLIC_URL` = `<S3 endpoint>/<bucket>`).
+ */
+export async function provisionBucket(name: string): Promise<void> {
+  const client = new S3Client({});
+  try {
+    await client.send(new CreateBucketCommand({ Bucket: name }));
+  } catch (error) {
+    // us-east-1 S3 (and fauxqs) answer 200 for a bucket you already own; other regions say so.
+    if (!(error instanceof BucketAlreadyOwnedByYou)) throw error;
+  } finally {
+    client.destroy();
+  }
+}

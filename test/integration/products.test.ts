@@ -102,7 +102,7 @@ const compare: Record<Sort, (a: ProductRecord, b: ProductRecord) => number> = {
 
 describe('GET /products: every filter and sort combination', () => {
   const sorts: Sort[] = ['createdAt', '-createdAt', 'price', '-price', 'name'];
-  const priceFilters = [{}, { minPrice: '200' }, { maxPrice: '350' }, { minPrice: '200', maxPrice: '350' }] as const;
+  const priceFilters: { minPrice?: string; maxPrice?: string }[] = [{}, { minPrice: '200' }, { maxPrice: '350' }, { minPrice: '200', maxPrice: '350' }];
   const categories = [undefined, category] as const;
   const searches = [undefined, 'SPECIAL'] as const;
 

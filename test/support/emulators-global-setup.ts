@@ -1,11 +1,11 @@
 /**
  * vitest globalSetup of the `integration` project: starts DynamoDB Local, fauxqs (SQS + S3) and
- * aws-ses-v2-local once on free ports, creates the table and the queues, and `provide`s the
+ * aws-ses-v2-local once on free ports, creates the table, the queues and the images bucket, and `provide`s the
  * environment that `emulator-env.ts` copies into each test worker's `process.env`.
  */
 import type { TestProject } from 'vitest/node';
 import { startEmulators } from '../../infra/local/emulators.js';
-import { provisionQueues, provisionTable } from '../../infra/local/provision.js';
+import { provisionBucket, provisionQueues, provisionTable } from '../../infra/local/provision.js';
 import { queueDefinitions, type QueueDefinition } from '../../infra/queue-definitions.js';
 
 /** What the integration workers get in `process.env` (plus one `<QUEUE>_QUEUE_URL`/`_DLQ_URL` per queue). */
@@ -24,6 +24,10 @@ export interface EmulatorEnv extends Record<string, string> {
   SES_STORE_URL: string;
   /** aws-ses-v2-local's web page listing sent mail. */
   MAIL_VIEWER_URL: string;
+  /** Product images bucket on fauxqs's S3. */
+  IMAGES_BUCKET: string;
+  /** `<S3 endpoint>/<bucket>`: where uploaded images are read back (CloudFront on AWS). */
+  IMAGES_PUBLIC_URL: string;
 }
 
 type SdkEnvKey =
@@ -46,6 +50,7 @@ export const deadLetterEnvVar = (queue: QueueDefinition): string => queue.envVar
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const tableName = process.env.TABLE_NAME ?? 'integration-table';
+  const imagesBucket = 'integration-images';
   const startedAt = performance.now();
   const emulators = await startEmulators({
     log: process.env.EMULATORS_DEBUG ? (line) => console.log(line) : undefined,
@@ -57,6 +62,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     // provisioning so nothing else in this (main vitest) process is redirected.
     const queues = await withEnv(emulators.env, async () => {
       await provisionTable(tableName);
+      await provisionBucket(imagesBucket);
       return provisionQueues();
     });
 
@@ -76,6 +82,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
       ...queueEnv,
       SES_STORE_URL: `${emulators.endpoints.ses}/store`,
       MAIL_VIEWER_URL: emulators.mailViewerUrl,
+      IMAGES_BUCKET: imagesBucket,
+      IMAGES_PUBLIC_URL: `${emulators.endpoints.s3}/${imagesBucket}`,
     };
     project.provide('emulatorEnv', env);
     console.log(
