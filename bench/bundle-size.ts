@@ -53,6 +53,8 @@ const baseEnv: Record<string, string> = {
   AWS_SECRET_ACCESS_KEY: 'bench-secret',
   TABLE_NAME: 'bench-table',
   ORDER_EVENTS_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/000000000000/order-events',
+  IMAGES_BUCKET: 'bench-images',
+  IMAGES_PUBLIC_URL: 'https://images.example.com',
   JWT_SECRET: 'bench-jwt-secret-bench-jwt-secret-0123456789',
   JWT_ISSUER: 'order-management',
   JWT_AUDIENCE: 'order-management',

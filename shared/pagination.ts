@@ -41,8 +41,20 @@ export interface Page<T> {
 }
 
 /**
+ * How many items to read next. Unfiltered: exactly what the page still needs. Filtered: what
+ * it still needs divided by the match rate seen so far (+25 %), so a filter that drops a few
+ * items (soft-deleted products) rarely needs a second call and a rare search term reads in
+ * big steps. Capped at 1,000 items a call.
+ */
+export function nextReadSize(needed: number, matched: number, scanned: number, filtered: boolean): number {
+  if (!filtered) return needed;
+  const matchRate = scanned === 0 ? 0.8 : Math.max(matched / scanned, 0.02);
+  return Math.min(1000, Math.max(needed, Math.ceil((needed / matchRate) * 1.25)));
+}
+
+/**
  * One page of a Query. Reads `limit + 1` to know whether more follow. With a
- * FilterExpression it keeps reading, doubling the read size each time, but at most
+ * FilterExpression it keeps reading, sized by the match rate seen so far, but at most
  * `maxReads` times, so a rare match costs a bounded number of calls: such a page may hold
  * fewer than `limit` items and still have a next cursor.
  */
@@ -62,7 +74,7 @@ export async function queryPage(input: {
   let reads = 0;
   let scanned = 0;
   while (reads < maxReads) {
-    const readSize = Math.min(1000, (limit + 1) * 2 ** reads);
+    const readSize = nextReadSize(limit + 1 - items.length, items.length, scanned, filtered);
     const result = await db.send(new QueryCommand({ ...query, ExclusiveStartKey: startKey, Limit: readSize }));
     reads += 1;
     scanned += result.ScannedCount ?? 0;
