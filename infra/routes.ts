@@ -7,6 +7,7 @@
 import type { RouteDefinition } from './route-types.js';
 import { authRoutes } from './routes/auth.js';
 import { contactRoutes } from './routes/contact.js';
+import { cartRoutes, orderRoutes } from './routes/orders.js';
 import { productImageRoutes } from './routes/product-images.js';
 import { productRoutes } from './routes/products.js';
 import { serviceRoutes } from './routes/service.js';
@@ -19,6 +20,8 @@ export const routes = {
   ...contactRoutes,
   ...productRoutes,
   ...productImageRoutes,
+  ...cartRoutes,
+  ...orderRoutes,
 } as const satisfies Record<string, RouteDefinition>;
 
 export type RouteId = keyof typeof routes;

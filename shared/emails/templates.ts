@@ -41,3 +41,44 @@ export function passwordResetEmail(input: { name: string; resetUrl: string; expi
     text: `${lines.join('\n\n')}\n\n${input.resetUrl}\n`,
   };
 }
+
+export interface OrderSummary {
+  readonly id: string;
+  readonly items: readonly { name: string; quantity: number; unitPrice: number; lineTotal: number }[];
+  readonly total: number;
+  readonly currency: string;
+  readonly status: string;
+}
+
+export const formatMoney = (amount: number, currency: string) =>
+  new Intl.NumberFormat('en', { style: 'currency', currency: currency.toUpperCase() }).format(amount / 100);
+
+function orderTable(order: OrderSummary): { html: string; text: string } {
+  const rows = order.items
+    .map((l) => `<tr><td>${escapeHtml(l.name)}</td><td align="right">${l.quantity}</td><td align="right">${formatMoney(l.unitPrice, order.currency)}</td><td align="right">${formatMoney(l.lineTotal, order.currency)}</td></tr>`)
+    .join('');
+  const html = `<table cellpadding="4"><tr><th align="left">Item</th><th>Qty</th><th>Price</th><th>Total</th></tr>${rows}<tr><td colspan="3" align="right"><b>Total</b></td><td align="right"><b>${formatMoney(order.total, order.currency)}</b></td></tr></table>`;
+  const text = [
+    ...order.items.map((l) => `${l.quantity} x ${l.name} @ ${formatMoney(l.unitPrice, order.currency)} = ${formatMoney(l.lineTotal, order.currency)}`),
+    `Total: ${formatMoney(order.total, order.currency)}`,
+  ].join('\n');
+  return { html, text };
+}
+
+function orderEmail(subject: string, title: string, lines: readonly string[], order: OrderSummary, orderUrl: string): EmailContent {
+  const table = orderTable(order);
+  const html = layout(title, lines, { label: 'View your order', url: orderUrl }).replace('</body>', `${table.html}</body>`);
+  return { subject, html, text: `${lines.join('\n\n')}\n\n${table.text}\n\n${orderUrl}\n` };
+}
+
+export const orderReceivedEmail = (input: { name: string; order: OrderSummary; orderUrl: string }) =>
+  orderEmail(`We received your order ${input.order.id}`, 'Thank you for your order', [`Hi ${input.name},`, `We received order ${input.order.id}. It is waiting for payment.`], input.order, input.orderUrl);
+
+export const orderStatusEmail = (input: { name: string; order: OrderSummary; orderUrl: string; from: string; to: string; note?: string | undefined }) =>
+  orderEmail(
+    `Your order ${input.order.id} is now ${input.to.replace(/_/g, ' ')}`,
+    'Order update',
+    [`Hi ${input.name},`, `Order ${input.order.id} went from ${input.from.replace(/_/g, ' ')} to ${input.to.replace(/_/g, ' ')}.`, ...(input.note ? [`Note: ${input.note}`] : [])],
+    input.order,
+    input.orderUrl,
+  );

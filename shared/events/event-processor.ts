@@ -1,7 +1,9 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { appBaseUrl } from '../app-config.js';
 import { sendEmail } from '../emails/send-email.js';
-import { passwordResetEmail, welcomeEmail } from '../emails/templates.js';
+import { orderReceivedEmail, orderStatusEmail, passwordResetEmail, welcomeEmail } from '../emails/templates.js';
+import { findOrder } from '../orders/order-repository.js';
+import { findUserById } from '../users/user-repository.js';
 import { logger } from '../logger.js';
 import { parseEvent, type DomainEvent, type EventType } from './order-events.js';
 import { claimEvent, completeEvent, releaseEvent } from './processed-events.js';
@@ -18,7 +20,26 @@ const reactions: Reactions = {
   'user.password_reset_requested': async ({ data }) => {
     await sendEmail(data.email, passwordResetEmail(data));
   },
+  'order.placed': async ({ data }) => {
+    const { order, user } = await orderAndCustomer(data.orderId, data.userId);
+    if (!order || !user) return;
+    await sendEmail(user.email, orderReceivedEmail({ name: user.name, order, orderUrl: orderUrl(order.id) }));
+  },
+  'order.status_changed': async ({ data }) => {
+    const { order, user } = await orderAndCustomer(data.orderId, data.userId);
+    if (!order || !user) return;
+    await sendEmail(user.email, orderStatusEmail({ name: user.name, order: { ...order, status: data.to }, orderUrl: orderUrl(order.id), from: data.from, to: data.to, note: data.note }));
+  },
 };
+
+const orderUrl = (orderId: string) => `${appBaseUrl.replace(/\/$/, '')}/orders/${orderId}`;
+
+/** A deleted customer or order means there is nobody to email: the event is done. */
+async function orderAndCustomer(orderId: string, userId: string) {
+  const [order, user] = await Promise.all([findOrder(orderId), findUserById(userId)]);
+  if (!order || !user) logger.warn('order email skipped: order or customer gone', { orderId, userId });
+  return { order, user };
+}
 
 export type RecordOutcome = 'processed' | 'duplicate' | 'ignored';
 

@@ -13,6 +13,14 @@ export const eventSchemas = {
     resetUrl: z.string(),
     expiresAt: z.string(),
   }),
+  'order.placed': z.object({ orderId: z.string(), userId: z.string() }),
+  'order.status_changed': z.object({
+    orderId: z.string(),
+    userId: z.string(),
+    from: z.string(),
+    to: z.string(),
+    note: z.string().optional(),
+  }),
 } as const;
 
 export type EventType = keyof typeof eventSchemas;

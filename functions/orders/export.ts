@@ -1,0 +1,9 @@
+import { routes } from '../../infra/routes.js';
+import { httpHandler } from '../../shared/http/http-handler.js';
+import { exportOrdersCsv } from '../../shared/orders/orders.js';
+
+export const handler = httpHandler(routes.exportOrders, async ({ query }) => ({
+  statusCode: 200,
+  body: await exportOrdersCsv(query),
+  headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': 'attachment; filename="orders.csv"' },
+}));

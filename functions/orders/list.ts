@@ -1,0 +1,10 @@
+import { routes } from '../../infra/routes.js';
+import { httpHandler } from '../../shared/http/http-handler.js';
+import { ok } from '../../shared/http/responses.js';
+import { listOrdersFor } from '../../shared/orders/orders.js';
+import { toPublicOrder } from '../../shared/orders/order.js';
+
+export const handler = httpHandler(routes.listOrders, async ({ auth, query }) => {
+  const page = await listOrdersFor(auth, query);
+  return ok({ items: page.items.map(toPublicOrder), nextCursor: page.nextCursor });
+});

@@ -1,0 +1,17 @@
+import { routes } from '../../infra/routes.js';
+import { BadRequestError } from '../../shared/errors.js';
+import { httpHandler } from '../../shared/http/http-handler.js';
+import { headerValue } from '../../shared/http/parse.js';
+import { created } from '../../shared/http/responses.js';
+import { placeOrderFor } from '../../shared/orders/orders.js';
+import { toPublicOrder } from '../../shared/orders/order.js';
+
+export const handler = httpHandler(routes.placeOrder, async ({ auth, body, event }) => {
+  const key = headerValue(event, 'idempotency-key');
+  if (key !== undefined && !/^[\x21-\x7e]{1,255}$/.test(key)) {
+    throw new BadRequestError('Idempotency-Key must be 1 to 255 printable ASCII characters', { header: 'idempotency-key' });
+  }
+  const { order, replayed } = await placeOrderFor(auth, body, key);
+  // A replay answers as the first request did.
+  return replayed ? { ...created(toPublicOrder(order)), headers: { 'idempotent-replayed': 'true' } } : created(toPublicOrder(order));
+});

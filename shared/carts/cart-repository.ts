@@ -1,0 +1,205 @@
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod';
+import { batchGetInOrder } from '../batch-get.js';
+import { db, tableName } from '../clients/dynamodb.js';
+import { readEnv } from '../config.js';
+import { ConflictError, NotFoundError } from '../errors.js';
+import { InsufficientStockError } from '../products/product-repository.js';
+import { productKey } from '../products/product-keys.js';
+import { toProductRecord, type ProductRecord } from '../products/product.js';
+import { MAX_CART_LINES } from '../schemas/orders.js';
+import { TransactionCancelled, transactWrite, type TransactItems } from '../transactions.js';
+import { cartHeaderKey, holdExpiryPartition, holdExpirySortKey, holdKey, holdShard, toHold, type Hold } from './cart-keys.js';
+
+export const { CART_HOLD_MINUTES: holdMinutes } = readEnv(
+  z.object({ CART_HOLD_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(15) }),
+);
+const GC_SECONDS = 24 * 3600;
+
+async function readHold(userId: string, productId: string): Promise<Hold | undefined> {
+  const { Item } = await db.send(new GetCommand({ TableName: tableName, Key: holdKey(userId, productId), ConsistentRead: true }));
+  return Item ? toHold(Item) : undefined;
+}
+
+/** The condition that the hold is still exactly as read (or still absent). */
+const holdUnchanged = (hold: Hold | undefined) =>
+  hold
+    ? { ConditionExpression: 'quantity = :oldQuantity AND expiresAt = :oldExpiresAt', values: { ':oldQuantity': hold.quantity, ':oldExpiresAt': hold.expiresAt } }
+    : { ConditionExpression: 'attribute_not_exists(pk)', values: {} };
+
+/** Returns `quantity` units of stock: always safe, the hold or order owned them. */
+export const returnStockItem = (productId: string, quantity: number): TransactItems[number] => ({
+  Update: {
+    TableName: tableName,
+    Key: productKey(productId),
+    UpdateExpression: 'ADD stock :quantity',
+    ConditionExpression: 'attribute_exists(pk)',
+    ExpressionAttributeValues: { ':quantity': quantity },
+  },
+});
+
+/** Takes `quantity` units of stock if that many are available and the product is on sale. */
+export const takeStockItem = (productId: string, quantity: number): TransactItems[number] => ({
+  Update: {
+    TableName: tableName,
+    Key: productKey(productId),
+    UpdateExpression: 'ADD stock :minus',
+    ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(deletedAt) AND stock >= :quantity',
+    ExpressionAttributeValues: { ':minus': -quantity, ':quantity': quantity },
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+  },
+});
+
+/** Turns a failed take into the right error: 404 for a missing or deleted product, else 409. */
+export function takeStockFailure(cancelled: TransactionCancelled, index: number, productId: string, quantity: number): Error {
+  const old = cancelled.oldItem(index);
+  if (!old || old.deletedAt) return new NotFoundError('Product');
+  return new InsufficientStockError(productId, Number(old.stock?.N ?? 0), -quantity);
+}
+
+/**
+ * Sets a cart line to `quantity`: reserves or releases only the difference, in one
+ * transaction with the hold (conditioned on the hold being as read), and renews the hold.
+ * A hold that has expired but not yet been released still owns its stock, so it is simply
+ * renewed; the release schedule's transaction is conditioned on the same hold and loses.
+ */
+export async function setCartLine(userId: string, productId: string, quantity: number): Promise<void> {
+  for (let attempt = 0; attempt < 4; attempt += 1) {
+    const now = Date.now();
+    const current = await readHold(userId, productId);
+    const delta = quantity - (current?.quantity ?? 0);
+    const expiresAt = now + holdMinutes * 60_000;
+    const items: TransactItems = [];
+    if (delta > 0) items.push(takeStockItem(productId, delta));
+    if (delta < 0) items.push(returnStockItem(productId, -delta));
+    const unchanged = holdUnchanged(current);
+    items.push({
+      Put: {
+        TableName: tableName,
+        Item: {
+          ...holdKey(userId, productId),
+          type: 'cartHold',
+          userId,
+          productId,
+          quantity,
+          expiresAt,
+          heldAt: new Date(now).toISOString(),
+          gsi2pk: holdExpiryPartition(holdShard(userId)),
+          gsi2sk: holdExpirySortKey(expiresAt, userId, productId),
+          ttl: Math.ceil(expiresAt / 1000) + GC_SECONDS,
+        },
+        ConditionExpression: unchanged.ConditionExpression,
+        ...(current ? { ExpressionAttributeValues: unchanged.values } : {}),
+      },
+    });
+    if (!current) {
+      items.push({
+        Update: {
+          TableName: tableName,
+          Key: cartHeaderKey(userId),
+          UpdateExpression: 'ADD #lines :one',
+          ConditionExpression: 'attribute_not_exists(#lines) OR #lines < :max',
+          ExpressionAttributeNames: { '#lines': 'lines' },
+          ExpressionAttributeValues: { ':one': 1, ':max': MAX_CART_LINES },
+        },
+      });
+    }
+    if (delta === 0 && !current) throw new Error('unreachable: new line with quantity 0');
+    try {
+      await transactWrite(items);
+      return;
+    } catch (error) {
+      if (!(error instanceof TransactionCancelled)) throw error;
+      if (delta > 0 && error.failedAt(0)) throw takeStockFailure(error, 0, productId, delta);
+      if (!current && error.failedAt(items.length - 1)) throw new ConflictError(`A cart holds at most ${MAX_CART_LINES} different products`);
+      // The hold changed under us (another request, checkout or the release schedule): re-read.
+    }
+  }
+  throw new ConflictError('The cart line is changing concurrently; try again');
+}
+
+/** Releases one line's hold and its stock; returns false when there was nothing to release. */
+export async function removeCartLine(userId: string, productId: string, condition?: { expiredBefore: number }): Promise<boolean> {
+  for (let attempt = 0; attempt < 4; attempt += 1) {
+    const current = await readHold(userId, productId);
+    if (!current) return false;
+    if (condition && current.expiresAt > condition.expiredBefore) return false;
+    const unchanged = holdUnchanged(current);
+    try {
+      await transactWrite([
+        {
+          Delete: {
+            TableName: tableName,
+            Key: holdKey(userId, productId),
+            ConditionExpression: unchanged.ConditionExpression,
+            ExpressionAttributeValues: unchanged.values,
+          },
+        },
+        returnStockItem(productId, current.quantity),
+        {
+          Update: {
+            TableName: tableName,
+            Key: cartHeaderKey(userId),
+            UpdateExpression: 'ADD #lines :minusOne',
+            ExpressionAttributeNames: { '#lines': 'lines' },
+            ExpressionAttributeValues: { ':minusOne': -1 },
+          },
+        },
+      ]);
+      return true;
+    } catch (error) {
+      if (!(error instanceof TransactionCancelled)) throw error;
+    }
+  }
+  throw new ConflictError('The cart line is changing concurrently; try again');
+}
+
+export async function cartHolds(userId: string): Promise<Hold[]> {
+  const holds: Hold[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await db.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :items)',
+        ExpressionAttributeValues: { ':pk': `CART#${userId}`, ':items': 'ITEM#' },
+        ConsistentRead: true,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    holds.push(...(page.Items ?? []).map(toHold));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return holds;
+}
+
+export async function clearCart(userId: string): Promise<void> {
+  await Promise.all((await cartHolds(userId)).map((hold) => removeCartLine(userId, hold.productId)));
+}
+
+export interface CartView {
+  items: { productId: string; name: string; quantity: number; unitPrice: number; lineTotal: number; expiresAt: string }[];
+  total: number;
+  currency: string;
+}
+
+/** The live holds with current prices. Expired holds are left out even while they still exist. */
+export async function viewCart(userId: string, now = Date.now()): Promise<CartView> {
+  const live = (await cartHolds(userId)).filter((hold) => hold.expiresAt > now);
+  const { items: productItems } = await batchGetInOrder(live.map((hold) => productKey(hold.productId)));
+  const products = new Map<string, ProductRecord>(productItems.map((item) => [item.id as string, toProductRecord(item)]));
+  const items = live.flatMap((hold) => {
+    const product = products.get(hold.productId);
+    if (!product) return [];
+    return [{
+      productId: hold.productId,
+      name: product.name,
+      quantity: hold.quantity,
+      unitPrice: product.price,
+      lineTotal: product.price * hold.quantity,
+      expiresAt: new Date(hold.expiresAt).toISOString(),
+    }];
+  });
+  const currency = products.values().next().value?.currency ?? 'usd';
+  return { items, total: items.reduce((sum, line) => sum + line.lineTotal, 0), currency };
+}

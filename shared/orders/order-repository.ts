@@ -1,0 +1,296 @@
+import { createHash } from 'node:crypto';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { ulid } from 'ulid';
+import { batchGetInOrder } from '../batch-get.js';
+import { cartHeaderKey, holdKey } from '../carts/cart-keys.js';
+import { cartHolds, returnStockItem, takeStockFailure, takeStockItem } from '../carts/cart-repository.js';
+import { db, tableName } from '../clients/dynamodb.js';
+import { AppError, BadRequestError, ConflictError, NotFoundError } from '../errors.js';
+import { queryPage, type Page } from '../pagination.js';
+import { productKey } from '../products/product-keys.js';
+import { toProductRecord, type ProductRecord } from '../products/product.js';
+import { MAX_ORDER_LINES, type ListOrdersQuery, type PlaceOrderInput } from '../schemas/orders.js';
+import { TransactionCancelled, transactWrite, type TransactItems } from '../transactions.js';
+import { ALL_ORDERS, idempotentOrderId, orderIndexKey, orderKey, statusPartition, userOrdersPartition } from './order-keys.js';
+import { canTransition, returnsStock, type Actor, type OrderStatus } from './order-status.js';
+import { toOrderRecord, type OrderLine, type OrderRecord, type StatusChange } from './order.js';
+
+export const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
+
+export class IdempotencyKeyReusedError extends AppError {
+  readonly status = 422;
+  readonly code = 'IDEMPOTENCY_KEY_REUSED';
+  constructor() {
+    super('This Idempotency-Key was used with a different request');
+  }
+}
+
+export class InvalidTransitionError extends AppError {
+  readonly status = 409;
+  readonly code = 'INVALID_TRANSITION';
+  constructor(from: OrderStatus, to: OrderStatus) {
+    super(`An order cannot go from ${from} to ${to}`, { from, to });
+  }
+}
+
+export async function findOrder(id: string): Promise<OrderRecord | undefined> {
+  const { Item } = await db.send(new GetCommand({ TableName: tableName, Key: orderKey(id), ConsistentRead: true }));
+  return Item ? toOrderRecord(Item) : undefined;
+}
+
+interface LineRequest {
+  readonly productId: string;
+  readonly quantity: number;
+}
+
+/** Duplicate product lines are merged before anything is written. */
+export function mergeLines(lines: readonly LineRequest[]): LineRequest[] {
+  const merged = new Map<string, number>();
+  for (const line of lines) merged.set(line.productId, (merged.get(line.productId) ?? 0) + line.quantity);
+  if (merged.size > MAX_ORDER_LINES) throw new BadRequestError(`An order holds at most ${MAX_ORDER_LINES} different products`);
+  return [...merged].map(([productId, quantity]) => ({ productId, quantity }));
+}
+
+/** Line snapshots from the server's products: prices never come from the client. */
+function snapshotLines(lines: readonly LineRequest[], products: Map<string, ProductRecord>): { items: OrderLine[]; currency: string } {
+  const items = lines.map((line) => {
+    const product = products.get(line.productId);
+    if (!product || product.deletedAt) throw new NotFoundError(`Product ${line.productId}`);
+    return { productId: line.productId, name: product.name, unitPrice: product.price, quantity: line.quantity, lineTotal: product.price * line.quantity };
+  });
+  const currencies = new Set(lines.map((line) => products.get(line.productId)!.currency));
+  if (currencies.size > 1) throw new BadRequestError('All products of an order must have the same currency', { currencies: [...currencies] });
+  return { items, currency: [...currencies][0]! };
+}
+
+async function loadProducts(productIds: readonly string[]): Promise<Map<string, ProductRecord>> {
+  const { items } = await batchGetInOrder(productIds.map(productKey));
+  return new Map(items.map((item) => [item.id as string, toProductRecord(item)]));
+}
+
+function orderItems(order: OrderRecord): TransactItems {
+  return [
+    {
+      Put: {
+        TableName: tableName,
+        Item: {
+          ...orderKey(order.id),
+          type: 'order',
+          ...order,
+          gsi1pk: userOrdersPartition(order.userId),
+          gsi1sk: `ORDER#${order.createdAt}#${order.id}`,
+          gsi2pk: statusPartition(order.status),
+          gsi2sk: `${order.createdAt}#${order.id}`,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+    },
+    {
+      Put: {
+        TableName: tableName,
+        Item: { ...orderIndexKey(order.id), type: 'orderIndex', orderId: order.id, userId: order.userId, status: order.status, gsi1pk: ALL_ORDERS, gsi1sk: `${order.createdAt}#${order.id}` },
+      },
+    },
+  ];
+}
+
+export interface PlaceOrderRequest {
+  readonly userId: string;
+  readonly input: PlaceOrderInput;
+  readonly idempotencyKey?: string | undefined;
+}
+
+/**
+ * Places an order in one transaction: from the cart (each live hold moves into the order,
+ * conditioned on still existing unchanged and unexpired) or from `items` (each product's
+ * stock taken conditionally). With an Idempotency-Key, a replay with the same body returns
+ * the first order, even when replays race; another body is a 422.
+ */
+export async function placeOrder(request: PlaceOrderRequest): Promise<{ order: OrderRecord; replayed: boolean }> {
+  const requestHash = createHash('sha256').update(JSON.stringify(request.input)).digest('base64url');
+  const replay = async (): Promise<OrderRecord | undefined> => {
+    if (!request.idempotencyKey) return undefined;
+    const existing = await findOrder(idempotentOrderId(request.userId, request.idempotencyKey));
+    if (!existing || (existing.idempotencyExpiresAt ?? 0) <= Date.now()) return undefined;
+    if (existing.requestHash !== requestHash) throw new IdempotencyKeyReusedError();
+    return existing;
+  };
+  const previous = await replay();
+  if (previous) return { order: previous, replayed: true };
+
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    const now = Date.now();
+    const createdAt = new Date(now).toISOString();
+    const fromCart = !request.input.items;
+    const holds = fromCart ? (await cartHolds(request.userId)).filter((hold) => hold.expiresAt > now) : [];
+    if (fromCart && holds.length === 0) throw new BadRequestError('The cart is empty (or its holds have expired)');
+    const lines = fromCart ? holds.map(({ productId, quantity }) => ({ productId, quantity })) : mergeLines(request.input.items!);
+    const { items, currency } = snapshotLines(lines, await loadProducts(lines.map((line) => line.productId)));
+    const total = items.reduce((sum, line) => sum + line.lineTotal, 0);
+    const keyedId = request.idempotencyKey ? idempotentOrderId(request.userId, request.idempotencyKey) : undefined;
+    const expiredKeyedOrder = keyedId ? await findOrder(keyedId) : undefined;
+    const id = keyedId && !expiredKeyedOrder ? keyedId : ulid();
+    const order: OrderRecord = {
+      id,
+      userId: request.userId,
+      status: 'pending',
+      paymentStatus: 'pending',
+      items,
+      total,
+      amountPaid: 0,
+      amountDue: total,
+      currency,
+      shippingAddress: request.input.shippingAddress,
+      statusHistory: [{ status: 'pending', at: createdAt, by: request.userId }],
+      createdAt,
+      updatedAt: createdAt,
+      stockOwned: true,
+      requestHash,
+      ...(request.idempotencyKey && id === keyedId ? { idempotencyExpiresAt: now + IDEMPOTENCY_TTL_MS } : {}),
+    };
+    const stockItems: TransactItems = fromCart
+      ? [
+          ...holds.map((hold) => ({
+            Delete: {
+              TableName: tableName,
+              Key: holdKey(request.userId, hold.productId),
+              ConditionExpression: 'quantity = :quantity AND expiresAt = :expiresAt AND expiresAt > :now',
+              ExpressionAttributeValues: { ':quantity': hold.quantity, ':expiresAt': hold.expiresAt, ':now': now },
+            },
+          })),
+          {
+            Update: {
+              TableName: tableName,
+              Key: cartHeaderKey(request.userId),
+              UpdateExpression: 'ADD #lines :minus',
+              ExpressionAttributeNames: { '#lines': 'lines' },
+              ExpressionAttributeValues: { ':minus': -holds.length },
+            },
+          },
+        ]
+      : lines.map((line) => takeStockItem(line.productId, line.quantity));
+    try {
+      await transactWrite([...stockItems, ...orderItems(order)]);
+      return { order, replayed: false };
+    } catch (error) {
+      if (!(error instanceof TransactionCancelled)) throw error;
+      if (error.failedAt(stockItems.length)) {
+        // The keyed order exists: a concurrent replay won the race.
+        const winner = await replay();
+        if (winner) return { order: winner, replayed: true };
+        continue;
+      }
+      if (!fromCart) {
+        const index = lines.findIndex((_, i) => error.failedAt(i));
+        if (index >= 0) throw takeStockFailure(error, index, lines[index]!.productId, lines[index]!.quantity);
+      }
+      // A hold changed, expired or was released meanwhile: read the cart again.
+    }
+  }
+  throw new ConflictError('The cart changed while the order was being placed; try again');
+}
+
+/**
+ * Moves an order to `to` if the state machine allows `actor` to. Moves that give stock back
+ * do it in the same transaction, conditioned on the order still owning it.
+ */
+export async function changeOrderStatus(input: { orderId: string; to: OrderStatus; actor: Actor; by: string; note?: string | undefined; order?: OrderRecord }): Promise<{ order: OrderRecord; from: OrderStatus }> {
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    const order = (attempt === 0 ? input.order : undefined) ?? (await findOrder(input.orderId));
+    if (!order) throw new NotFoundError('Order');
+    if (!canTransition(order.status, input.to, input.actor)) throw new InvalidTransitionError(order.status, input.to);
+    const giveBack = returnsStock(input.to);
+    const now = new Date().toISOString();
+    const change: StatusChange = { status: input.to, at: now, by: input.by, ...(input.note ? { note: input.note } : {}) };
+    const items: TransactItems = [
+      {
+        Update: {
+          TableName: tableName,
+          Key: orderKey(order.id),
+          UpdateExpression: `SET #status = :to, gsi2pk = :partition, updatedAt = :now, statusHistory = list_append(statusHistory, :change)${giveBack ? ', stockOwned = :false' : ''}`,
+          ConditionExpression: `#status = :from${giveBack ? ' AND stockOwned = :true' : ''}`,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':to': input.to,
+            ':from': order.status,
+            ':partition': statusPartition(input.to),
+            ':now': now,
+            ':change': [change],
+            ...(giveBack ? { ':false': false, ':true': true } : {}),
+          },
+        },
+      },
+      {
+        Update: {
+          TableName: tableName,
+          Key: orderIndexKey(order.id),
+          UpdateExpression: 'SET #status = :to',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':to': input.to },
+        },
+      },
+      ...(giveBack ? order.items.map((line) => returnStockItem(line.productId, line.quantity)) : []),
+    ];
+    try {
+      await transactWrite(items);
+      return { order: { ...order, status: input.to, updatedAt: now, stockOwned: giveBack ? false : order.stockOwned, statusHistory: [...order.statusHistory, change] }, from: order.status };
+    } catch (error) {
+      if (!(error instanceof TransactionCancelled) || !error.failedAt(0)) throw error;
+      // The status moved meanwhile; decide again on the fresh order.
+    }
+  }
+  throw new ConflictError('The order is changing concurrently; try again');
+}
+
+export interface OrderListFilter extends Omit<ListOrdersQuery, 'limit' | 'cursor'> {
+  readonly limit: number;
+  readonly cursor?: string | undefined;
+}
+
+/**
+ * Which index serves which listing (no Scan):
+ *   a customer (or admin with userId) → gsi1 USER#<id>, createdAt range; status as a filter
+ *   admin with status                 → gsi2 STATUS#<status>, createdAt range
+ *   admin, everything                 → gsi1 ORDERS index items, createdAt range, then BatchGet
+ * Newest first.
+ */
+export async function listOrders(filter: OrderListFilter): Promise<Page<OrderRecord>> {
+  const from = filter.from ? new Date(filter.from).toISOString() : '0000';
+  const to = filter.to ? `${new Date(filter.to).toISOString()}~` : '9999';
+  const byUser = filter.userId !== undefined;
+  const common = { limit: filter.limit, cursor: filter.cursor };
+  if (byUser || !filter.status) {
+    const partition = byUser ? userOrdersPartition(filter.userId!) : ALL_ORDERS;
+    const prefix = byUser ? 'ORDER#' : '';
+    const page = await queryPage({
+      query: {
+        TableName: tableName,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :p AND gsi1sk BETWEEN :from AND :to',
+        ...(filter.status ? { FilterExpression: '#status = :status', ExpressionAttributeNames: { '#status': 'status' } } : {}),
+        ExpressionAttributeValues: { ':p': partition, ':from': `${prefix}${from}`, ':to': `${prefix}${to}`, ...(filter.status ? { ':status': filter.status } : {}) },
+        ScanIndexForward: false,
+      },
+      keyAttributes: ['pk', 'sk', 'gsi1pk', 'gsi1sk'],
+      scope: `orders:${partition}:${from}:${to}:${filter.status ?? ''}`,
+      ...common,
+    });
+    if (byUser) return { ...page, items: page.items.map(toOrderRecord) };
+    const orders = await batchGetInOrder(page.items.map((item) => orderKey(item.orderId as string)));
+    return { ...page, reads: page.reads + orders.calls, items: orders.items.map(toOrderRecord) };
+  }
+  const page = await queryPage({
+    query: {
+      TableName: tableName,
+      IndexName: 'gsi2',
+      KeyConditionExpression: 'gsi2pk = :p AND gsi2sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':p': statusPartition(filter.status), ':from': from, ':to': to },
+      ScanIndexForward: false,
+    },
+    keyAttributes: ['pk', 'sk', 'gsi2pk', 'gsi2sk'],
+    scope: `orders:status:${filter.status}:${from}:${to}`,
+    ...common,
+  });
+  return { ...page, items: page.items.map(toOrderRecord) };
+}

@@ -1,0 +1,103 @@
+import * as z from 'zod';
+import { cursorSchema, limitSchema, listOf } from './common.js';
+import { ORDER_STATUSES } from '../orders/order-status.js';
+
+/** 100 items per DynamoDB transaction, less the order item and its idempotency record. */
+export const MAX_ORDER_LINES = 98;
+export const MAX_CART_LINES = 50;
+export const MAX_LINE_QUANTITY = 100;
+
+const productIdSchema = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'is not a product id');
+export const quantitySchema = z.number().int().min(1).max(MAX_LINE_QUANTITY);
+
+export const cartLinePathSchema = z.object({ productId: productIdSchema }).strict();
+export const setCartLineBodySchema = z.object({ quantity: quantitySchema }).strict();
+
+export const cartSchema = z
+  .object({
+    items: z.array(
+      z.object({
+        productId: z.string(),
+        name: z.string(),
+        quantity: z.number().int(),
+        unitPrice: z.number().int(),
+        lineTotal: z.number().int(),
+        expiresAt: z.string(),
+      }),
+    ),
+    total: z.number().int(),
+    currency: z.string(),
+  })
+  .meta({ id: 'Cart' });
+
+export const orderStatusSchema = z.enum(ORDER_STATUSES);
+
+const shippingAddressSchema = z
+  .object({
+    line1: z.string().trim().min(1).max(200),
+    line2: z.string().trim().max(200).optional(),
+    city: z.string().trim().min(1).max(100),
+    postalCode: z.string().trim().min(1).max(20),
+    country: z.string().trim().regex(/^[A-Za-z]{2}$/, 'must be an ISO 3166-1 alpha-2 code').transform((c) => c.toUpperCase()),
+  })
+  .strict();
+
+/** No prices from the client: totals come from the server's products (strict rejects them). */
+export const placeOrderBodySchema = z
+  .object({
+    shippingAddress: shippingAddressSchema,
+    items: z
+      .array(z.object({ productId: productIdSchema, quantity: quantitySchema }).strict())
+      .min(1)
+      .max(MAX_ORDER_LINES, `at most ${MAX_ORDER_LINES} lines`)
+      .optional(),
+  })
+  .strict();
+export type PlaceOrderInput = z.output<typeof placeOrderBodySchema>;
+
+const isoDate = z.iso.datetime({ offset: true }).or(z.iso.date());
+export const listOrdersQuerySchema = z
+  .object({
+    limit: limitSchema,
+    cursor: cursorSchema,
+    status: orderStatusSchema.optional(),
+    from: isoDate.optional(),
+    to: isoDate.optional(),
+    userId: z.string().min(1).max(64).optional(),
+  })
+  .strict();
+export type ListOrdersQuery = z.output<typeof listOrdersQuerySchema>;
+
+export const exportOrdersQuerySchema = z
+  .object({ status: orderStatusSchema.optional(), from: isoDate.optional(), to: isoDate.optional() })
+  .strict();
+
+export const changeStatusBodySchema = z
+  .object({ status: orderStatusSchema, note: z.string().trim().min(1).max(500).optional() })
+  .strict();
+
+const orderLineSchema = z.object({
+  productId: z.string(),
+  name: z.string(),
+  unitPrice: z.number().int(),
+  quantity: z.number().int(),
+  lineTotal: z.number().int(),
+});
+export const orderSchema = z
+  .object({
+    id: z.string(),
+    userId: z.string(),
+    status: orderStatusSchema,
+    paymentStatus: z.enum(['pending', 'partially_paid', 'completed', 'refunded']),
+    items: z.array(orderLineSchema),
+    total: z.number().int(),
+    amountPaid: z.number().int(),
+    amountDue: z.number().int(),
+    currency: z.string(),
+    shippingAddress: shippingAddressSchema,
+    statusHistory: z.array(z.object({ status: orderStatusSchema, at: z.string(), by: z.string(), note: z.string().optional() })),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Order' });
+export const orderListSchema = listOf(orderSchema).meta({ id: 'OrderList' });

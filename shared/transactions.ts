@@ -1,0 +1,50 @@
+import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { CancellationReason } from '@aws-sdk/client-dynamodb';
+import { db } from './clients/dynamodb.js';
+import { AppError } from './errors.js';
+
+export class ServiceBusyError extends AppError {
+  readonly status = 503;
+  readonly code = 'SERVICE_UNAVAILABLE';
+  constructor() {
+    super('Too many concurrent changes to the same items; please retry', {}, { 'retry-after': '1' });
+  }
+}
+
+export type TransactItems = NonNullable<TransactWriteCommandInput['TransactItems']>;
+
+/** The outcome of a cancelled transaction: the reason code per item, and the old item where asked. */
+export class TransactionCancelled extends Error {
+  override readonly name = 'TransactionCancelled';
+  constructor(readonly reasons: readonly CancellationReason[]) {
+    super(`transaction cancelled: ${reasons.map((r) => r.Code ?? 'None').join(',')}`);
+  }
+  failedAt(index: number): boolean {
+    return this.reasons[index]?.Code === 'ConditionalCheckFailed';
+  }
+  /** The item as it was, for items written with ReturnValuesOnConditionCheckFailure ALL_OLD (wire format). */
+  oldItem(index: number): Record<string, { S?: string; N?: string; BOOL?: boolean }> | undefined {
+    return this.reasons[index]?.Item as never;
+  }
+}
+
+/**
+ * TransactWriteItems with bounded retries (with jitter) on transaction conflicts, which are
+ * about concurrency, not about the data. A condition failure is returned to the caller as
+ * TransactionCancelled with the per-item reasons; after the retries, 503.
+ */
+export async function transactWrite(items: TransactItems, attempts = 4): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await db.send(new TransactWriteCommand({ TransactItems: items }));
+      return;
+    } catch (error) {
+      if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') throw error;
+      const reasons = ((error as { CancellationReasons?: CancellationReason[] }).CancellationReasons ?? []);
+      const conflictOnly = reasons.some((r) => r.Code === 'TransactionConflict') && !reasons.some((r) => r.Code === 'ConditionalCheckFailed');
+      if (!conflictOnly) throw new TransactionCancelled(reasons);
+      if (attempt >= attempts) throw new ServiceBusyError();
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 25 * 2 ** attempt));
+    }
+  }
+}
