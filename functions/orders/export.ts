@@ -1,6 +1,6 @@
 import { routes } from '../../infra/routes.js';
 import { httpHandler } from '../../shared/http/http-handler.js';
-import { exportOrdersCsv } from '../../shared/orders/orders.js';
+import { exportOrdersCsv } from '../../shared/orders/order-queries.js';
 
 export const handler = httpHandler(routes.exportOrders, async ({ query }) => ({
   statusCode: 200,

@@ -1,7 +1,7 @@
 import { routes } from '../../infra/routes.js';
 import { httpHandler } from '../../shared/http/http-handler.js';
 import { ok } from '../../shared/http/responses.js';
-import { getOrderFor } from '../../shared/orders/orders.js';
+import { getOrderFor } from '../../shared/orders/order-queries.js';
 import { toPublicOrder } from '../../shared/orders/order.js';
 
 /** The detail view adds payments and shipments (empty until the payments issue lands). */

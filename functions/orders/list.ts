@@ -1,7 +1,7 @@
 import { routes } from '../../infra/routes.js';
 import { httpHandler } from '../../shared/http/http-handler.js';
 import { ok } from '../../shared/http/responses.js';
-import { listOrdersFor } from '../../shared/orders/orders.js';
+import { listOrdersFor } from '../../shared/orders/order-queries.js';
 import { toPublicOrder } from '../../shared/orders/order.js';
 
 export const handler = httpHandler(routes.listOrders, async ({ auth, query }) => {

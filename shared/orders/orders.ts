@@ -1,10 +1,12 @@
-/** Order use cases as customers and admins see them: ownership, actors, events. */
-import { stringify } from 'csv-stringify/sync';
+/**
+ * Order changes as customers and admins make them: ownership, actors, events. Reads are in
+ * order-queries.ts, so read-only functions don't load the queue client.
+ */
 import type { AuthContext } from '../auth/authenticate.js';
-import { NotFoundError } from '../errors.js';
 import { publishAfterCommit } from '../events/publish.js';
-import type { ListOrdersQuery, PlaceOrderInput } from '../schemas/orders.js';
-import { changeOrderStatus, findOrder, listOrders, placeOrder } from './order-repository.js';
+import type { PlaceOrderInput } from '../schemas/orders.js';
+import { getOrderFor } from './order-queries.js';
+import { changeOrderStatus, placeOrder } from './order-repository.js';
 import type { OrderStatus } from './order-status.js';
 import type { OrderRecord } from './order.js';
 
@@ -15,16 +17,6 @@ export async function placeOrderFor(auth: AuthContext, input: PlaceOrderInput, i
   if (!result.replayed) await publishAfterCommit('order.placed', { orderId: result.order.id, userId: result.order.userId });
   return result;
 }
-
-/** Another customer's order is a 404, not a 403: its existence is not disclosed. */
-export async function getOrderFor(auth: AuthContext, orderId: string): Promise<OrderRecord> {
-  const order = await findOrder(orderId);
-  if (!order || (!isAdmin(auth) && order.userId !== auth.userId)) throw new NotFoundError('Order');
-  return order;
-}
-
-export const listOrdersFor = (auth: AuthContext, query: ListOrdersQuery) =>
-  listOrders({ ...query, userId: isAdmin(auth) ? query.userId : auth.userId });
 
 async function moveOrder(auth: AuthContext, order: OrderRecord, to: OrderStatus, note?: string) {
   const { order: moved, from } = await changeOrderStatus({ orderId: order.id, order, to, actor: isAdmin(auth) ? 'admin' : 'customer', by: auth.userId, note });
@@ -38,25 +30,4 @@ export async function cancelOrderFor(auth: AuthContext, orderId: string) {
 
 export async function setOrderStatus(auth: AuthContext, orderId: string, to: OrderStatus, note?: string) {
   return moveOrder(auth, await getOrderFor(auth, orderId), to, note);
-}
-
-const CSV_COLUMNS = ['id', 'createdAt', 'userId', 'status', 'paymentStatus', 'currency', 'total', 'amountPaid', 'amountDue', 'lines', 'units', 'country'];
-
-/**
- * CSV of the matching orders, newest first, read page by page (100 orders a page) so memory
- * holds one page of orders plus the CSV text.
- */
-export async function exportOrdersCsv(filter: { status?: OrderStatus | undefined; from?: string | undefined; to?: string | undefined }): Promise<string> {
-  const chunks = [stringify([CSV_COLUMNS])];
-  let cursor: string | undefined;
-  do {
-    const page = await listOrders({ ...filter, limit: 100, cursor });
-    chunks.push(
-      stringify(
-        page.items.map((o) => [o.id, o.createdAt, o.userId, o.status, o.paymentStatus, o.currency, o.total, o.amountPaid, o.amountDue, o.items.length, o.items.reduce((n, l) => n + l.quantity, 0), o.shippingAddress.country]),
-      ),
-    );
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor);
-  return chunks.join('');
 }

@@ -94,7 +94,7 @@ export const orderSchema = z
     amountPaid: z.number().int(),
     amountDue: z.number().int(),
     currency: z.string(),
-    shippingAddress: shippingAddressSchema,
+    shippingAddress: z.object({ line1: z.string(), line2: z.string().optional(), city: z.string(), postalCode: z.string(), country: z.string() }),
     statusHistory: z.array(z.object({ status: orderStatusSchema, at: z.string(), by: z.string(), note: z.string().optional() })),
     createdAt: z.string(),
     updatedAt: z.string(),
