@@ -23,7 +23,7 @@ export class TransactionCancelled extends Error {
     return this.reasons[index]?.Code === 'ConditionalCheckFailed';
   }
   /** The item as it was, for items written with ReturnValuesOnConditionCheckFailure ALL_OLD (wire format). */
-  oldItem(index: number): Record<string, { S?: string; N?: string; BOOL?: boolean }> | undefined {
+  oldItem(index: number): Record<string, { S?: string; N?: string; BOOL?: boolean } | undefined> | undefined {
     return this.reasons[index]?.Item as never;
   }
 }

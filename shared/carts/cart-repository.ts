@@ -4,7 +4,7 @@ import { batchGetInOrder } from '../batch-get.js';
 import { db, tableName } from '../clients/dynamodb.js';
 import { readEnv } from '../config.js';
 import { ConflictError, NotFoundError } from '../errors.js';
-import { InsufficientStockError } from '../products/product-repository.js';
+import { OutOfStockError } from '../products/stock-errors.js';
 import { productKey } from '../products/product-keys.js';
 import { toProductRecord, type ProductRecord } from '../products/product.js';
 import { MAX_CART_LINES } from '../schemas/orders.js';
@@ -54,7 +54,7 @@ export const takeStockItem = (productId: string, quantity: number): TransactItem
 export function takeStockFailure(cancelled: TransactionCancelled, index: number, productId: string, quantity: number): Error {
   const old = cancelled.oldItem(index);
   if (!old || old.deletedAt) return new NotFoundError('Product');
-  return new InsufficientStockError(productId, Number(old.stock?.N ?? 0), -quantity);
+  return new OutOfStockError({ productId, name: old.name?.S, available: Number(old.stock?.N ?? 0), requested: quantity });
 }
 
 /**

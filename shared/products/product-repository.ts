@@ -3,7 +3,7 @@ import { ulid } from 'ulid';
 import { batchGetInOrder } from '../batch-get.js';
 import { db, tableName } from '../clients/dynamodb.js';
 import { cancellationReasons, isConditionFailure } from '../dynamo-errors.js';
-import { AppError, ConflictError, NotFoundError } from '../errors.js';
+import { ConflictError, NotFoundError } from '../errors.js';
 import { queryPage, type Page } from '../pagination.js';
 import type { CreateProductInput, UpdateProductInput } from '../schemas/products.js';
 import { planProductQuery, planScope, type ProductQueryInput } from './plan-product-query.js';
@@ -19,14 +19,7 @@ import {
 } from './product-keys.js';
 import { toProductRecord, type ProductRecord } from './product.js';
 import { normalizeSearchText } from './search-text.js';
-
-export class InsufficientStockError extends AppError {
-  readonly status = 409;
-  readonly code = 'OUT_OF_STOCK';
-  constructor(productId: string, available: number, delta: number) {
-    super(`Only ${available} in stock; cannot apply ${delta}`, { productId, available, delta });
-  }
-}
+import { OutOfStockError } from './stock-errors.js';
 
 const searchTextOf = (product: Pick<ProductRecord, 'name' | 'sku' | 'category'>) =>
   normalizeSearchText(product.name, product.sku, product.category);
@@ -202,10 +195,10 @@ export async function adjustStock(input: { productId: string; delta: number; rea
     stock = Attributes!.stock as number;
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
-    const old = (error as { Item?: { stock?: { N?: string } } }).Item;
+    const old = (error as { Item?: { stock?: { N?: string }; name?: { S?: string } } }).Item;
     if (!old) throw new NotFoundError('Product');
     const available = Number(old.stock?.N ?? 0);
-    if (delta < 0) throw new InsufficientStockError(productId, available, delta);
+    if (delta < 0) throw new OutOfStockError({ productId, name: old.name?.S, available, requested: -delta });
     throw new ConflictError(`Stock would exceed ${10_000_000}`, { productId, available, delta });
   }
   const adjustmentId = ulid();

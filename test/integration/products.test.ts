@@ -162,7 +162,7 @@ describe('stock adjustments', () => {
     expect(results.filter((r) => r.statusCode === 200)).toHaveLength(20);
     const refused = results.filter((r) => r.statusCode === 409);
     expect(refused).toHaveLength(30);
-    expect(refused[0]!.body.error).toMatchObject({ code: 'OUT_OF_STOCK', details: { available: 0, delta: -1 } });
+    expect(refused[0]!.body.error).toMatchObject({ code: 'OUT_OF_STOCK', message: `Only 0 left of 'Race ${tag}'`, details: { productId: product.id, available: 0, requested: 1 } });
     const got = await invoke(h.get, apiEvent(routes.getProduct, { token: adminToken, path: { id: product.id } }));
     expect(got.body.stock).toBe(0);
     const audit = await invoke(h.adjustments, apiEvent(routes.listStockAdjustments, { token: adminToken, path: { id: product.id }, query: { limit: '100' } }));

@@ -1,0 +1,13 @@
+import { AppError } from '../errors.js';
+
+/** 409 OUT_OF_STOCK naming the product and how many are available right now. */
+export class OutOfStockError extends AppError {
+  readonly status = 409;
+  readonly code = 'OUT_OF_STOCK';
+  constructor(input: { productId: string; name?: string | undefined; available: number; requested: number }) {
+    super(
+      input.name ? `Only ${input.available} left of '${input.name}'` : `Only ${input.available} left of product ${input.productId}`,
+      { productId: input.productId, available: input.available, requested: input.requested },
+    );
+  }
+}
