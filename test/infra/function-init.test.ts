@@ -6,25 +6,17 @@
  * fresh Node 22 process with only the variables from the synthesized template.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { App, Stack, type CfnElement } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
 import { build } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
 import { esbuildOptionsFor, repoRoot } from '../../infra/app-function.js';
-import { OrderManagementStack } from '../../infra/stack.js';
+import { logicalId, synthStack } from '../support/synth-stack.js';
 
-const cdkJson = JSON.parse(readFileSync(path.join(repoRoot, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
-const app = new App({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] } });
-const stack = new OrderManagementStack(app, 'InitTest', {
-  emailFrom: 'shop@example.com',
-  adminEmail: 'admin@example.com',
-  appBaseUrl: 'https://shop.example.com',
-});
-const resources = Template.fromStack(stack).toJSON().Resources as Record<string, { Properties: { Environment?: { Variables?: Record<string, unknown> } } }>;
+const { stack, template } = synthStack('InitTest');
+const resources = template.toJSON().Resources as Record<string, { Properties: { Environment?: { Variables?: Record<string, unknown> } } }>;
 
 /** Tokens (Ref, GetAtt, secrets) resolve at deploy time; a plausible value stands in. */
 function stand_in(name: string, value: unknown): string {
@@ -40,7 +32,7 @@ afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 describe('every function starts with only the environment CDK gives it', () => {
   for (const [id, fn] of stack.functions) {
     it(id, async () => {
-      const logical = Stack.of(fn).getLogicalId(fn.node.defaultChild as CfnElement);
+      const logical = logicalId(fn);
       const variables = resources[logical]!.Properties.Environment?.Variables ?? {};
       const env = Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, stand_in(name, value)]));
       const outdir = path.join(workDir, id);

@@ -3,30 +3,13 @@
  * to (CORS), read publicly only through CloudFront with Origin Access Control, and an IAM
  * surface of exactly one action on one prefix for exactly the image-upload function.
  */
-import { readFileSync } from 'node:fs';
-import { App, Stack, type CfnElement } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AppFunction } from '../../infra/app-function.js';
-import { OrderManagementStack, type OrderManagementStackProps } from '../../infra/stack.js';
+import type { OrderManagementStack, OrderManagementStackProps } from '../../infra/stack.js';
+import { logicalId, synthStack } from '../support/synth-stack.js';
 
-const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
-  context: Record<string, unknown>;
-};
-
-function build(overrides: Partial<OrderManagementStackProps> = {}) {
-  const app = new App({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] } });
-  const stack = new OrderManagementStack(app, 'Images', {
-    emailFrom: 'shop@example.com',
-    adminEmail: 'admin@example.com',
-    appBaseUrl: 'https://shop.example.com',
-    ...overrides,
-  });
-  return { stack, template: Template.fromStack(stack) };
-}
-
-const logicalId = (construct: { node: { defaultChild?: unknown } }) =>
-  Stack.of(construct as never).getLogicalId(construct.node.defaultChild as CfnElement);
+const build = (overrides: Partial<OrderManagementStackProps> = {}) => synthStack('Images', overrides);
 
 type Statement = {
   Effect: string;

@@ -1,7 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { App, Stack } from 'aws-cdk-lib';
-import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import type { CfnElement } from 'aws-cdk-lib';
+import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AppFunction } from '../../infra/app-function.js';
 import { consumers } from '../../infra/consumers.js';
@@ -9,29 +6,14 @@ import { queueDefinitions } from '../../infra/queue-definitions.js';
 import type { ScheduleDefinition } from '../../infra/route-types.js';
 import { routeList } from '../../infra/routes.js';
 import { schedules } from '../../infra/schedules.js';
-import { OrderManagementStack, type OrderManagementStackProps } from '../../infra/stack.js';
+import type { OrderManagementStack, OrderManagementStackProps } from '../../infra/stack.js';
+import { logicalId, synthStack } from '../support/synth-stack.js';
 
 // ---- helpers ------------------------------------------------------------------------------
 
-const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
-  context: Record<string, unknown>;
-};
-
-/** Same feature flags as `cdk synth`, bundling skipped so a synth takes seconds. */
-function build(overrides: Partial<OrderManagementStackProps> = {}) {
-  const app = new App({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] } });
-  const stack = new OrderManagementStack(app, 'Test', {
-    emailFrom: 'shop@example.com',
-    adminEmail: 'admin@example.com',
-    appBaseUrl: 'https://shop.example.com',
-    ...overrides,
-  });
-  return { stack, template: Template.fromStack(stack) };
-}
+const build = (overrides: Partial<OrderManagementStackProps> = {}) => synthStack('Test', overrides);
 
 const pascal = (id: string) => id.charAt(0).toUpperCase() + id.slice(1);
-const logicalId = (construct: { node: { defaultChild?: unknown } }) =>
-  Stack.of(construct as never).getLogicalId(construct.node.defaultChild as CfnElement);
 
 function fnOf(stack: OrderManagementStack, id: string): AppFunction {
   const fn = stack.functions.get(id);
