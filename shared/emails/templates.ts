@@ -82,3 +82,69 @@ export const orderStatusEmail = (input: { name: string; order: OrderSummary; ord
     input.order,
     input.orderUrl,
   );
+
+// ---- Schedules: reminders and alerts ------------------------------------------------------
+
+/** `2026-05-01T14:03:27.123Z` → `2026-05-01 14:03 UTC`. */
+const formatTime = (iso: string) => `${new Date(iso).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+
+/** An order email with its own button label (admin emails link to the same order page). */
+function orderEmailWithAction(subject: string, title: string, lines: readonly string[], order: OrderSummary, action: { label: string; url: string }): EmailContent {
+  const table = orderTable(order);
+  const html = layout(title, lines, action).replace('</body>', `${table.html}</body>`);
+  return { subject, html, text: `${lines.join('\n\n')}\n\n${table.text}\n\n${action.url}\n` };
+}
+
+export const paymentReminderEmail = (input: { name: string; order: OrderSummary; orderUrl: string; payBefore: string }) =>
+  orderEmailWithAction(
+    `Your order ${input.order.id} is waiting for payment`,
+    'Waiting for your payment',
+    [
+      `Hi ${input.name},`,
+      `Order ${input.order.id} is still waiting for payment. Please pay before ${formatTime(input.payBefore)}: after that the order is released and its items go back on sale.`,
+    ],
+    input.order,
+    { label: 'Pay for your order', url: input.orderUrl },
+  );
+
+export const fulfilmentReminderCustomerEmail = (input: { name: string; order: OrderSummary; orderUrl: string }) =>
+  orderEmailWithAction(
+    `We're preparing your order ${input.order.id}`,
+    "We're preparing your order",
+    [`Hi ${input.name},`, `Thank you for your patience: we're preparing order ${input.order.id}. We'll email you again when it ships.`],
+    input.order,
+    { label: 'View your order', url: input.orderUrl },
+  );
+
+export const fulfilmentReminderAdminEmail = (input: {
+  order: OrderSummary & { shippingAddress?: { line1: string; line2?: string | undefined; city: string; postalCode: string; country: string } };
+  customer: { name: string; email: string } | undefined;
+  waitingSince: string;
+  orderUrl: string;
+}) => {
+  const address = input.order.shippingAddress;
+  return orderEmailWithAction(
+    `Order ${input.order.id} waits for fulfilment`,
+    'Order waiting for fulfilment',
+    [
+      `Order ${input.order.id} (${input.order.status.replace(/_/g, ' ')}) waits for fulfilment since ${formatTime(input.waitingSince)}.`,
+      input.customer ? `Customer: ${input.customer.name} <${input.customer.email}>` : 'Customer: account deleted',
+      ...(address ? [`Ship to: ${[address.line1, address.line2, `${address.postalCode} ${address.city}`, address.country].filter(Boolean).join(', ')}`] : []),
+    ],
+    input.order,
+    { label: 'Open the order', url: input.orderUrl },
+  );
+};
+
+export function lowStockAlertEmail(input: { productId: string; name: string; stock: number; threshold: number; productUrl: string }): EmailContent {
+  const lines = [
+    `${input.name} is down to ${input.stock} in stock, at or below its low-stock threshold of ${input.threshold}.`,
+    `Product id: ${input.productId}`,
+    'You get this alert once each time the product falls to its threshold; restocking above it re-arms the alert.',
+  ];
+  return {
+    subject: `Low stock: ${input.name} (${input.stock} left)`,
+    html: layout('Low stock', lines, { label: 'Open the product', url: input.productUrl }),
+    text: `${lines.join('\n\n')}\n\n${input.productUrl}\n`,
+  };
+}

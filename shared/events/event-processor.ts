@@ -2,6 +2,14 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { appBaseUrl } from '../app-config.js';
 import { sendEmail } from '../emails/send-email.js';
 import { orderReceivedEmail, orderStatusEmail, passwordResetEmail, welcomeEmail } from '../emails/templates.js';
+import {
+  fulfilmentReminderAdminEmail,
+  fulfilmentReminderCustomerEmail,
+  lowStockAlertEmail,
+  paymentReminderEmail,
+} from '../emails/templates.js';
+import * as z from 'zod';
+import { readEnv } from '../config.js';
 import { findOrder } from '../orders/order-repository.js';
 import { findUserById } from '../users/user-repository.js';
 import { logger } from '../logger.js';
@@ -12,6 +20,47 @@ import { claimEvent, completeEvent, releaseEvent } from './processed-events.js';
 const LEASE_MS = 5 * 60 * 1000;
 
 type Reactions = { [T in EventType]: (event: DomainEvent<T>) => Promise<void> };
+
+// ---- Schedules: reminders and alerts (events published by shared/schedules) ---------------
+
+const { ADMIN_EMAIL: adminEmail } = readEnv(z.object({ ADMIN_EMAIL: z.email() }));
+
+/**
+ * A reminder is checked against the order as it is now: one paid (or cancelled, rolled back)
+ * after the schedule claimed it gets no payment reminder, a shipped one no fulfilment reminder.
+ */
+const scheduleReactions: Pick<Reactions, 'order.payment_reminder' | 'order.fulfilment_reminder' | 'product.low_stock'> = {
+  'order.payment_reminder': async ({ data }) => {
+    const { order, user } = await orderAndCustomer(data.orderId, data.userId);
+    if (!order || !user) return;
+    if (order.status !== 'pending') {
+      logger.info('payment reminder skipped: order no longer pending', { orderId: order.id, status: order.status });
+      return;
+    }
+    await sendEmail(user.email, paymentReminderEmail({ name: user.name, order, orderUrl: orderUrl(order.id), payBefore: data.payBefore }));
+  },
+  'order.fulfilment_reminder': async ({ data }) => {
+    const [order, user] = await Promise.all([findOrder(data.orderId), findUserById(data.userId)]);
+    if (!order || (data.recipient === 'customer' && !user)) {
+      logger.warn('fulfilment reminder skipped: order or customer gone', { orderId: data.orderId, recipient: data.recipient });
+      return;
+    }
+    if (order.status !== 'paid' && order.status !== 'processing') {
+      logger.info('fulfilment reminder skipped: order moved on', { orderId: order.id, status: order.status });
+      return;
+    }
+    if (data.recipient === 'customer') {
+      await sendEmail(user!.email, fulfilmentReminderCustomerEmail({ name: user!.name, order, orderUrl: orderUrl(order.id) }));
+    } else {
+      const customer = user ? { name: user.name, email: user.email } : undefined;
+      await sendEmail(adminEmail, fulfilmentReminderAdminEmail({ order, customer, waitingSince: data.waitingSince, orderUrl: orderUrl(order.id) }));
+    }
+  },
+  'product.low_stock': async ({ data }) => {
+    const productUrl = `${appBaseUrl.replace(/\/$/, '')}/products/${data.productId}`;
+    await sendEmail(adminEmail, lowStockAlertEmail({ ...data, productUrl }));
+  },
+};
 
 const reactions: Reactions = {
   'user.registered': async ({ data }) => {
@@ -30,6 +79,7 @@ const reactions: Reactions = {
     if (!order || !user) return;
     await sendEmail(user.email, orderStatusEmail({ name: user.name, order: { ...order, status: data.to }, orderUrl: orderUrl(order.id), from: data.from, to: data.to, note: data.note }));
   },
+  ...scheduleReactions,
 };
 
 const orderUrl = (orderId: string) => `${appBaseUrl.replace(/\/$/, '')}/orders/${orderId}`;

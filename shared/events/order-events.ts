@@ -21,6 +21,31 @@ export const eventSchemas = {
     to: z.string(),
     note: z.string().optional(),
   }),
+
+  // ---- Schedules (shared/schedules): reminders and alerts. Their ids are deterministic
+  // (`payment-reminder:<orderId>`, `fulfilment-reminder:<orderId>:<recipient>`,
+  // `low-stock:<productId>:<alertedAt>`), so a re-published event is one event. ----------
+  'order.payment_reminder': z.object({
+    orderId: z.string(),
+    userId: z.string(),
+    /** When the payment window closes and the order is rolled back (ISO). */
+    payBefore: z.string(),
+  }),
+  /** One event per recipient, so each email is sent exactly once on its own. */
+  'order.fulfilment_reminder': z.object({
+    orderId: z.string(),
+    userId: z.string(),
+    recipient: z.enum(['customer', 'admin']),
+    /** When the order was paid (ISO). */
+    waitingSince: z.string(),
+  }),
+  'product.low_stock': z.object({
+    productId: z.string(),
+    name: z.string(),
+    stock: z.number(),
+    threshold: z.number(),
+    alertedAt: z.string(),
+  }),
 } as const;
 
 export type EventType = keyof typeof eventSchemas;

@@ -8,8 +8,12 @@ import type { DomainEvent, EventData, EventType } from './order-events.js';
 
 const { ORDER_EVENTS_QUEUE_URL: queueUrl } = readEnv(z.object({ ORDER_EVENTS_QUEUE_URL: nonEmpty }));
 
-export async function publishEvent<T extends EventType>(type: T, data: EventData<T>): Promise<DomainEvent<T>> {
-  const event: DomainEvent<T> = { type, id: ulid(), occurredAt: new Date().toISOString(), data };
+/**
+ * `options.id`: an explicit, deterministic event id (e.g. `payment-reminder:<orderId>`), so
+ * that publishing the same fact twice is deduplicated by the processor; default a new ulid.
+ */
+export async function publishEvent<T extends EventType>(type: T, data: EventData<T>, options: { id?: string } = {}): Promise<DomainEvent<T>> {
+  const event: DomainEvent<T> = { type, id: options.id ?? ulid(), occurredAt: new Date().toISOString(), data };
   await sqs.send(
     new SendMessageCommand({
       QueueUrl: queueUrl,
