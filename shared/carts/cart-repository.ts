@@ -173,8 +173,13 @@ export async function cartHolds(userId: string): Promise<Hold[]> {
   return holds;
 }
 
+/**
+ * One line after another: every release also updates the cart header, and on DynamoDB two
+ * transactions writing the same item at once conflict, so releasing up to 50 lines in
+ * parallel would exhaust the conflict retries (503) and leave the cart half cleared.
+ */
 export async function clearCart(userId: string): Promise<void> {
-  await Promise.all((await cartHolds(userId)).map((hold) => removeCartLine(userId, hold.productId)));
+  for (const hold of await cartHolds(userId)) await removeCartLine(userId, hold.productId);
 }
 
 export interface CartView {

@@ -9,7 +9,7 @@ import { AppError, BadRequestError, ConflictError, NotFoundError } from '../erro
 import { queryPage, type Page } from '../pagination.js';
 import { productKey } from '../products/product-keys.js';
 import { toProductRecord, type ProductRecord } from '../products/product.js';
-import { MAX_ORDER_LINES, type ListOrdersQuery, type PlaceOrderInput } from '../schemas/orders.js';
+import { MAX_LINE_QUANTITY, MAX_ORDER_LINES, type ListOrdersQuery, type PlaceOrderInput } from '../schemas/orders.js';
 import { TransactionCancelled, transactWrite, type TransactItems } from '../transactions.js';
 import { ALL_ORDERS, idempotentOrderId, orderIndexKey, orderKey, statusPartition, userOrdersPartition } from './order-keys.js';
 import { canTransition, returnsStock, type Actor, type OrderStatus } from './order-status.js';
@@ -48,6 +48,8 @@ export function mergeLines(lines: readonly LineRequest[]): LineRequest[] {
   const merged = new Map<string, number>();
   for (const line of lines) merged.set(line.productId, (merged.get(line.productId) ?? 0) + line.quantity);
   if (merged.size > MAX_ORDER_LINES) throw new BadRequestError(`An order holds at most ${MAX_ORDER_LINES} different products`);
+  const tooMany = [...merged].find(([, quantity]) => quantity > MAX_LINE_QUANTITY);
+  if (tooMany) throw new BadRequestError(`At most ${MAX_LINE_QUANTITY} of one product per order`, { productId: tooMany[0], quantity: tooMany[1] });
   return [...merged].map(([productId, quantity]) => ({ productId, quantity }));
 }
 
@@ -116,21 +118,30 @@ export async function placeOrder(request: PlaceOrderRequest): Promise<{ order: O
     if (existing.requestHash !== requestHash) throw new IdempotencyKeyReusedError();
     return existing;
   };
-  const previous = await replay();
-  if (previous) return { order: previous, replayed: true };
-
   for (let attempt = 0; attempt < 3; attempt += 1) {
     const now = Date.now();
+    // Checked first, on every attempt: a concurrent replay may have placed the keyed order since
+    // this request started (or emptied the cart by doing so). Answer with it, never place another.
+    const keyedId = request.idempotencyKey ? idempotentOrderId(request.userId, request.idempotencyKey) : undefined;
+    const keyedOrder = keyedId ? await findOrder(keyedId) : undefined;
+    if (keyedOrder && (keyedOrder.idempotencyExpiresAt ?? 0) > now) {
+      if (keyedOrder.requestHash !== requestHash) throw new IdempotencyKeyReusedError();
+      return { order: keyedOrder, replayed: true };
+    }
     const createdAt = new Date(now).toISOString();
     const fromCart = !request.input.items;
     const holds = fromCart ? (await cartHolds(request.userId)).filter((hold) => hold.expiresAt > now) : [];
-    if (fromCart && holds.length === 0) throw new BadRequestError('The cart is empty (or its holds have expired)');
+    if (fromCart && holds.length === 0) {
+      // The cart may have been emptied by a concurrent replay that placed the keyed order.
+      const winner = await replay();
+      if (winner) return { order: winner, replayed: true };
+      throw new BadRequestError('The cart is empty (or its holds have expired)');
+    }
     const lines = fromCart ? holds.map(({ productId, quantity }) => ({ productId, quantity })) : mergeLines(request.input.items!);
     const { items, currency } = snapshotLines(lines, await loadProducts(lines.map((line) => line.productId)));
     const total = items.reduce((sum, line) => sum + line.lineTotal, 0);
-    const keyedId = request.idempotencyKey ? idempotentOrderId(request.userId, request.idempotencyKey) : undefined;
-    const expiredKeyedOrder = keyedId ? await findOrder(keyedId) : undefined;
-    const id = keyedId && !expiredKeyedOrder ? keyedId : ulid();
+    // Only a keyed order whose key has expired takes the derived id's place: then a new id.
+    const id = keyedId && !keyedOrder ? keyedId : ulid();
     const order: OrderRecord = {
       id,
       userId: request.userId,
@@ -257,7 +268,9 @@ export interface OrderListFilter extends Omit<ListOrdersQuery, 'limit' | 'cursor
  */
 export async function listOrders(filter: OrderListFilter): Promise<Page<OrderRecord>> {
   const from = filter.from ? new Date(filter.from).toISOString() : '0000';
-  const to = filter.to ? `${new Date(filter.to).toISOString()}~` : '9999';
+  // A date without a time includes that whole day.
+  const toInstant = filter.to && /^\d{4}-\d{2}-\d{2}$/.test(filter.to) ? `${filter.to}T23:59:59.999Z` : filter.to;
+  const to = toInstant ? `${new Date(toInstant).toISOString()}~` : '9999';
   const byUser = filter.userId !== undefined;
   const common = { limit: filter.limit, cursor: filter.cursor };
   if (byUser || !filter.status) {

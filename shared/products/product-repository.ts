@@ -18,6 +18,7 @@ import {
   productKey,
 } from './product-keys.js';
 import { toProductRecord, type ProductRecord } from './product.js';
+import { ServiceBusyError } from '../transactions.js';
 import { normalizeSearchText } from './search-text.js';
 import { OutOfStockError } from './stock-errors.js';
 
@@ -172,6 +173,38 @@ export const softDeleteProduct = (id: string) =>
 
 export const restoreProduct = (id: string) => editProduct(id, (current) => (current.deletedAt ? { deletedAt: undefined } : null));
 
+/** The conditional ADD itself; an update racing a checkout transaction is retried, then 503. */
+async function applyStockDelta(productId: string, delta: number): Promise<number> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      const { Attributes } = await db.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: productKey(productId),
+          UpdateExpression: 'ADD stock :delta',
+          ConditionExpression: delta < 0 ? 'attribute_exists(pk) AND stock >= :needed' : 'attribute_exists(pk) AND stock <= :room',
+          ExpressionAttributeValues: delta < 0 ? { ':delta': delta, ':needed': -delta } : { ':delta': delta, ':room': 10_000_000 - delta },
+          ReturnValues: 'UPDATED_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return Attributes!.stock as number;
+    } catch (error) {
+      if (error instanceof Error && error.name === 'TransactionConflictException') {
+        if (attempt >= 4) throw new ServiceBusyError();
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 25 * 2 ** attempt));
+        continue;
+      }
+      if (!isConditionFailure(error)) throw error;
+      const old = (error as { Item?: { stock?: { N?: string }; name?: { S?: string } } }).Item;
+      if (!old) throw new NotFoundError('Product');
+      const available = Number(old.stock?.N ?? 0);
+      if (delta < 0) throw new OutOfStockError({ productId, name: old.name?.S, available, requested: -delta });
+      throw new ConflictError(`Stock would exceed ${10_000_000}`, { productId, available, delta });
+    }
+  }
+}
+
 /**
  * One conditional ADD: a decrease only applies while enough stock is there, so concurrent
  * adjustments and orders can never drive stock below zero. Then the audit item records the
@@ -179,28 +212,7 @@ export const restoreProduct = (id: string) => editProduct(id, (current) => (curr
  */
 export async function adjustStock(input: { productId: string; delta: number; reason: string; by: string }): Promise<{ stock: number; adjustmentId: string }> {
   const { productId, delta } = input;
-  let stock: number;
-  try {
-    const { Attributes } = await db.send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: productKey(productId),
-        UpdateExpression: 'ADD stock :delta',
-        ConditionExpression: delta < 0 ? 'attribute_exists(pk) AND stock >= :needed' : 'attribute_exists(pk) AND stock <= :room',
-        ExpressionAttributeValues: delta < 0 ? { ':delta': delta, ':needed': -delta } : { ':delta': delta, ':room': 10_000_000 - delta },
-        ReturnValues: 'UPDATED_NEW',
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      }),
-    );
-    stock = Attributes!.stock as number;
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-    const old = (error as { Item?: { stock?: { N?: string }; name?: { S?: string } } }).Item;
-    if (!old) throw new NotFoundError('Product');
-    const available = Number(old.stock?.N ?? 0);
-    if (delta < 0) throw new OutOfStockError({ productId, name: old.name?.S, available, requested: -delta });
-    throw new ConflictError(`Stock would exceed ${10_000_000}`, { productId, available, delta });
-  }
+  const stock = await applyStockDelta(productId, delta);
   const adjustmentId = ulid();
   await db.send(
     new PutCommand({

@@ -1,0 +1,210 @@
+/**
+ * POST /orders through the real handler pipeline, with the DynamoDB and SQS clients mocked:
+ * how a cancelled transaction becomes an HTTP answer, bounded retries on transaction
+ * conflicts, and the transaction a direct order writes.
+ */
+import { TransactionCanceledException, type CancellationReason } from '@aws-sdk/client-dynamodb';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, TransactWriteCommand, type BatchGetCommandInput } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { handler as placeOrder } from '../../functions/orders/place.js';
+import { routes } from '../../infra/routes.js';
+import { signAccessToken } from '../../shared/auth/tokens.js';
+import { idempotentOrderId } from '../../shared/orders/order-keys.js';
+import { apiEvent, invoke } from '../support/api-gateway-event.js';
+
+const ddb = mockClient(DynamoDBDocumentClient);
+const sqs = mockClient(SQSClient);
+
+const address = { line1: '1 Main Street', city: 'Springfield', postalCode: '12345', country: 'us' };
+const products = [
+  { pk: 'PRODUCT#p1', sk: 'PRODUCT', id: 'p1', name: 'Red mug', price: 1500, currency: 'usd', stock: 10 },
+  { pk: 'PRODUCT#p2', sk: 'PRODUCT', id: 'p2', name: 'Blue mug', price: 2000, currency: 'usd', stock: 1 },
+  { pk: 'PRODUCT#p3', sk: 'PRODUCT', id: 'p3', name: 'Green mug', price: 700, currency: 'usd', stock: 50 },
+];
+let token: string;
+
+beforeEach(async () => {
+  ddb.reset();
+  sqs.reset();
+  sqs.on(SendMessageCommand).resolves({ MessageId: 'm1' });
+  // One BatchGetItem authenticates (user, denial record, session family); others load products.
+  ddb.on(BatchGetCommand).callsFake((input: BatchGetCommandInput) => {
+    const keys = input.RequestItems!['unit-table']!.Keys as { pk: string }[];
+    if (keys.some((key) => key.pk.startsWith('USER#'))) {
+      return { Responses: { 'unit-table': [{ pk: 'USER#u1', role: 'customer', sessionVersion: 0 }, { pk: 'SESSION#f1', revoked: false }] } };
+    }
+    return { Responses: { 'unit-table': products.filter((p) => keys.some((key) => key.pk === p.pk)) } };
+  });
+  token = (await signAccessToken({ userId: 'u1', familyId: 'f1', sessionVersion: 0, role: 'customer' })).token;
+});
+
+const post = (body: unknown, headers: Record<string, string> = {}) => invoke(placeOrder, apiEvent(routes.placeOrder, { token, body, headers }));
+const threeLines = { shippingAddress: address, items: [{ productId: 'p1', quantity: 2 }, { productId: 'p2', quantity: 3 }, { productId: 'p3', quantity: 1 }] };
+
+function cancelled(reasons: CancellationReason[]) {
+  return new TransactionCanceledException({ message: 'Transaction cancelled', $metadata: {}, CancellationReasons: reasons });
+}
+const none = (n: number): CancellationReason[] => Array.from({ length: n }, () => ({ Code: 'None' }));
+
+function expectEnvelope(response: Awaited<ReturnType<typeof invoke>>, status: number, code: string) {
+  expect(response.statusCode).toBe(status);
+  expect(response.body).toEqual({ error: { code, message: expect.any(String), details: expect.any(Object), requestId: response.headers['x-request-id'] } });
+  return response.body.error as { message: string; details: Record<string, unknown> };
+}
+
+describe('POST /orders with items', () => {
+  it('201: one transaction takes each line conditionally and writes the order at server prices; one event', async () => {
+    ddb.on(TransactWriteCommand).resolves({});
+    const response = await post({ ...threeLines, items: [...threeLines.items, { productId: 'p1', quantity: 1 }] });
+    expect(response.statusCode, JSON.stringify(response.body)).toBe(201);
+    expect(response.body).toMatchObject({
+      userId: 'u1',
+      status: 'pending',
+      paymentStatus: 'pending',
+      items: [
+        { productId: 'p1', name: 'Red mug', unitPrice: 1500, quantity: 3, lineTotal: 4500 },
+        { productId: 'p2', name: 'Blue mug', unitPrice: 2000, quantity: 3, lineTotal: 6000 },
+        { productId: 'p3', name: 'Green mug', unitPrice: 700, quantity: 1, lineTotal: 700 },
+      ],
+      total: 11_200,
+      amountPaid: 0,
+      amountDue: 11_200,
+      currency: 'usd',
+      shippingAddress: { ...address, country: 'US' },
+    });
+    const calls = ddb.commandCalls(TransactWriteCommand);
+    expect(calls).toHaveLength(1);
+    const items = calls[0]!.args[0].input.TransactItems!;
+    expect(items).toHaveLength(5);
+    expect(items.slice(0, 3).map((item) => item.Update)).toEqual(
+      [['p1', 3], ['p2', 3], ['p3', 1]].map(([id, quantity]) =>
+        expect.objectContaining({
+          Key: { pk: `PRODUCT#${id}`, sk: 'PRODUCT' },
+          UpdateExpression: 'ADD stock :minus',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(deletedAt) AND stock >= :quantity',
+          ExpressionAttributeValues: { ':minus': -quantity!, ':quantity': quantity },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      ),
+    );
+    expect(items[3]!.Put).toMatchObject({
+      Item: { pk: `ORDER#${response.body.id}`, sk: 'ORDER', stockOwned: true, gsi1pk: 'USER#u1', gsi2pk: 'STATUS#pending' },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
+    expect(items[4]!.Put).toMatchObject({ Item: { pk: `ORDER#${response.body.id}`, sk: 'IDX#ALL', gsi1pk: 'ORDERS' } });
+    const sent = sqs.commandCalls(SendMessageCommand);
+    expect(sent).toHaveLength(1);
+    expect(JSON.parse(sent[0]!.args[0].input.MessageBody!)).toMatchObject({ type: 'order.placed', data: { orderId: response.body.id, userId: 'u1' } });
+  });
+
+  it('409 OUT_OF_STOCK naming the product of the failed line (line 2) and its available quantity, from the old item', async () => {
+    ddb.on(TransactWriteCommand).rejects(
+      cancelled([
+        { Code: 'None' },
+        { Code: 'ConditionalCheckFailed', Message: 'The conditional request failed', Item: { pk: { S: 'PRODUCT#p2' }, id: { S: 'p2' }, name: { S: 'Blue mug' }, stock: { N: '1' } } },
+        ...none(3),
+      ]),
+    );
+    const error = expectEnvelope(await post(threeLines), 409, 'OUT_OF_STOCK');
+    expect(error.message).toBe("Only 1 left of 'Blue mug'");
+    expect(error.details).toEqual({ productId: 'p2', available: 1, requested: 3 });
+    // A condition failure is an answer, not a conflict: no retry, and no event.
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
+    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
+  });
+
+  it('404 when the product was soft-deleted between the read and the transaction', async () => {
+    ddb.on(TransactWriteCommand).rejects(
+      cancelled([{ Code: 'ConditionalCheckFailed', Item: { id: { S: 'p1' }, stock: { N: '10' }, deletedAt: { S: '2026-01-01T00:00:00.000Z' } } }, ...none(4)]),
+    );
+    expectEnvelope(await post(threeLines), 404, 'NOT_FOUND');
+  });
+
+  it('404 for an unknown product, before any write', async () => {
+    expectEnvelope(await post({ shippingAddress: address, items: [{ productId: 'nope', quantity: 1 }] }), 404, 'NOT_FOUND');
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
+  it('TransactionConflict × 4: retried with jitter, then 503 with Retry-After; nothing published', async () => {
+    ddb.on(TransactWriteCommand).rejects(cancelled([{ Code: 'None' }, { Code: 'TransactionConflict' }, ...none(3)]));
+    const response = await post(threeLines);
+    expectEnvelope(response, 503, 'SERVICE_UNAVAILABLE');
+    expect(response.headers['retry-after']).toBe('1');
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(4);
+    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
+  });
+
+  it('TransactionConflict × 3 then success: 201 after 4 attempts', async () => {
+    const conflict = cancelled([{ Code: 'TransactionConflict' }, ...none(4)]);
+    ddb.on(TransactWriteCommand).rejectsOnce(conflict).rejectsOnce(conflict).rejectsOnce(conflict).resolves({});
+    const response = await post(threeLines);
+    expect(response.statusCode).toBe(201);
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(4);
+  });
+
+  it('400 before any read or write: client prices, more than 98 lines, bad quantities, bad Idempotency-Key', async () => {
+    const priced = await post({ shippingAddress: address, items: [{ productId: 'p1', quantity: 1, unitPrice: 1 }] });
+    expect(expectEnvelope(priced, 400, 'VALIDATION_ERROR').details.fields).toEqual([{ field: 'body.items.0.unitPrice', message: 'is not allowed' }]);
+    const tooMany = await post({ shippingAddress: address, items: Array.from({ length: 99 }, (_, i) => ({ productId: `p${i}`, quantity: 1 })) });
+    expect(expectEnvelope(tooMany, 400, 'VALIDATION_ERROR').details.fields).toEqual([expect.objectContaining({ field: 'body.items' })]);
+    for (const quantity of [0, 101, 1.5]) {
+      expectEnvelope(await post({ shippingAddress: address, items: [{ productId: 'p1', quantity }] }), 400, 'VALIDATION_ERROR');
+    }
+    expectEnvelope(await post(threeLines, { 'idempotency-key': 'has spaces' }), 400, 'BAD_REQUEST');
+    expectEnvelope(await post(threeLines, { 'idempotency-key': 'k'.repeat(256) }), 400, 'BAD_REQUEST');
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
+  });
+
+  it('401 without a token', async () => {
+    expectEnvelope(await invoke(placeOrder, apiEvent(routes.placeOrder, { body: threeLines })), 401, 'UNAUTHORIZED');
+  });
+});
+
+describe('POST /orders with an Idempotency-Key', () => {
+  it('a replay returns the stored order without writing; another body is 422', async () => {
+    ddb.on(GetCommand).resolves({});
+    ddb.on(TransactWriteCommand).resolves({});
+    const first = await post(threeLines, { 'idempotency-key': 'abc-123' });
+    expect(first.statusCode).toBe(201);
+    const stored = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems![3]!.Put!.Item!;
+    expect(stored.id).toBe(first.body.id);
+    expect(stored.idempotencyExpiresAt).toBeGreaterThan(Date.now());
+
+    ddb.on(GetCommand).resolves({ Item: stored });
+    const replay = await post(threeLines, { 'idempotency-key': 'abc-123' });
+    expect(replay.statusCode).toBe(201);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.body).toEqual(first.body);
+    expectEnvelope(await post({ ...threeLines, items: [{ productId: 'p1', quantity: 1 }] }, { 'idempotency-key': 'abc-123' }), 422, 'IDEMPOTENCY_KEY_REUSED');
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
+    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(1);
+  });
+
+  it("a concurrent replay that commits after this request's first look: answered with the winner, never a second order", async () => {
+    // The order a concurrent request with the same key and body writes (taken from a real run).
+    ddb.on(GetCommand).resolves({});
+    ddb.on(TransactWriteCommand).resolves({});
+    await post(threeLines, { 'idempotency-key': 'race' });
+    const winner: Record<string, unknown> = { ...ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems![3]!.Put!.Item!, createdAt: '2026-01-01T00:00:00.000Z' };
+    expect(winner.id).toBe(idempotentOrderId('u1', 'race'));
+    ddb.resetHistory();
+    sqs.resetHistory();
+    // It commits right after this request's first look at the key; this request's own Put of
+    // that id then fails its condition, while any other id would succeed (a second order).
+    let gets = 0;
+    ddb.on(GetCommand).callsFake(() => (gets++ === 0 ? {} : { Item: winner }));
+    ddb.on(TransactWriteCommand).callsFake((input: { TransactItems: { Put?: { Item: Record<string, unknown> } }[] }) => {
+      if (input.TransactItems[3]!.Put!.Item.id !== winner.id) return {};
+      throw cancelled([...none(3), { Code: 'ConditionalCheckFailed' }, { Code: 'None' }]);
+    });
+    const response = await post(threeLines, { 'idempotency-key': 'race' });
+    expect(response.statusCode).toBe(201);
+    expect(response.headers['idempotent-replayed']).toBe('true');
+    expect(response.body).toMatchObject({ id: winner.id, createdAt: '2026-01-01T00:00:00.000Z' });
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
+    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
+  });
+});
