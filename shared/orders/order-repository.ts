@@ -206,7 +206,21 @@ export async function placeOrder(request: PlaceOrderRequest): Promise<{ order: O
  * Moves an order to `to` if the state machine allows `actor` to. Moves that give stock back
  * do it in the same transaction, conditioned on the order still owning it.
  */
-export async function changeOrderStatus(input: { orderId: string; to: OrderStatus; actor: Actor; by: string; note?: string | undefined; order?: OrderRecord }): Promise<{ order: OrderRecord; from: OrderStatus }> {
+export async function changeOrderStatus(input: {
+  orderId: string;
+  to: OrderStatus;
+  actor: Actor;
+  by: string;
+  note?: string | undefined;
+  order?: OrderRecord;
+  /**
+   * More writes that must commit with the status change or not at all (a payment record,
+   * a shipment, counters), built from the order as read. Their conditions failing cancels
+   * the change: the error is rethrown as TransactionCancelled with indexes after the
+   * status-change items (see `statusChangeItemCount`).
+   */
+  extraItems?: (order: OrderRecord) => TransactItems;
+}): Promise<{ order: OrderRecord; from: OrderStatus }> {
   for (let attempt = 0; attempt < 3; attempt += 1) {
     const order = (attempt === 0 ? input.order : undefined) ?? (await findOrder(input.orderId));
     if (!order) throw new NotFoundError('Order');
@@ -243,8 +257,9 @@ export async function changeOrderStatus(input: { orderId: string; to: OrderStatu
       },
       ...(giveBack ? order.items.map((line) => returnStockItem(line.productId, line.quantity)) : []),
     ];
+    const extra = input.extraItems?.(order) ?? [];
     try {
-      await transactWrite(items);
+      await transactWrite([...items, ...extra]);
       return { order: { ...order, status: input.to, updatedAt: now, stockOwned: giveBack ? false : order.stockOwned, statusHistory: [...order.statusHistory, change] }, from: order.status };
     } catch (error) {
       if (!(error instanceof TransactionCancelled) || !error.failedAt(0)) throw error;
@@ -253,6 +268,9 @@ export async function changeOrderStatus(input: { orderId: string; to: OrderStatu
   }
   throw new ConflictError('The order is changing concurrently; try again');
 }
+
+/** How many items a status change writes before `extraItems`: order, index item, stock returns. */
+export const statusChangeItemCount = (order: OrderRecord, to: OrderStatus) => 2 + (returnsStock(to) ? order.items.length : 0);
 
 export interface OrderListFilter extends Omit<ListOrdersQuery, 'limit' | 'cursor'> {
   readonly limit: number;
