@@ -4,7 +4,8 @@
  * queue of its own, so it can read them back without racing other test files.
  */
 import { randomUUID } from 'node:crypto';
-import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import type { Message } from '@aws-sdk/client-sqs';
+import { createTestQueue } from '../support/test-queue.js';
 import type { SQSRecord } from 'aws-lambda';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { routes } from '../../infra/routes.js';
@@ -12,8 +13,7 @@ import { toSqsRecord } from '../../infra/local/queue-poller.js';
 import { apiEvent, invoke, type ParsedResponse } from '../support/api-gateway-event.js';
 import { emailsTo } from '../support/mail-store.js';
 
-const sqs = new SQSClient({});
-let queueUrl: string;
+let drainQueue: () => Promise<Message[]>;
 let h: {
   register: typeof import('../../functions/auth/register.js').handler;
   login: typeof import('../../functions/auth/login.js').handler;
@@ -32,9 +32,9 @@ let adminToken: string;
 let adminId: string;
 
 beforeAll(async () => {
-  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `auth-it-${randomUUID()}` }));
-  queueUrl = QueueUrl!;
-  process.env.ORDER_EVENTS_QUEUE_URL = queueUrl;
+  const queue = await createTestQueue('auth-it');
+  drainQueue = queue.drain;
+  process.env.ORDER_EVENTS_QUEUE_URL = queue.url;
   h = {
     register: (await import('../../functions/auth/register.js')).handler,
     login: (await import('../../functions/auth/login.js')).handler,
@@ -64,15 +64,6 @@ const login = (email: string, password = 'correct horse') => invoke(h.login, api
 const me = (token: string) => invoke(h.getMe, apiEvent(routes.getMe, { token }));
 const refresh = (refreshToken: string) => invoke(h.refresh, apiEvent(routes.refresh, { body: { refreshToken } }));
 
-async function drainQueue(): Promise<Message[]> {
-  const all: Message[] = [];
-  for (;;) {
-    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageSystemAttributeNames: ['All'] }));
-    if (Messages.length === 0) return all;
-    all.push(...Messages);
-    await Promise.all(Messages.map((m) => sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle! }))));
-  }
-}
 
 const recordsFor = (messages: Message[], email: string): SQSRecord[] =>
   messages.filter((m) => m.Body!.includes(email)).map((m) => toSqsRecord(m, 'arn:aws:sqs:us-east-1:0:auth-it'));

@@ -9,7 +9,8 @@
  * ADMIN_EMAIL of its own. The clock is moved with fake timers (Date only).
  */
 import { randomUUID } from 'node:crypto';
-import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import type { Message } from '@aws-sdk/client-sqs';
+import { createTestQueue } from '../support/test-queue.js';
 import type { ScheduledEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { toSqsRecord } from '../../infra/local/queue-poller.js';
@@ -23,8 +24,7 @@ import { emailsTo } from '../support/mail-store.js';
 const tag = `sch${randomUUID().slice(0, 6)}`;
 const address = { line1: '1 Main Street', city: 'Springfield', postalCode: '12345', country: 'US' };
 const MINUTE = 60_000;
-const sqs = new SQSClient({});
-let queueUrl: string;
+let drainQueue: () => Promise<Message[]>;
 let adminEmail: string;
 
 type Modules = {
@@ -65,9 +65,9 @@ beforeAll(async () => {
   process.env.TABLE_NAME = `schedules-it-${randomUUID().slice(0, 8)}`;
   adminEmail = `ops-${tag}@example.com`;
   process.env.ADMIN_EMAIL = adminEmail;
-  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `schedules-it-${randomUUID()}` }));
-  queueUrl = QueueUrl!;
-  process.env.ORDER_EVENTS_QUEUE_URL = queueUrl;
+  const queue = await createTestQueue('schedules-it');
+  drainQueue = queue.drain;
+  process.env.ORDER_EVENTS_QUEUE_URL = queue.url;
   const { provisionTable } = await import('../../infra/local/provision.js');
   await provisionTable(process.env.TABLE_NAME);
 
@@ -148,16 +148,6 @@ const order = (userId: string, productId: string, quantity: number) =>
   m.orders.placeOrder({ userId, input: { shippingAddress: address, items: [{ productId, quantity }] } }).then((r) => r.order);
 const statusOf = async (orderId: string) => (await m.orders.findOrder(orderId))!;
 
-/** Receives and deletes everything on this file's queue. */
-async function drainQueue(): Promise<Message[]> {
-  const all: Message[] = [];
-  for (;;) {
-    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageSystemAttributeNames: ['All'] }));
-    if (Messages.length === 0) return all;
-    all.push(...Messages);
-    await Promise.all(Messages.map((message) => sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle! }))));
-  }
-}
 const eventsOf = (messages: Message[]) => messages.map((message) => ({ message, event: JSON.parse(message.Body!) as { type: string; id: string; data: Record<string, unknown> } }));
 const records = (messages: Message[]): SQSRecord[] => messages.map((message) => toSqsRecord(message, 'arn:aws:sqs:us-east-1:0:schedules-it'));
 
