@@ -26,6 +26,7 @@ import { performance } from 'node:perf_hooks';
 import { spawnSync } from 'node:child_process';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { Emulators } from '../infra/local/emulators.js';
+import { percentile, fmt, mulberry32, runBenchmark } from './support.js';
 
 const PRODUCTS = 5_000;
 const SEED_BATCH = 25;
@@ -37,22 +38,11 @@ const SEARCH_WORD = 'walnut';
 const CATEGORY = 'kitchen';
 const PRICE_RANGE = { minPrice: 2_000, maxPrice: 4_000 };
 
-const startedAt = performance.now();
 const repoRoot = path.resolve(import.meta.dirname, '..');
 
 // ---------------------------------------------------------------------------------------------
 // Deterministic data
 
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const random = mulberry32(20_260_116);
 const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
 const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
@@ -123,13 +113,7 @@ const authLookupMs: number[] = [];
 // ---------------------------------------------------------------------------------------------
 // Stats helpers
 
-const percentile = (values: readonly number[], p: number): number => {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-};
 const mean = (values: readonly number[]) => (values.length ? values.reduce((a, b) => a + b, 0) / values.length : Number.NaN);
-const fmt = (n: number, digits = 1) => (Number.isNaN(n) ? '-' : n.toFixed(digits));
 
 interface PageSample {
   usage: Usage;
@@ -388,13 +372,4 @@ async function main(emulatorsRef: { current?: Emulators }) {
   console.log('db p50 = time in listing DynamoDB calls; p50/p95 ms = whole handler invocation. Informational only.');
 }
 
-const emulatorsRef: { current?: Emulators } = {};
-try {
-  await main(emulatorsRef);
-} catch (error) {
-  console.error(error);
-  process.exitCode = 1;
-} finally {
-  await emulatorsRef.current?.stop().catch((error: unknown) => console.error('stopping the emulators:', error));
-  console.log(`Total run ${((performance.now() - startedAt) / 1000).toFixed(1)} s.`);
-}
+await runBenchmark(main);
