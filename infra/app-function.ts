@@ -182,6 +182,13 @@ export interface AccessResources {
   readonly emailFrom: string;
   /** Product images: the private bucket and the public base URL (CloudFront) serving it. */
   readonly images: { readonly bucket: IBucket; readonly publicUrl: string };
+  /** Stripe settings (each optional; usually secret dynamic references). */
+  readonly stripe?: {
+    readonly secretKey?: string | undefined;
+    readonly webhookSecret?: string | undefined;
+    readonly checkoutSuccessUrl?: string | undefined;
+    readonly checkoutCancelUrl?: string | undefined;
+  } | undefined;
 }
 
 /** Item-level reads. No Scan: every access pattern is GetItem, Query or a transaction. */
@@ -256,5 +263,13 @@ export function bindAccess(fn: lambda.Function, access: Access, resources: Acces
     );
     fn.addEnvironment('IMAGES_BUCKET', resources.images.bucket.bucketName);
     fn.addEnvironment('IMAGES_PUBLIC_URL', resources.images.publicUrl);
+  }
+  const stripe = resources.stripe;
+  if (access.stripe && stripe) {
+    const variables: Record<string, string | undefined> =
+      access.stripe === 'api'
+        ? { STRIPE_SECRET_KEY: stripe.secretKey, CHECKOUT_SUCCESS_URL: stripe.checkoutSuccessUrl, CHECKOUT_CANCEL_URL: stripe.checkoutCancelUrl }
+        : { STRIPE_WEBHOOK_SECRET: stripe.webhookSecret };
+    for (const [name, value] of Object.entries(variables)) if (value) fn.addEnvironment(name, value);
   }
 }

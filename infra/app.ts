@@ -10,7 +10,10 @@
  * adminEmail (admin@example.com), appBaseUrl (http://localhost:5173), corsAllowedOrigins
  * (comma-separated; default the appBaseUrl origin), deletionProtection (true),
  * throttleRateLimit (50), throttleBurstLimit (100), logLevel (INFO), nag (true: run the
- * cdk-nag AwsSolutions checks at synth; unsuppressed findings fail the synth).
+ * cdk-nag AwsSolutions checks at synth; unsuppressed findings fail the synth),
+ * stripeSecretKeySecret / stripeWebhookSecretSecret (names or ARNs of existing Secrets Manager
+ * secrets holding the Stripe secret key and webhook signing secret; unset: no payments),
+ * checkoutSuccessUrl / checkoutCancelUrl (default <appBaseUrl>/orders/{ORDER_ID}?checkout=…).
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -70,6 +73,12 @@ new OrderManagementStack(app, contextString('stackName', contextDefaults.stackNa
     burstLimit: contextNumber('throttleBurstLimit', contextDefaults.throttleBurstLimit),
   },
   logLevel: contextString('logLevel', contextDefaults.logLevel),
+  stripe: {
+    secretKeySecret: contextString('stripeSecretKeySecret', ''),
+    webhookSecretSecret: contextString('stripeWebhookSecretSecret', ''),
+    checkoutSuccessUrl: contextString('checkoutSuccessUrl', ''),
+    checkoutCancelUrl: contextString('checkoutCancelUrl', ''),
+  },
 });
 
 if (contextBoolean('nag', contextDefaults.nag)) {

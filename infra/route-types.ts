@@ -25,6 +25,11 @@ export interface Access {
    * read, list or delete), plus IMAGES_BUCKET and IMAGES_PUBLIC_URL.
    */
   readonly uploadImages?: boolean;
+  /**
+   * Stripe settings, when the stack has them (all optional): `api` gets STRIPE_SECRET_KEY and
+   * the checkout URLs, `webhook` gets STRIPE_WEBHOOK_SECRET. No AWS permission involved.
+   */
+  readonly stripe?: 'api' | 'webhook';
 }
 
 export interface RouteSchemas {

@@ -8,9 +8,11 @@ import type { RouteDefinition } from './route-types.js';
 import { authRoutes } from './routes/auth.js';
 import { contactRoutes } from './routes/contact.js';
 import { cartRoutes, orderRoutes } from './routes/orders.js';
+import { paymentRoutes } from './routes/payments.js';
 import { productImageRoutes } from './routes/product-images.js';
 import { productRoutes } from './routes/products.js';
 import { serviceRoutes } from './routes/service.js';
+import { shipmentRoutes } from './routes/shipments.js';
 import { userRoutes } from './routes/users.js';
 
 export const routes = {
@@ -22,6 +24,8 @@ export const routes = {
   ...productImageRoutes,
   ...cartRoutes,
   ...orderRoutes,
+  ...paymentRoutes,
+  ...shipmentRoutes,
 } as const satisfies Record<string, RouteDefinition>;
 
 export type RouteId = keyof typeof routes;

@@ -64,6 +64,19 @@ export interface OrderManagementStackProps extends StackProps {
   readonly jwtIssuer?: string;
   readonly jwtAudience?: string;
   readonly logLevel?: string;
+  /**
+   * Stripe, optional: without it the stack deploys and checkout/webhook answer 503
+   * PAYMENTS_NOT_CONFIGURED. Secrets are names or ARNs of existing Secrets Manager secrets
+   * (plain string values), passed to the two Stripe functions as dynamic references.
+   */
+  readonly stripe?: StripeSettings;
+}
+
+export interface StripeSettings {
+  readonly secretKeySecret?: string;
+  readonly webhookSecretSecret?: string;
+  readonly checkoutSuccessUrl?: string;
+  readonly checkoutCancelUrl?: string;
 }
 
 export const DEFAULT_THROTTLE: ThrottleConfig = { rateLimit: 50, burstLimit: 100 };
@@ -223,6 +236,7 @@ export class OrderManagementStack extends Stack {
       queues,
       emailFrom: props.emailFrom,
       images: { bucket: this.imagesBucket, publicUrl: `https://${this.imagesDistribution.distributionDomainName}` },
+      stripe: this.stripeEnvironment(props.stripe),
     };
     /** Functions that may PUT product images (their IAM5 finding is acknowledged below). */
     const imageUploaders: AppFunction[] = [];
@@ -387,6 +401,24 @@ export class OrderManagementStack extends Stack {
     new CfnOutput(this, 'DlqUrl', { value: deadLetterQueues.orderEvents.queueUrl });
     new CfnOutput(this, 'AdminPasswordSecretArn', { value: adminPassword.secretArn });
     new CfnOutput(this, 'ImagesUrl', { value: `https://${this.imagesDistribution.distributionDomainName}` });
+  }
+
+  /** Existing Secrets Manager secrets become dynamic references; nothing is created. */
+  private stripeEnvironment(settings: StripeSettings | undefined): AccessResources['stripe'] {
+    if (!settings) return undefined;
+    const secret = (id: string, nameOrArn: string | undefined) => {
+      if (!nameOrArn) return undefined;
+      const imported = nameOrArn.startsWith('arn:')
+        ? secretsmanager.Secret.fromSecretCompleteArn(this, id, nameOrArn)
+        : secretsmanager.Secret.fromSecretNameV2(this, id, nameOrArn);
+      return imported.secretValue.unsafeUnwrap();
+    };
+    return {
+      secretKey: secret('StripeSecretKey', settings.secretKeySecret),
+      webhookSecret: secret('StripeWebhookSecret', settings.webhookSecretSecret),
+      checkoutSuccessUrl: settings.checkoutSuccessUrl,
+      checkoutCancelUrl: settings.checkoutCancelUrl,
+    };
   }
 
   /**

@@ -99,3 +99,21 @@ export class TooManyRequestsError extends AppError {
     super(message, { retryAfterSeconds: seconds }, { 'retry-after': String(seconds) });
   }
 }
+
+/** No payment provider keys configured (the local stack runs without Stripe). */
+export class PaymentsNotConfiguredError extends AppError {
+  readonly status = 503;
+  readonly code = 'PAYMENTS_NOT_CONFIGURED';
+  constructor(message = 'Payments are not configured on this server') {
+    super(message);
+  }
+}
+
+/** Stripe refused or could not be reached; the request may be retried (it is idempotent). */
+export class PaymentProviderError extends AppError {
+  readonly status = 502;
+  readonly code = 'PAYMENT_PROVIDER_ERROR';
+  constructor(details: ErrorDetails = {}) {
+    super('The payment provider could not create the checkout; try again', details);
+  }
+}

@@ -83,6 +83,46 @@ export const orderStatusEmail = (input: { name: string; order: OrderSummary; ord
     input.orderUrl,
   );
 
+const shipmentStatusWords: Record<string, string> = {
+  label_created: 'has a shipping label and will be handed to the carrier soon',
+  in_transit: 'is on its way',
+  out_for_delivery: 'is out for delivery',
+  delivered: 'has been delivered',
+  exception: 'has a delivery problem; the carrier is working on it',
+};
+
+/** A shipment of the customer's order: new (no `from`) or a status change; carrier and tracking number always. */
+export function shipmentUpdateEmail(input: { name: string; orderId: string; carrier: string; trackingNumber: string; from?: string | undefined; to: string; orderUrl: string }): EmailContent {
+  const lines = [
+    `Hi ${input.name},`,
+    input.from
+      ? `A shipment of order ${input.orderId} ${shipmentStatusWords[input.to] ?? `is now ${input.to.replace(/_/g, ' ')}`} (was ${input.from.replace(/_/g, ' ')}).`
+      : `Another shipment of order ${input.orderId} is on its way to you: it ${shipmentStatusWords[input.to] ?? input.to.replace(/_/g, ' ')}.`,
+    `Carrier: ${input.carrier}`,
+    `Tracking number: ${input.trackingNumber}`,
+  ];
+  return {
+    subject: input.from
+      ? `Shipment ${input.trackingNumber} of order ${input.orderId}: ${input.to.replace(/_/g, ' ')}`
+      : `New shipment ${input.trackingNumber} for order ${input.orderId}`,
+    html: layout('Shipment update', lines, { label: 'View your order', url: input.orderUrl }),
+    text: `${lines.join('\n\n')}\n\n${input.orderUrl}\n`,
+  };
+}
+
+/** The order confirmation: sent once, when the order's payments reach `completed`. */
+export const orderConfirmationEmail = (input: { name: string; order: OrderSummary; orderUrl: string; amountPaid: number }) =>
+  orderEmail(
+    `Order ${input.order.id} confirmed: payment received`,
+    'Your order is confirmed',
+    [
+      `Hi ${input.name},`,
+      `We received your payment of ${formatMoney(input.amountPaid, input.order.currency)} for order ${input.order.id}. Your order is confirmed and we'll let you know when it ships.`,
+    ],
+    input.order,
+    input.orderUrl,
+  );
+
 // ---- Schedules: reminders and alerts ------------------------------------------------------
 
 /** `2026-05-01T14:03:27.123Z` → `2026-05-01 14:03 UTC`. */

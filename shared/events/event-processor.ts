@@ -1,7 +1,7 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { appBaseUrl } from '../app-config.js';
 import { sendEmail } from '../emails/send-email.js';
-import { orderReceivedEmail, orderStatusEmail, passwordResetEmail, welcomeEmail } from '../emails/templates.js';
+import { orderConfirmationEmail, orderReceivedEmail, orderStatusEmail, passwordResetEmail, shipmentUpdateEmail, welcomeEmail } from '../emails/templates.js';
 import {
   fulfilmentReminderAdminEmail,
   fulfilmentReminderCustomerEmail,
@@ -78,6 +78,19 @@ const reactions: Reactions = {
     const { order, user } = await orderAndCustomer(data.orderId, data.userId);
     if (!order || !user) return;
     await sendEmail(user.email, orderStatusEmail({ name: user.name, order: { ...order, status: data.to }, orderUrl: orderUrl(order.id), from: data.from, to: data.to, note: data.note }));
+  },
+  'shipment.status_changed': async ({ data }) => {
+    const user = await findUserById(data.userId);
+    if (!user) {
+      logger.warn('shipment email skipped: customer gone', { orderId: data.orderId, userId: data.userId });
+      return;
+    }
+    await sendEmail(user.email, shipmentUpdateEmail({ name: user.name, ...data, orderUrl: orderUrl(data.orderId) }));
+  },
+  'payment.completed': async ({ data }) => {
+    const { order, user } = await orderAndCustomer(data.orderId, data.userId);
+    if (!order || !user) return;
+    await sendEmail(user.email, orderConfirmationEmail({ name: user.name, order, orderUrl: orderUrl(order.id), amountPaid: data.amountPaid }));
   },
   ...scheduleReactions,
 };

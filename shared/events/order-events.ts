@@ -21,6 +21,19 @@ export const eventSchemas = {
     to: z.string(),
     note: z.string().optional(),
   }),
+  /** A shipment was added to an already shipped order (no `from`) or changed status without moving the order. */
+  'shipment.status_changed': z.object({
+    shipmentId: z.string(),
+    orderId: z.string(),
+    userId: z.string(),
+    carrier: z.string(),
+    trackingNumber: z.string(),
+    from: z.string().optional(),
+    to: z.string(),
+  }),
+
+  /** The order's payments reached `completed` and moved it to `paid`; id `payment-completed:<orderId>`. */
+  'payment.completed': z.object({ orderId: z.string(), userId: z.string(), paymentId: z.string(), amountPaid: z.number() }),
 
   // ---- Schedules (shared/schedules): reminders and alerts. Their ids are deterministic
   // (`payment-reminder:<orderId>`, `fulfilment-reminder:<orderId>:<recipient>`,

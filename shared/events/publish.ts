@@ -29,9 +29,9 @@ export async function publishEvent<T extends EventType>(type: T, data: EventData
  * logged, not turned into an error response for a write that did happen (and, for password
  * resets, not into a difference between known and unknown emails). See README, known gaps.
  */
-export async function publishAfterCommit<T extends EventType>(type: T, data: EventData<T>): Promise<void> {
+export async function publishAfterCommit<T extends EventType>(type: T, data: EventData<T>, options: { id?: string } = {}): Promise<void> {
   try {
-    await publishEvent(type, data);
+    await publishEvent(type, data, options);
   } catch (error) {
     logger.error('event publish failed after commit', { type, error: error as Error });
   }

@@ -220,6 +220,14 @@ export async function changeOrderStatus(input: {
    * status-change items (see `statusChangeItemCount`).
    */
   extraItems?: (order: OrderRecord) => TransactItems;
+  /**
+   * More attributes of the order item itself, set in the status change's own update (one
+   * transaction cannot write an item twice): `set` is appended to its SET clause and
+   * `condition` ANDed to its condition (a failure there reads as a status conflict: the order
+   * is read again and both callbacks run again on it). Use names/values not starting with
+   * `:to :from :partition :now :change :true :false` or `#status`.
+   */
+  orderUpdate?: (order: OrderRecord) => { set?: string; condition?: string; values: Record<string, unknown> };
 }): Promise<{ order: OrderRecord; from: OrderStatus }> {
   for (let attempt = 0; attempt < 3; attempt += 1) {
     const order = (attempt === 0 ? input.order : undefined) ?? (await findOrder(input.orderId));
@@ -228,13 +236,14 @@ export async function changeOrderStatus(input: {
     const giveBack = returnsStock(input.to);
     const now = new Date().toISOString();
     const change: StatusChange = { status: input.to, at: now, by: input.by, ...(input.note ? { note: input.note } : {}) };
+    const more = input.orderUpdate?.(order);
     const items: TransactItems = [
       {
         Update: {
           TableName: tableName,
           Key: orderKey(order.id),
-          UpdateExpression: `SET #status = :to, gsi2pk = :partition, updatedAt = :now, statusHistory = list_append(statusHistory, :change)${giveBack ? ', stockOwned = :false' : ''}`,
-          ConditionExpression: `#status = :from${giveBack ? ' AND stockOwned = :true' : ''}`,
+          UpdateExpression: `SET #status = :to, gsi2pk = :partition, updatedAt = :now, statusHistory = list_append(statusHistory, :change)${giveBack ? ', stockOwned = :false' : ''}${more?.set ? `, ${more.set}` : ''}`,
+          ConditionExpression: `#status = :from${giveBack ? ' AND stockOwned = :true' : ''}${more?.condition ? ` AND (${more.condition})` : ''}`,
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
             ':to': input.to,
@@ -243,6 +252,7 @@ export async function changeOrderStatus(input: {
             ':now': now,
             ':change': [change],
             ...(giveBack ? { ':false': false, ':true': true } : {}),
+            ...more?.values,
           },
         },
       },

@@ -41,6 +41,11 @@ export interface OrderRecord {
   readonly requestHash?: string;
   /** Epoch ms after which the idempotency key no longer replays this order. */
   readonly idempotencyExpiresAt?: number;
+  /** Bumped by every payment or refund written (shared/payments): ledger writes serialize on it. */
+  readonly paymentVersion?: number;
+  readonly amountRefunded?: number;
+  /** Net received beyond the total (flagged overpayment). */
+  readonly overpaidBy?: number;
 }
 
 export const toOrderRecord = (item: Record<string, unknown>): OrderRecord => item as unknown as OrderRecord;

@@ -15,7 +15,12 @@ export interface E2eTarget {
   adminPassword: string;
   /** aws-ses-v2-local's `/store`, when the target has one. */
   sesStoreUrl: string | null;
+  /** The target's STRIPE_WEBHOOK_SECRET, when known: signed webhook tests run only then. */
+  stripeWebhookSecret: string | null;
 }
+
+/** The local stack's webhook signing secret (it has no Stripe API key: checkout answers 503). */
+const LOCAL_STRIPE_WEBHOOK_SECRET = 'whsec_e2e_local_0123456789abcdefghijklmnop';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -32,6 +37,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
       adminEmail: process.env.ADMIN_EMAIL ?? 'admin@example.com',
       adminPassword: process.env.ADMIN_PASSWORD ?? 'admin-password',
       sesStoreUrl: process.env.SES_STORE_URL ?? null,
+      stripeWebhookSecret: process.env.STRIPE_WEBHOOK_SECRET ?? null,
     });
     return undefined;
   }
@@ -39,7 +45,15 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   const adminPassword = 'e2e-admin-password';
   const child = spawn(process.execPath, [path.join(repoRoot, 'node_modules/tsx/dist/cli.mjs'), 'infra/local/start.ts'], {
     cwd: repoRoot,
-    env: { ...process.env, API_PORT: '0', ADMIN_EMAIL: adminEmail, ADMIN_PASSWORD: adminPassword, POWERTOOLS_LOG_LEVEL: 'ERROR' },
+    env: {
+      ...process.env,
+      API_PORT: '0',
+      ADMIN_EMAIL: adminEmail,
+      ADMIN_PASSWORD: adminPassword,
+      POWERTOOLS_LOG_LEVEL: 'ERROR',
+      STRIPE_SECRET_KEY: '',
+      STRIPE_WEBHOOK_SECRET: LOCAL_STRIPE_WEBHOOK_SECRET,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -56,7 +70,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     setTimeout(() => reject(new Error(`local stack did not start in 90 s:\n${output}`)), 90_000).unref();
   });
   const { apiUrl, mailViewerUrl } = await ready;
-  project.provide('e2e', { apiUrl, adminEmail, adminPassword, sesStoreUrl: new URL('store', mailViewerUrl).href });
+  project.provide('e2e', { apiUrl, adminEmail, adminPassword, sesStoreUrl: new URL('store', mailViewerUrl).href, stripeWebhookSecret: LOCAL_STRIPE_WEBHOOK_SECRET });
   return async () => {
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');

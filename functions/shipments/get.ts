@@ -1,0 +1,7 @@
+import { routes } from '../../infra/routes.js';
+import { httpHandler } from '../../shared/http/http-handler.js';
+import { ok } from '../../shared/http/responses.js';
+import { getShipmentFor } from '../../shared/shipments/shipment-queries.js';
+import { toPublicShipment } from '../../shared/shipments/shipment.js';
+
+export const handler = httpHandler(routes.getShipment, async ({ auth, path }) => ok(toPublicShipment(await getShipmentFor(auth, path.trackingNumber))));

@@ -1,0 +1,33 @@
+import { idParamSchema } from '../../shared/schemas/common.js';
+import { checkoutSchema, listPaymentsQuerySchema, paymentListSchema, paymentSchema, recordPaymentBodySchema, webhookAckSchema } from '../../shared/schemas/payments.js';
+import type { RouteDefinition } from '../route-types.js';
+
+export const paymentRoutes = {
+  createCheckout: {
+    method: 'POST', path: '/orders/{id}/checkout', handler: 'functions/payments/checkout.ts', auth: 'user',
+    access: { table: 'read', stripe: 'api' },
+    summary: 'A Stripe Checkout Session for the amount still due (owner or admin)', tag: 'Payments',
+    errors: [404, 409, 502, 503],
+    schemas: { path: idParamSchema, response: { status: 201, schema: checkoutSchema } },
+  },
+  stripeWebhook: {
+    // No body schema: the raw body is verified against Stripe-Signature before anything is parsed.
+    method: 'POST', path: '/webhooks/stripe', handler: 'functions/payments/stripe-webhook.ts', auth: 'public',
+    access: { table: 'write', sendTo: ['orderEvents'], stripe: 'webhook' },
+    summary: 'Stripe webhook (signed): payments, failures and refunds, each recorded once', tag: 'Payments',
+    errors: [503],
+    schemas: { response: { status: 200, schema: webhookAckSchema } },
+  },
+  recordPayment: {
+    method: 'POST', path: '/orders/{id}/payments', handler: 'functions/payments/record.ts', auth: 'admin',
+    access: { table: 'write', sendTo: ['orderEvents'] },
+    summary: 'Record an offline or partial payment (Idempotency-Key supported; overpayment flagged)', tag: 'Payments',
+    errors: [404, 422, 503],
+    schemas: { path: idParamSchema, body: recordPaymentBodySchema, response: { status: 201, schema: paymentSchema } },
+  },
+  listPayments: {
+    method: 'GET', path: '/payments', handler: 'functions/payments/list.ts', auth: 'user',
+    access: { table: 'read' }, summary: 'Payments (customers: their own orders only)', tag: 'Payments', errors: [404],
+    schemas: { query: listPaymentsQuerySchema, response: { status: 200, schema: paymentListSchema } },
+  },
+} as const satisfies Record<string, RouteDefinition>;

@@ -1,0 +1,435 @@
+/**
+ * The payment ledger (see payment.ts for keys). Every write of a payment or refund is one
+ * transaction: the ledger item (conditional on not existing, keyed by Stripe's ids or the
+ * admin's Idempotency-Key), the Stripe event and payment intent markers when they apply, and
+ * the order's derived figures conditioned on the `paymentVersion` read. A lost race reads the
+ * order and its ledger again and decides again, so concurrent payments of one order serialize
+ * and the one that reaches `completed` is the one that moves a pending order to `paid`.
+ */
+import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { db, tableName } from '../clients/dynamodb.js';
+import { isConditionFailure } from '../dynamo-errors.js';
+import { queryPage, type Page } from '../pagination.js';
+import { orderKey } from '../orders/order-keys.js';
+import { changeOrderStatus, findOrder, InvalidTransitionError, statusChangeItemCount } from '../orders/order-repository.js';
+import type { OrderStatus } from '../orders/order-status.js';
+import type { OrderRecord } from '../orders/order.js';
+import { ServiceBusyError, TransactionCancelled, transactWrite, type TransactItems } from '../transactions.js';
+import { derivePaymentStatus, type PaymentSummary } from './payment-status.js';
+import {
+  ALL_PAYMENTS,
+  paymentIntentKey,
+  paymentKey,
+  refundKey,
+  stripeEventKey,
+  toPaymentRecord,
+  userPaymentsPartition,
+  type PaymentFlag,
+  type PaymentRecord,
+  type RefundRecord,
+} from './payment.js';
+
+/** Orders that may still take money. Anything else (cancelled, failed, rolled back) gets a refund. */
+const PAYABLE: readonly OrderStatus[] = ['pending', 'paid', 'processing', 'shipped', 'delivered'];
+const MAX_ATTEMPTS = 50;
+/** Stripe retries an event for 3 days; its marker is kept 30. */
+const EVENT_RETENTION_SECONDS = 30 * 24 * 3600;
+
+export interface OrderLedger {
+  readonly payments: PaymentRecord[];
+  readonly refunds: RefundRecord[];
+}
+
+/** Every payment and refund of one order (strongly consistent; one partition). */
+export async function orderLedger(orderId: string): Promise<OrderLedger> {
+  const payments: PaymentRecord[] = [];
+  const refunds: RefundRecord[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await db.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':pk': orderKey(orderId).pk, ':from': 'PAYMENT#', ':to': 'REFUND#~' },
+        ConsistentRead: true,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      if (item.type === 'payment') payments.push(toPaymentRecord(item));
+      else if (item.type === 'refund') refunds.push(item as unknown as RefundRecord);
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return { payments, refunds };
+}
+
+export const summarize = (order: OrderRecord, ledger: OrderLedger): PaymentSummary =>
+  derivePaymentStatus({ total: order.total, payments: ledger.payments, refunds: ledger.refunds });
+
+/** The order's derived figures, conditioned on the ledger version read. */
+function ledgerFields(order: OrderRecord, summary: PaymentSummary, withTimestamp: boolean) {
+  const version = order.paymentVersion ?? 0;
+  return {
+    set:
+      'amountPaid = :pPaid, amountDue = :pDue, paymentStatus = :pStatus, amountRefunded = :pRefunded, overpaidBy = :pOver, paymentVersion = :pNext' +
+      (withTimestamp ? ', updatedAt = :pNow' : ''),
+    condition: 'attribute_exists(pk) AND (attribute_not_exists(paymentVersion) OR paymentVersion = :pVersion)',
+    values: {
+      ':pPaid': summary.amountPaid,
+      ':pDue': summary.amountDue,
+      ':pStatus': summary.status,
+      ':pRefunded': summary.amountRefunded,
+      ':pOver': summary.overpaidBy,
+      ':pNext': version + 1,
+      ':pVersion': version,
+      ...(withTimestamp ? { ':pNow': new Date().toISOString() } : {}),
+    },
+  };
+}
+
+function ledgerUpdateItem(order: OrderRecord, summary: PaymentSummary): TransactItems[number] {
+  const fields = ledgerFields(order, summary, true);
+  return {
+    Update: {
+      TableName: tableName,
+      Key: orderKey(order.id),
+      UpdateExpression: `SET ${fields.set}`,
+      ConditionExpression: fields.condition,
+      ExpressionAttributeValues: fields.values,
+    },
+  };
+}
+
+export interface StripeEventRef {
+  readonly eventId: string;
+  readonly eventType: string;
+}
+
+function stripeEventItem(event: StripeEventRef, orderId: string | undefined): TransactItems[number] {
+  return {
+    Put: {
+      TableName: tableName,
+      Item: {
+        ...stripeEventKey(event.eventId),
+        type: 'stripeEvent',
+        eventType: event.eventType,
+        ...(orderId ? { orderId } : {}),
+        receivedAt: new Date().toISOString(),
+        ttl: Math.floor(Date.now() / 1000) + EVENT_RETENTION_SECONDS,
+      },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
+}
+
+/** Records a Stripe event that changes nothing else; false when it was seen before. */
+export async function recordStripeEvent(event: StripeEventRef, orderId?: string): Promise<boolean> {
+  try {
+    await db.send(new PutCommand(stripeEventItem(event, orderId).Put as never));
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+class LedgerChanged extends Error {
+  override readonly name = 'LedgerChanged';
+}
+
+const pause = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * Math.min(attempt + 1, 10)));
+
+export interface NewPayment {
+  readonly id: string;
+  readonly orderId: string;
+  readonly amount: number;
+  readonly currency: string;
+  readonly method: PaymentRecord['method'];
+  readonly provider: PaymentRecord['provider'];
+  readonly reference: string | null;
+  readonly recordedBy: string;
+  readonly requestHash?: string;
+  /** Stripe payments: the amount the checkout asked for; anything else is a mismatch. */
+  readonly expectedAmount?: number;
+  /** Stripe payments: the event that reported it and its payment intent (each recorded once). */
+  readonly stripe?: StripeEventRef & { readonly paymentIntentId: string };
+}
+
+export type PaymentOutcome =
+  | { readonly kind: 'recorded'; readonly payment: PaymentRecord; readonly order: OrderRecord; readonly completedNow: boolean }
+  /** This payment (id, payment intent) or this Stripe event was recorded before. */
+  | { readonly kind: 'duplicate'; readonly payment: PaymentRecord | undefined };
+
+/**
+ * Records one payment exactly once. A Stripe payment whose amount or currency does not match
+ * is recorded as `needs_review` and never counts; a payment for an order that can no longer
+ * be paid is recorded as `refund_required` (the order and its stock are left alone).
+ */
+export async function recordPayment(input: NewPayment): Promise<PaymentOutcome | undefined> {
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
+    if (attempt > 0) await pause(attempt);
+    const order = await findOrder(input.orderId);
+    if (!order) return undefined;
+    const ledger = await orderLedger(order.id);
+    const existing = ledger.payments.find((p) => p.id === input.id);
+    if (existing) {
+      if (input.stripe) await recordStripeEvent(input.stripe, order.id);
+      return { kind: 'duplicate', payment: existing };
+    }
+    const mismatch = input.currency !== order.currency || (input.expectedAmount !== undefined && input.amount !== input.expectedAmount);
+    const payable = PAYABLE.includes(order.status);
+    const status = mismatch ? 'needs_review' : payable ? 'succeeded' : 'refund_required';
+    const createdAt = new Date().toISOString();
+    const draft = { status, amount: input.amount };
+    const summary = summarize(order, { ...ledger, payments: [...ledger.payments, draft as PaymentRecord] });
+    const flags: PaymentFlag[] = [
+      ...(mismatch ? (['amount_mismatch'] as const) : []),
+      ...(!payable ? (['refund_required'] as const) : []),
+      ...(status === 'succeeded' && summary.overpaidBy > 0 ? (['overpayment'] as const) : []),
+    ];
+    const payment: PaymentRecord = {
+      id: input.id,
+      orderId: order.id,
+      userId: order.userId,
+      amount: input.amount,
+      currency: input.currency,
+      method: input.method,
+      provider: input.provider,
+      reference: input.reference,
+      status,
+      flags,
+      createdAt,
+      recordedBy: input.recordedBy,
+      ...(input.requestHash ? { requestHash: input.requestHash } : {}),
+    };
+    const extra: TransactItems = [
+      {
+        Put: {
+          TableName: tableName,
+          Item: {
+            ...paymentKey(order.id, payment.id),
+            type: 'payment',
+            ...payment,
+            gsi1pk: userPaymentsPartition(order.userId),
+            gsi1sk: `${createdAt}#${payment.id}`,
+            gsi2pk: ALL_PAYMENTS,
+            gsi2sk: `${createdAt}#${payment.id}`,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      ...(input.stripe
+        ? [
+            stripeEventItem(input.stripe, order.id),
+            {
+              Put: {
+                TableName: tableName,
+                Item: { ...paymentIntentKey(input.stripe.paymentIntentId), type: 'stripePaymentIntent', orderId: order.id, paymentId: payment.id, recordedAt: createdAt },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+          ]
+        : []),
+    ];
+    const completesOrder = status === 'succeeded' && summary.status === 'completed' && order.status === 'pending';
+    const offset = completesOrder ? statusChangeItemCount(order, 'paid') : 1;
+    try {
+      if (completesOrder) {
+        const version = order.paymentVersion ?? 0;
+        await changeOrderStatus({
+          orderId: order.id,
+          order,
+          to: 'paid',
+          actor: 'payment',
+          by: input.recordedBy,
+          note: `payment ${payment.id} completed the payment`,
+          orderUpdate: (fresh) => {
+            if ((fresh.paymentVersion ?? 0) !== version) throw new LedgerChanged();
+            return ledgerFields(fresh, summary, false);
+          },
+          extraItems: () => extra,
+        });
+      } else {
+        await transactWrite([ledgerUpdateItem(order, summary), ...extra]);
+      }
+      const updated: OrderRecord = {
+        ...order,
+        ...(completesOrder ? { status: 'paid' as const } : {}),
+        paymentStatus: summary.status,
+        amountPaid: summary.amountPaid,
+        amountDue: summary.amountDue,
+        amountRefunded: summary.amountRefunded,
+        overpaidBy: summary.overpaidBy,
+        paymentVersion: (order.paymentVersion ?? 0) + 1,
+      };
+      return { kind: 'recorded', payment, order: updated, completedNow: completesOrder };
+    } catch (error) {
+      if (error instanceof LedgerChanged || error instanceof InvalidTransitionError || error instanceof ServiceBusyError) continue;
+      if (!(error instanceof TransactionCancelled)) throw error;
+      if (!completesOrder && error.failedAt(0)) continue;
+      // The ledger items: [payment, stripe event, payment intent].
+      if (input.stripe && error.failedAt(offset + 1)) return { kind: 'duplicate', payment: undefined };
+      if (error.failedAt(offset) || (input.stripe && error.failedAt(offset + 2))) {
+        if (input.stripe) await recordStripeEvent(input.stripe, order.id);
+        const winner = (await orderLedger(order.id)).payments.find((p) => p.id === input.id);
+        return { kind: 'duplicate', payment: winner };
+      }
+      // Something else (the order changed under a status change): decide again.
+    }
+  }
+  throw new ServiceBusyError();
+}
+
+export interface NewRefund {
+  readonly orderId: string;
+  readonly chargeId: string;
+  readonly paymentIntentId: string | null;
+  /** The charge's cumulative amount refunded. */
+  readonly amount: number;
+  readonly currency: string;
+  readonly stripe: StripeEventRef;
+}
+
+/**
+ * Records a charge's cumulative refund (monotonic: an older, smaller figure arriving late
+ * changes nothing). Refunds never move the order's status; a refund arriving before its
+ * payment simply leaves the order `refunded` with nothing counted.
+ */
+export async function recordRefund(input: NewRefund): Promise<'recorded' | 'duplicate' | 'no_order'> {
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
+    if (attempt > 0) await pause(attempt);
+    const order = await findOrder(input.orderId);
+    if (!order) return 'no_order';
+    const ledger = await orderLedger(order.id);
+    const previous = ledger.refunds.find((r) => r.chargeId === input.chargeId);
+    if (previous && previous.amount >= input.amount) {
+      await recordStripeEvent(input.stripe, order.id);
+      return 'duplicate';
+    }
+    const refund: RefundRecord = {
+      orderId: order.id,
+      chargeId: input.chargeId,
+      paymentIntentId: input.paymentIntentId,
+      amount: input.amount,
+      currency: input.currency,
+      updatedAt: new Date().toISOString(),
+    };
+    const summary = summarize(order, { ...ledger, refunds: [...ledger.refunds.filter((r) => r.chargeId !== input.chargeId), refund] });
+    try {
+      await transactWrite([
+        ledgerUpdateItem(order, summary),
+        {
+          Put: {
+            TableName: tableName,
+            Item: { ...refundKey(order.id, input.chargeId), type: 'refund', ...refund },
+            ConditionExpression: 'attribute_not_exists(pk) OR amount < :amount',
+            ExpressionAttributeValues: { ':amount': input.amount },
+          },
+        },
+        stripeEventItem(input.stripe, order.id),
+      ]);
+      return 'recorded';
+    } catch (error) {
+      if (error instanceof ServiceBusyError) continue;
+      if (!(error instanceof TransactionCancelled)) throw error;
+      if (error.failedAt(2)) return 'duplicate';
+      // The ledger moved on (or the refund grew meanwhile): read again.
+    }
+  }
+  throw new ServiceBusyError();
+}
+
+/**
+ * A failed Stripe payment fails a pending order that has received nothing yet (the rollback
+ * schedule returns its stock later); otherwise the event is only recorded.
+ */
+export async function failOrderPayment(input: { orderId: string; stripe: StripeEventRef; reason: string }): Promise<'failed' | 'duplicate' | 'ignored'> {
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
+    if (attempt > 0) await pause(attempt);
+    const order = await findOrder(input.orderId);
+    if (!order || order.status !== 'pending' || order.amountPaid > 0) {
+      return (await recordStripeEvent(input.stripe, order?.id)) ? 'ignored' : 'duplicate';
+    }
+    const version = order.paymentVersion ?? 0;
+    try {
+      await changeOrderStatus({
+        orderId: order.id,
+        order,
+        to: 'failed',
+        actor: 'payment',
+        by: 'stripe',
+        note: input.reason,
+        orderUpdate: (fresh) => {
+          if ((fresh.paymentVersion ?? 0) !== version) throw new LedgerChanged();
+          return { condition: 'attribute_not_exists(paymentVersion) OR paymentVersion = :pVersion', values: { ':pVersion': version } };
+        },
+        extraItems: () => [stripeEventItem(input.stripe, order.id)],
+      });
+      return 'failed';
+    } catch (error) {
+      if (error instanceof LedgerChanged || error instanceof InvalidTransitionError || error instanceof ServiceBusyError) continue;
+      if (!(error instanceof TransactionCancelled)) throw error;
+      if (error.failedAt(statusChangeItemCount(order, 'failed'))) return 'duplicate';
+    }
+  }
+  throw new ServiceBusyError();
+}
+
+/** The order a Stripe payment intent was recorded for, if it was. */
+export async function orderOfPaymentIntent(paymentIntentId: string): Promise<string | undefined> {
+  const { Items } = await db.send(
+    new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :pk AND sk = :sk',
+      ExpressionAttributeValues: { ':pk': paymentIntentKey(paymentIntentId).pk, ':sk': 'PI' },
+      ConsistentRead: true,
+    }),
+  );
+  return Items?.[0]?.orderId as string | undefined;
+}
+
+export interface PaymentListFilter {
+  readonly limit: number;
+  readonly cursor?: string | undefined;
+  readonly orderId?: string | undefined;
+  /** Only this customer's payments. */
+  readonly userId?: string | undefined;
+}
+
+/**
+ * Payments: of one order (its partition, by payment id), or newest first of one customer
+ * (gsi1) or of everyone (gsi2, admin). No Scan.
+ */
+export async function listPayments(filter: PaymentListFilter): Promise<Page<PaymentRecord>> {
+  const common = { limit: filter.limit, cursor: filter.cursor };
+  if (filter.orderId) {
+    const page = await queryPage({
+      query: {
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': orderKey(filter.orderId).pk, ':prefix': 'PAYMENT#' },
+        ScanIndexForward: false,
+      },
+      keyAttributes: ['pk', 'sk'],
+      scope: `payments:order:${filter.orderId}`,
+      ...common,
+    });
+    return { ...page, items: page.items.map(toPaymentRecord) };
+  }
+  const index = filter.userId ? 'gsi1' : 'gsi2';
+  const partition = filter.userId ? userPaymentsPartition(filter.userId) : ALL_PAYMENTS;
+  const page = await queryPage({
+    query: {
+      TableName: tableName,
+      IndexName: index,
+      KeyConditionExpression: `${index}pk = :p`,
+      ExpressionAttributeValues: { ':p': partition },
+      ScanIndexForward: false,
+    },
+    keyAttributes: ['pk', 'sk', `${index}pk`, `${index}sk`],
+    scope: `payments:${partition}`,
+    ...common,
+  });
+  return { ...page, items: page.items.map(toPaymentRecord) };
+}

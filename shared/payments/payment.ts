@@ -1,0 +1,78 @@
+/**
+ * Payments and refunds: a ledger under each order, plus Stripe bookkeeping.
+ *
+ *   payment        pk ORDER#<orderId>  sk PAYMENT#<id>   gsi1 USER#<userId>#PAYMENTS / <createdAt>#<id>  (a customer's payments)
+ *                                                        gsi2 PAYMENTS / <createdAt>#<id>                 (admin: all payments)
+ *   refund         pk ORDER#<orderId>  sk REFUND#<charge id>   amount = the charge's cumulative amount_refunded
+ *   stripe event   pk STRIPE_EVENT#<event id>  sk EVENT       written once (attribute_not_exists), with its effect
+ *   payment intent pk STRIPE_PI#<payment intent id>  sk PI    orderId; written once, with the payment
+ *
+ * The order item carries the derived figures (`amountPaid`, `amountDue`, `paymentStatus`,
+ * `overpaidBy`, `amountRefunded`) and a `paymentVersion`: every ledger write is one
+ * transaction conditioned on the version as read, so payments of one order serialize.
+ * A Stripe payment's id is its payment intent id; an admin payment's id is a ulid, or derived
+ * from (order, Idempotency-Key).
+ */
+import { createHash } from 'node:crypto';
+import type { PaymentRecordStatus } from './payment-status.js';
+
+export const PAYMENT_METHODS = ['card', 'bank_transfer', 'cash', 'other'] as const;
+export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
+export type PaymentProvider = 'stripe' | 'manual';
+/** Why a payment needs a human: paid more than the total, amount/currency not as expected, order gone. */
+export type PaymentFlag = 'overpayment' | 'amount_mismatch' | 'refund_required';
+
+export const paymentKey = (orderId: string, paymentId: string) => ({ pk: `ORDER#${orderId}`, sk: `PAYMENT#${paymentId}` });
+export const refundKey = (orderId: string, chargeId: string) => ({ pk: `ORDER#${orderId}`, sk: `REFUND#${chargeId}` });
+export const stripeEventKey = (eventId: string) => ({ pk: `STRIPE_EVENT#${eventId}`, sk: 'EVENT' });
+export const paymentIntentKey = (paymentIntentId: string) => ({ pk: `STRIPE_PI#${paymentIntentId}`, sk: 'PI' });
+export const userPaymentsPartition = (userId: string) => `USER#${userId}#PAYMENTS`;
+export const ALL_PAYMENTS = 'PAYMENTS';
+
+export const idempotentPaymentId = (orderId: string, key: string) =>
+  `K${createHash('sha256').update(`${orderId}\u0000${key}`).digest('base64url').replace(/[-_]/g, '').slice(0, 25)}`;
+
+export interface PaymentRecord {
+  readonly id: string;
+  readonly orderId: string;
+  readonly userId: string;
+  readonly amount: number;
+  readonly currency: string;
+  readonly method: PaymentMethod;
+  readonly provider: PaymentProvider;
+  readonly reference: string | null;
+  readonly status: PaymentRecordStatus;
+  readonly flags: readonly PaymentFlag[];
+  readonly createdAt: string;
+  /** Who recorded it: an admin's user id, or `stripe`. */
+  readonly recordedBy: string;
+  /** Admin payments with an Idempotency-Key: hash of the request body. */
+  readonly requestHash?: string;
+}
+
+export interface RefundRecord {
+  readonly orderId: string;
+  readonly chargeId: string;
+  readonly paymentIntentId: string | null;
+  readonly amount: number;
+  readonly currency: string;
+  readonly updatedAt: string;
+}
+
+export const toPaymentRecord = (item: Record<string, unknown>): PaymentRecord => item as unknown as PaymentRecord;
+
+export function toPublicPayment(payment: PaymentRecord) {
+  return {
+    id: payment.id,
+    orderId: payment.orderId,
+    amount: payment.amount,
+    currency: payment.currency,
+    method: payment.method,
+    provider: payment.provider,
+    reference: payment.reference,
+    status: payment.status,
+    flags: [...payment.flags],
+    createdAt: payment.createdAt,
+  };
+}
+export type PublicPayment = ReturnType<typeof toPublicPayment>;

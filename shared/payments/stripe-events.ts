@@ -1,0 +1,106 @@
+/**
+ * What each verified Stripe event does. Every event id is recorded once (with its effect, in
+ * the same transaction), every payment intent once; anything unknown or unattributable is
+ * recorded and answered 200 so Stripe stops retrying. Type-only use of the SDK.
+ */
+import type Stripe from 'stripe';
+import { logger } from '../logger.js';
+import { recordAndAnnounce } from './payments.js';
+import { failOrderPayment, orderOfPaymentIntent, recordRefund, recordStripeEvent, type StripeEventRef } from './payment-repository.js';
+
+export type StripeEventOutcome = 'recorded' | 'duplicate' | 'ignored';
+
+const idOf = (value: string | { id: string } | null | undefined) => (typeof value === 'string' ? value : value?.id);
+const expected = (metadata: Stripe.Metadata | null | undefined) => {
+  const value = Number(metadata?.amountDue);
+  return metadata?.amountDue !== undefined && Number.isSafeInteger(value) ? value : undefined;
+};
+
+async function recordOnly(ref: StripeEventRef, reason: string, orderId?: string): Promise<StripeEventOutcome> {
+  const fresh = await recordStripeEvent(ref, orderId);
+  if (fresh && reason) logger.warn('stripe event not applied', { eventId: ref.eventId, type: ref.eventType, orderId, reason });
+  return fresh ? 'ignored' : 'duplicate';
+}
+
+async function stripePayment(input: {
+  ref: StripeEventRef;
+  orderId: string | undefined;
+  paymentIntentId: string | undefined;
+  amount: number | null | undefined;
+  currency: string | null | undefined;
+  expectedAmount: number | undefined;
+}): Promise<StripeEventOutcome> {
+  const { ref, orderId, paymentIntentId } = input;
+  if (!orderId || !paymentIntentId || typeof input.amount !== 'number' || !input.currency) {
+    return recordOnly(ref, 'no order id, payment intent, amount or currency', orderId);
+  }
+  const outcome = await recordAndAnnounce({
+    id: paymentIntentId,
+    orderId,
+    amount: input.amount,
+    currency: input.currency.toLowerCase(),
+    method: 'card',
+    provider: 'stripe',
+    reference: paymentIntentId,
+    recordedBy: 'stripe',
+    ...(input.expectedAmount !== undefined ? { expectedAmount: input.expectedAmount } : {}),
+    stripe: { ...ref, paymentIntentId },
+  });
+  if (!outcome) return recordOnly(ref, 'unknown order', orderId);
+  return outcome.kind;
+}
+
+export async function handleStripeEvent(event: Stripe.Event): Promise<StripeEventOutcome> {
+  const ref: StripeEventRef = { eventId: event.id, eventType: event.type };
+  switch (event.type) {
+    case 'checkout.session.completed': {
+      const session = event.data.object;
+      const orderId = session.metadata?.orderId ?? session.client_reference_id ?? undefined;
+      // Delayed payment methods complete the session unpaid; their payment_intent.succeeded follows.
+      if (session.payment_status !== 'paid') return recordOnly(ref, '', orderId);
+      return stripePayment({
+        ref,
+        orderId,
+        paymentIntentId: idOf(session.payment_intent),
+        amount: session.amount_total,
+        currency: session.currency,
+        expectedAmount: expected(session.metadata),
+      });
+    }
+    case 'payment_intent.succeeded': {
+      const intent = event.data.object;
+      return stripePayment({
+        ref,
+        orderId: intent.metadata?.orderId,
+        paymentIntentId: intent.id,
+        amount: intent.amount_received,
+        currency: intent.currency,
+        expectedAmount: expected(intent.metadata),
+      });
+    }
+    case 'payment_intent.payment_failed': {
+      const intent = event.data.object;
+      const orderId = intent.metadata?.orderId;
+      if (!orderId) return recordOnly(ref, 'no order id', undefined);
+      const result = await failOrderPayment({ orderId, stripe: ref, reason: `Stripe payment failed: ${intent.last_payment_error?.message ?? intent.id}`.slice(0, 500) });
+      return result === 'failed' ? 'recorded' : result;
+    }
+    case 'charge.refunded': {
+      const charge = event.data.object;
+      const paymentIntentId = idOf(charge.payment_intent) ?? null;
+      const orderId = charge.metadata?.orderId ?? (paymentIntentId ? await orderOfPaymentIntent(paymentIntentId) : undefined);
+      if (!orderId) return recordOnly(ref, 'refund for an unknown order', undefined);
+      const result = await recordRefund({
+        orderId,
+        chargeId: charge.id,
+        paymentIntentId,
+        amount: charge.amount_refunded,
+        currency: charge.currency,
+        stripe: ref,
+      });
+      return result === 'no_order' ? recordOnly(ref, 'unknown order', orderId) : result;
+    }
+    default:
+      return recordOnly(ref, '');
+  }
+}

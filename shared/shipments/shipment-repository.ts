@@ -1,0 +1,295 @@
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { monotonicFactory } from 'ulid';
+import { db, tableName } from '../clients/dynamodb.js';
+import { AppError, ConflictError, NotFoundError } from '../errors.js';
+import { orderKey } from '../orders/order-keys.js';
+import { changeOrderStatus, findOrder, InvalidTransitionError, statusChangeItemCount } from '../orders/order-repository.js';
+import { canTransition } from '../orders/order-status.js';
+import type { OrderRecord } from '../orders/order.js';
+import { decodeCursor, queryPage, type Page } from '../pagination.js';
+import type { UpdateShipmentInput } from '../schemas/shipments.js';
+import { TransactionCancelled, transactWrite, type TransactItems } from '../transactions.js';
+import {
+  ALL_SHIPMENTS,
+  MAX_CHECKPOINTS,
+  SHIPMENT_PREFIX,
+  shipmentKey,
+  toShipmentRecord,
+  trackingKey,
+  userShipmentsPartition,
+  type Checkpoint,
+  type ShipmentRecord,
+} from './shipment.js';
+import { canShipmentTransition, type ShipmentStatus } from './shipment-status.js';
+
+type TransactItem = TransactItems[number];
+
+/** Ids sort in creation order even within one millisecond (the order's shipments are listed by id). */
+const nextShipmentId = monotonicFactory();
+
+export class ShipmentTransitionError extends AppError {
+  readonly status = 409;
+  readonly code = 'INVALID_TRANSITION';
+  constructor(from: ShipmentStatus, to: ShipmentStatus) {
+    super(`A shipment cannot go from ${from} to ${to}`, { from, to });
+  }
+}
+
+export class TrackingNumberTakenError extends ConflictError {
+  constructor(trackingNumber: string) {
+    super(`Tracking number ${trackingNumber} is already used by another shipment`, { trackingNumber });
+  }
+}
+
+export async function findShipmentByTrackingNumber(trackingNumber: string): Promise<ShipmentRecord | undefined> {
+  const { Item: claim } = await db.send(new GetCommand({ TableName: tableName, Key: trackingKey(trackingNumber), ConsistentRead: true }));
+  if (!claim) return undefined;
+  const { Item } = await db.send(
+    new GetCommand({ TableName: tableName, Key: shipmentKey(claim.orderId as string, claim.shipmentId as string), ConsistentRead: true }),
+  );
+  return Item ? toShipmentRecord(Item) : undefined;
+}
+
+/** Every shipment of an order, oldest first (one Query; more pages only past 1 MB). */
+export async function orderShipments(orderId: string): Promise<ShipmentRecord[]> {
+  const shipments: ShipmentRecord[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const result = await db.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': orderKey(orderId).pk, ':prefix': SHIPMENT_PREFIX },
+        ConsistentRead: true,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    shipments.push(...(result.Items ?? []).map(toShipmentRecord));
+    startKey = result.LastEvaluatedKey;
+  } while (startKey);
+  return shipments;
+}
+
+export interface ShipmentListFilter {
+  readonly limit: number;
+  readonly cursor?: string | undefined;
+  readonly orderId?: string | undefined;
+  readonly trackingNumber?: string | undefined;
+  /** Customers: only shipments of their own orders. */
+  readonly userId?: string | undefined;
+}
+
+/** Newest first. See shipment.ts for which index serves which filter. */
+export async function listShipments(filter: ShipmentListFilter): Promise<Page<ShipmentRecord>> {
+  const mine = (shipment: ShipmentRecord) =>
+    (filter.userId === undefined || shipment.userId === filter.userId) && (filter.orderId === undefined || shipment.orderId === filter.orderId);
+  if (filter.trackingNumber !== undefined) {
+    // At most one match: never a next page, so any cursor here is one this query didn't issue.
+    decodeCursor(filter.cursor, `shipments:tracking:${filter.trackingNumber}`);
+    const shipment = await findShipmentByTrackingNumber(filter.trackingNumber);
+    return { items: shipment && mine(shipment) ? [shipment] : [], nextCursor: null, reads: 2, scanned: shipment ? 1 : 0 };
+  }
+  const common = { limit: filter.limit, cursor: filter.cursor };
+  const byUser = filter.userId !== undefined;
+  if (filter.orderId !== undefined) {
+    const page = await queryPage({
+      query: {
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ...(byUser ? { FilterExpression: 'userId = :userId' } : {}),
+        ExpressionAttributeValues: { ':pk': orderKey(filter.orderId).pk, ':prefix': SHIPMENT_PREFIX, ...(byUser ? { ':userId': filter.userId } : {}) },
+        ScanIndexForward: false,
+      },
+      keyAttributes: ['pk', 'sk'],
+      scope: `shipments:order:${filter.orderId}:${filter.userId ?? '*'}`,
+      ...common,
+    });
+    return { ...page, items: page.items.map(toShipmentRecord) };
+  }
+  const index = byUser ? 'gsi2' : 'gsi1';
+  const partition = byUser ? userShipmentsPartition(filter.userId!) : ALL_SHIPMENTS;
+  const page = await queryPage({
+    query: {
+      TableName: tableName,
+      IndexName: index,
+      KeyConditionExpression: `${index}pk = :p`,
+      ExpressionAttributeValues: { ':p': partition },
+      ScanIndexForward: false,
+    },
+    keyAttributes: ['pk', 'sk', `${index}pk`, `${index}sk`],
+    scope: `shipments:${partition}`,
+    ...common,
+  });
+  return { ...page, items: page.items.map(toShipmentRecord) };
+}
+
+function shipmentWrites(shipment: ShipmentRecord): TransactItems {
+  const sortKey = `${shipment.createdAt}#${shipment.id}`;
+  return [
+    {
+      Put: {
+        TableName: tableName,
+        Item: {
+          ...shipmentKey(shipment.orderId, shipment.id),
+          type: 'shipment',
+          ...shipment,
+          gsi1pk: ALL_SHIPMENTS,
+          gsi1sk: sortKey,
+          gsi2pk: userShipmentsPartition(shipment.userId),
+          gsi2sk: sortKey,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    },
+    {
+      Put: {
+        TableName: tableName,
+        Item: { ...trackingKey(shipment.trackingNumber), type: 'trackingNumber', orderId: shipment.orderId, shipmentId: shipment.id },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    },
+  ];
+}
+
+export interface OrderMove {
+  readonly order: OrderRecord;
+  readonly from: OrderRecord['status'];
+  readonly note: string;
+}
+
+/**
+ * Creates a shipment (label_created) with its tracking-number claim. An order that is `paid`
+ * or `processing` moves to `shipped` in the same transaction (the first shipment); a
+ * `shipped` order takes more shipments without a status change (conditioned on still being
+ * shipped); any other status is 409 INVALID_TRANSITION. Concurrent first shipments: one
+ * moves the order, the others see it shipped and are added as later shipments.
+ */
+export async function createShipment(input: { orderId: string; carrier: string; trackingNumber: string; by: string }): Promise<{ shipment: ShipmentRecord; orderMove?: OrderMove }> {
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    const order = await findOrder(input.orderId);
+    if (!order) throw new NotFoundError('Order');
+    const now = new Date().toISOString();
+    const shipment: ShipmentRecord = {
+      id: nextShipmentId(),
+      orderId: order.id,
+      userId: order.userId,
+      carrier: input.carrier,
+      trackingNumber: input.trackingNumber,
+      status: 'label_created',
+      checkpoints: [],
+      createdAt: now,
+      updatedAt: now,
+    };
+    if (order.status === 'shipped') {
+      const stillShipped: TransactItem = {
+        ConditionCheck: {
+          TableName: tableName,
+          Key: orderKey(order.id),
+          ConditionExpression: '#status = :shipped',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':shipped': 'shipped' },
+        },
+      };
+      try {
+        await transactWrite([stillShipped, ...shipmentWrites(shipment)]);
+        return { shipment };
+      } catch (error) {
+        if (!(error instanceof TransactionCancelled)) throw error;
+        if (error.failedAt(2)) throw new TrackingNumberTakenError(input.trackingNumber);
+        continue; // the order moved on meanwhile (delivered): decide again
+      }
+    }
+    if (!canTransition(order.status, 'shipped', 'admin')) throw new InvalidTransitionError(order.status, 'shipped');
+    const note = `Shipped with ${input.carrier}, tracking number ${input.trackingNumber}`;
+    try {
+      const moved = await changeOrderStatus({
+        orderId: order.id,
+        order,
+        to: 'shipped',
+        actor: 'admin',
+        by: input.by,
+        note,
+        extraItems: () => shipmentWrites(shipment),
+      });
+      return { shipment, orderMove: { ...moved, note } };
+    } catch (error) {
+      if (error instanceof TransactionCancelled && error.failedAt(statusChangeItemCount(order, 'shipped') + 1)) {
+        throw new TrackingNumberTakenError(input.trackingNumber);
+      }
+      // A concurrent first shipment moved the order to shipped: decide again (a later shipment).
+      if (error instanceof InvalidTransitionError) continue;
+      throw error;
+    }
+  }
+  throw new ConflictError('The order is changing concurrently; try again');
+}
+
+/**
+ * Moves a shipment along its state machine and/or appends a checkpoint, conditioned on the
+ * status it was read with. `delivered` for the order's last undelivered shipment moves a
+ * `shipped` order to `delivered` in the same transaction; the other shipments' statuses are
+ * condition-checked, so two shipments delivered at once can't both miss being the last.
+ */
+export async function updateShipment(input: { trackingNumber: string; change: UpdateShipmentInput; by: string }): Promise<{ shipment: ShipmentRecord; from: ShipmentStatus; orderMove?: OrderMove }> {
+  const { status: to, checkpoint: checkpointInput } = input.change;
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    const shipment = await findShipmentByTrackingNumber(input.trackingNumber);
+    if (!shipment) throw new NotFoundError('Shipment');
+    if (to !== undefined && !canShipmentTransition(shipment.status, to)) throw new ShipmentTransitionError(shipment.status, to);
+    if (checkpointInput && shipment.checkpoints.length >= MAX_CHECKPOINTS) {
+      throw new ConflictError(`A shipment holds at most ${MAX_CHECKPOINTS} checkpoints`, { max: MAX_CHECKPOINTS });
+    }
+    const now = new Date().toISOString();
+    const checkpoint: Checkpoint | undefined = checkpointInput
+      ? { location: checkpointInput.location, description: checkpointInput.description, at: checkpointInput.at ?? now }
+      : undefined;
+    const sets = ['updatedAt = :now', ...(to ? ['#status = :to'] : []), ...(checkpoint ? ['checkpoints = list_append(checkpoints, :checkpoint)'] : [])];
+    const update: TransactItem = {
+      Update: {
+        TableName: tableName,
+        Key: shipmentKey(shipment.orderId, shipment.id),
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ConditionExpression: `#status = :from${checkpoint ? ' AND size(checkpoints) < :max' : ''}`,
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':now': now,
+          ':from': shipment.status,
+          ...(to ? { ':to': to } : {}),
+          ...(checkpoint ? { ':checkpoint': [checkpoint], ':max': MAX_CHECKPOINTS } : {}),
+        },
+      },
+    };
+    const updated: ShipmentRecord = { ...shipment, status: to ?? shipment.status, checkpoints: checkpoint ? [...shipment.checkpoints, checkpoint] : shipment.checkpoints, updatedAt: now };
+    let guards: TransactItems = [];
+    let lastDelivery = false;
+    if (to === 'delivered') {
+      const others = (await orderShipments(shipment.orderId)).filter((other) => other.id !== shipment.id);
+      guards = others.map((other) => ({
+        ConditionCheck: {
+          TableName: tableName,
+          Key: shipmentKey(other.orderId, other.id),
+          ConditionExpression: '#status = :status',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':status': other.status },
+        },
+      }));
+      lastDelivery = others.every((other) => other.status === 'delivered');
+    }
+    try {
+      const order = lastDelivery ? await findOrder(shipment.orderId) : undefined;
+      if (order?.status === 'shipped') {
+        const note = `Delivered by ${shipment.carrier}, tracking number ${shipment.trackingNumber}`;
+        const moved = await changeOrderStatus({ orderId: order.id, order, to: 'delivered', actor: 'admin', by: input.by, note, extraItems: () => [update, ...guards] });
+        return { shipment: updated, from: shipment.status, orderMove: { ...moved, note } };
+      }
+      // Not the last delivery, or the order is already delivered (an admin moved it by hand).
+      await transactWrite([update, ...guards]);
+      return { shipment: updated, from: shipment.status };
+    } catch (error) {
+      // The shipment, another shipment or the order changed meanwhile: decide again.
+      if (error instanceof TransactionCancelled || error instanceof InvalidTransitionError) continue;
+      throw error;
+    }
+  }
+  throw new ConflictError('The shipment is changing concurrently; try again');
+}

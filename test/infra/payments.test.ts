@@ -1,0 +1,41 @@
+/** Stripe settings reach only the two functions that need them, and only when configured. */
+import { describe, expect, it } from 'vitest';
+import { logicalId, synthStack } from '../support/synth-stack.js';
+
+type Resources = Record<string, { Type: string; Properties: { Environment?: { Variables?: Record<string, unknown> } } }>;
+const STRIPE_VARS = ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'CHECKOUT_SUCCESS_URL', 'CHECKOUT_CANCEL_URL'];
+
+function stripeVariables(stack: ReturnType<typeof synthStack>['stack'], template: ReturnType<typeof synthStack>['template']) {
+  const resources = template.toJSON().Resources as Resources;
+  return Object.fromEntries(
+    [...stack.functions].map(([id, fn]) => {
+      const variables = resources[logicalId(fn)]!.Properties.Environment?.Variables ?? {};
+      return [id, Object.fromEntries(Object.entries(variables).filter(([name]) => STRIPE_VARS.includes(name)))];
+    }),
+  );
+}
+
+describe('Stripe configuration', () => {
+  it('with secrets: the checkout function gets the key and URLs, the webhook the signing secret, nobody else anything', () => {
+    const { stack, template } = synthStack('StripeTest', {
+      stripe: {
+        secretKeySecret: 'shop/stripe-secret-key',
+        webhookSecretSecret: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:shop/stripe-webhook-AbCdEf',
+        checkoutSuccessUrl: 'https://shop.example.com/thanks',
+      },
+    });
+    const variables = stripeVariables(stack, template);
+    expect(Object.keys(variables.RouteCreateCheckout!).sort()).toEqual(['CHECKOUT_SUCCESS_URL', 'STRIPE_SECRET_KEY']);
+    expect(JSON.stringify(variables.RouteCreateCheckout!.STRIPE_SECRET_KEY)).toContain('resolve:secretsmanager');
+    expect(Object.keys(variables.RouteStripeWebhook!)).toEqual(['STRIPE_WEBHOOK_SECRET']);
+    expect(JSON.stringify(variables.RouteStripeWebhook!.STRIPE_WEBHOOK_SECRET)).toContain('shop/stripe-webhook-AbCdEf');
+    for (const [id, found] of Object.entries(variables)) {
+      if (id !== 'RouteCreateCheckout' && id !== 'RouteStripeWebhook') expect(found, id).toEqual({});
+    }
+  });
+
+  it('without: no Stripe variables anywhere (the functions start and answer 503)', () => {
+    const { stack, template } = synthStack('NoStripeTest');
+    expect(Object.values(stripeVariables(stack, template)).filter((found) => Object.keys(found).length > 0)).toEqual([]);
+  });
+});

@@ -1,0 +1,37 @@
+/** The one pure function that derives an order's payment status from payments and refunds. */
+import { describe, expect, it } from 'vitest';
+import { derivePaymentStatus, type PaymentRecordStatus } from '../../shared/payments/payment-status.js';
+
+const paid = (amount: number, status: PaymentRecordStatus = 'succeeded') => ({ amount, status });
+const refund = (amount: number) => ({ amount });
+
+describe('derivePaymentStatus (total 1000)', () => {
+  const cases: [string, ReturnType<typeof paid>[], ReturnType<typeof refund>[], ReturnType<typeof derivePaymentStatus>][] = [
+    ['nothing yet', [], [], { status: 'pending', amountPaid: 0, amountRefunded: 0, amountDue: 1000, overpaidBy: 0 }],
+    ['one partial payment', [paid(400)], [], { status: 'partially_paid', amountPaid: 400, amountRefunded: 0, amountDue: 600, overpaidBy: 0 }],
+    ['partials summing to the total', [paid(400), paid(600)], [], { status: 'completed', amountPaid: 1000, amountRefunded: 0, amountDue: 0, overpaidBy: 0 }],
+    ['one full payment', [paid(1000)], [], { status: 'completed', amountPaid: 1000, amountRefunded: 0, amountDue: 0, overpaidBy: 0 }],
+    ['overpayment', [paid(700), paid(500)], [], { status: 'completed', amountPaid: 1200, amountRefunded: 0, amountDue: 0, overpaidBy: 200 }],
+    ['1 cent short', [paid(999)], [], { status: 'partially_paid', amountPaid: 999, amountRefunded: 0, amountDue: 1, overpaidBy: 0 }],
+    ['needs_review does not count', [paid(1000, 'needs_review')], [], { status: 'pending', amountPaid: 0, amountRefunded: 0, amountDue: 1000, overpaidBy: 0 }],
+    ['refund_required does not count', [paid(400), paid(1000, 'refund_required')], [], { status: 'partially_paid', amountPaid: 400, amountRefunded: 0, amountDue: 600, overpaidBy: 0 }],
+    ['fully refunded', [paid(1000)], [refund(1000)], { status: 'refunded', amountPaid: 0, amountRefunded: 1000, amountDue: 1000, overpaidBy: 0 }],
+    ['partly refunded', [paid(1000)], [refund(300)], { status: 'partially_paid', amountPaid: 700, amountRefunded: 300, amountDue: 300, overpaidBy: 0 }],
+    ['overpayment refunded back to the total', [paid(1200)], [refund(200)], { status: 'completed', amountPaid: 1000, amountRefunded: 200, amountDue: 0, overpaidBy: 0 }],
+    ['refund before its payment', [], [refund(1000)], { status: 'refunded', amountPaid: 0, amountRefunded: 1000, amountDue: 1000, overpaidBy: 0 }],
+    ['refund, then its payment', [paid(1000)], [refund(1000)], { status: 'refunded', amountPaid: 0, amountRefunded: 1000, amountDue: 1000, overpaidBy: 0 }],
+    ['two refunds of two payments', [paid(500), paid(500)], [refund(500), refund(500)], { status: 'refunded', amountPaid: 0, amountRefunded: 1000, amountDue: 1000, overpaidBy: 0 }],
+  ];
+  it.each(cases)('%s', (_name, payments, refunds, expected) => {
+    expect(derivePaymentStatus({ total: 1000, payments, refunds })).toEqual(expected);
+  });
+
+  it('is order-independent and pure', () => {
+    const payments = [paid(100), paid(250), paid(650, 'needs_review'), paid(650)];
+    const input = { total: 1000, payments, refunds: [refund(50)] };
+    const once = derivePaymentStatus(input);
+    expect(derivePaymentStatus({ ...input, payments: [...payments].reverse() })).toEqual(once);
+    expect(derivePaymentStatus(input)).toEqual(once);
+    expect(once).toEqual({ status: 'partially_paid', amountPaid: 950, amountRefunded: 50, amountDue: 50, overpaidBy: 0 });
+  });
+});
