@@ -5,6 +5,7 @@
  * under infra/routes/ (plain data plus zod schemas: no CDK imports, Lambda bundles import it).
  */
 import type { RouteDefinition } from './route-types.js';
+import { analyticsRoutes } from './routes/analytics.js';
 import { authRoutes } from './routes/auth.js';
 import { contactRoutes } from './routes/contact.js';
 import { cartRoutes, orderRoutes } from './routes/orders.js';
@@ -26,6 +27,7 @@ export const routes = {
   ...orderRoutes,
   ...paymentRoutes,
   ...shipmentRoutes,
+  ...analyticsRoutes,
 } as const satisfies Record<string, RouteDefinition>;
 
 export type RouteId = keyof typeof routes;

@@ -11,6 +11,7 @@ import { productKey } from '../products/product-keys.js';
 import { toProductRecord, type ProductRecord } from '../products/product.js';
 import { MAX_LINE_QUANTITY, MAX_ORDER_LINES, type ListOrdersQuery, type PlaceOrderInput } from '../schemas/orders.js';
 import { TransactionCancelled, transactWrite, type TransactItems } from '../transactions.js';
+import { orderPaidCounter, orderPlacedCounter, statusMovedCounter } from '../analytics/counters.js';
 import { ALL_ORDERS, idempotentOrderId, orderIndexKey, orderKey, statusPartition, userOrdersPartition } from './order-keys.js';
 import { canTransition, returnsStock, type Actor, type OrderStatus } from './order-status.js';
 import { toOrderRecord, type OrderLine, type OrderRecord, type StatusChange } from './order.js';
@@ -182,7 +183,7 @@ export async function placeOrder(request: PlaceOrderRequest): Promise<{ order: O
         ]
       : lines.map((line) => takeStockItem(line.productId, line.quantity));
     try {
-      await transactWrite([...stockItems, ...orderItems(order)]);
+      await transactWrite([...stockItems, ...orderItems(order), orderPlacedCounter(order)]);
       return { order, replayed: false };
     } catch (error) {
       if (!(error instanceof TransactionCancelled)) throw error;
@@ -266,6 +267,8 @@ export async function changeOrderStatus(input: {
         },
       },
       ...(giveBack ? order.items.map((line) => returnStockItem(line.productId, line.quantity)) : []),
+      statusMovedCounter(order, input.to),
+      ...(input.to === 'paid' ? [orderPaidCounter(order, now)] : []),
     ];
     const extra = input.extraItems?.(order) ?? [];
     try {
@@ -279,8 +282,9 @@ export async function changeOrderStatus(input: {
   throw new ConflictError('The order is changing concurrently; try again');
 }
 
-/** How many items a status change writes before `extraItems`: order, index item, stock returns. */
-export const statusChangeItemCount = (order: OrderRecord, to: OrderStatus) => 2 + (returnsStock(to) ? order.items.length : 0);
+/** How many items a status change writes before `extraItems`: order, index item, stock returns, counters. */
+export const statusChangeItemCount = (order: OrderRecord, to: OrderStatus) =>
+  2 + (returnsStock(to) ? order.items.length : 0) + 1 + (to === 'paid' ? 1 : 0);
 
 export interface OrderListFilter extends Omit<ListOrdersQuery, 'limit' | 'cursor'> {
   readonly limit: number;

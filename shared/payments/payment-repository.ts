@@ -15,6 +15,7 @@ import { changeOrderStatus, findOrder, InvalidTransitionError, statusChangeItemC
 import type { OrderStatus } from '../orders/order-status.js';
 import type { OrderRecord } from '../orders/order.js';
 import { ServiceBusyError, TransactionCancelled, transactWrite, type TransactItems } from '../transactions.js';
+import { revenueCounter } from '../analytics/counters.js';
 import { derivePaymentStatus, type PaymentSummary } from './payment-status.js';
 import {
   ALL_PAYMENTS,
@@ -231,6 +232,9 @@ export async function recordPayment(input: NewPayment): Promise<PaymentOutcome |
             },
           ]
         : []),
+      // Money received counts in the day's revenue, in the same transaction (last, so the
+      // indexes above stay as they are).
+      ...(status === 'succeeded' ? [revenueCounter(input.amount, createdAt)] : []),
     ];
     const completesOrder = status === 'succeeded' && summary.status === 'completed' && order.status === 'pending';
     const offset = completesOrder ? statusChangeItemCount(order, 'paid') : 1;
@@ -328,6 +332,8 @@ export async function recordRefund(input: NewRefund): Promise<'recorded' | 'dupl
           },
         },
         stripeEventItem(input.stripe, order.id),
+        // Refunds are cumulative per charge: only the growth is new money going back.
+        revenueCounter(-(input.amount - (previous?.amount ?? 0)), refund.updatedAt),
       ]);
       return 'recorded';
     } catch (error) {

@@ -2,8 +2,11 @@ import * as z from 'zod';
 import { cursorSchema, limitSchema, listOf } from './common.js';
 import { ORDER_STATUSES } from '../orders/order-status.js';
 
-/** 100 items per DynamoDB transaction, less the order item and its idempotency record. */
-export const MAX_ORDER_LINES = 98;
+/**
+ * 100 items per DynamoDB transaction, less the order, its list entry and the daily counter
+ * (placing), or the order, its list entry and the counter (cancelling: one stock return per line).
+ */
+export const MAX_ORDER_LINES = 97;
 export const MAX_CART_LINES = 50;
 export const MAX_LINE_QUANTITY = 100;
 
@@ -101,3 +104,25 @@ export const orderSchema = z
   })
   .meta({ id: 'Order' });
 export const orderListSchema = listOf(orderSchema).meta({ id: 'OrderList' });
+
+const day = z.iso.date();
+export const analyticsQuerySchema = z
+  .object({ from: day.optional(), to: day.optional() })
+  .strict();
+
+const productFigure = z.object({ productId: z.string(), name: z.string().nullable(), quantity: z.number().int(), revenue: z.number().int() });
+export const analyticsSchema = z
+  .object({
+    from: z.string(),
+    to: z.string(),
+    revenue: z.number().int().describe('succeeded payments minus refunds recorded in the range, minor units'),
+    orderCount: z.number().int().describe('orders placed in the range'),
+    paidOrders: z.number().int().describe('orders that became paid in the range'),
+    averageOrderValue: z.number().int().describe('average total of the orders that became paid in the range'),
+    ordersByStatus: z.record(z.string(), z.number().int()).describe('orders placed in the range, by current status'),
+    topProducts: z.array(productFigure).describe('top 10 by quantity, from orders paid in the range'),
+    topProductsByRevenue: z.array(productFigure),
+    recentOrders: z.array(orderSchema),
+    lowStock: z.array(z.record(z.string(), z.unknown())),
+  })
+  .meta({ id: 'Analytics' });

@@ -8,6 +8,7 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, TransactWriteCommand, type BatchGetCommandInput } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { MAX_ORDER_LINES } from '../../shared/schemas/orders.js';
 import { handler as placeOrder } from '../../functions/orders/place.js';
 import { routes } from '../../infra/routes.js';
 import { signAccessToken } from '../../shared/auth/tokens.js';
@@ -77,7 +78,9 @@ describe('POST /orders with items', () => {
     const calls = ddb.commandCalls(TransactWriteCommand);
     expect(calls).toHaveLength(1);
     const items = calls[0]!.args[0].input.TransactItems!;
-    expect(items).toHaveLength(5);
+    // 3 lines, the order, its list entry, the day's counter.
+    expect(items).toHaveLength(6);
+    expect(items[5]!.Update).toMatchObject({ Key: { pk: expect.stringMatching(/^STATS#\d{4}-\d{2}-\d{2}$/), sk: 'STATUS' }, UpdateExpression: 'ADD #a0 :v0, #a1 :v1' });
     expect(items.slice(0, 3).map((item) => item.Update)).toEqual(
       [['p1', 3], ['p2', 3], ['p3', 1]].map(([id, quantity]) =>
         expect.objectContaining({
@@ -144,10 +147,10 @@ describe('POST /orders with items', () => {
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(4);
   });
 
-  it('400 before any read or write: client prices, more than 98 lines, bad quantities, bad Idempotency-Key', async () => {
+  it('400 before any read or write: client prices, more than 97 lines, bad quantities, bad Idempotency-Key', async () => {
     const priced = await post({ shippingAddress: address, items: [{ productId: 'p1', quantity: 1, unitPrice: 1 }] });
     expect(expectEnvelope(priced, 400, 'VALIDATION_ERROR').details.fields).toEqual([{ field: 'body.items.0.unitPrice', message: 'is not allowed' }]);
-    const tooMany = await post({ shippingAddress: address, items: Array.from({ length: 99 }, (_, i) => ({ productId: `p${i}`, quantity: 1 })) });
+    const tooMany = await post({ shippingAddress: address, items: Array.from({ length: MAX_ORDER_LINES + 1 }, (_, i) => ({ productId: `p${i}`, quantity: 1 })) });
     expect(expectEnvelope(tooMany, 400, 'VALIDATION_ERROR').details.fields).toEqual([expect.objectContaining({ field: 'body.items' })]);
     for (const quantity of [0, 101, 1.5]) {
       expectEnvelope(await post({ shippingAddress: address, items: [{ productId: 'p1', quantity }] }), 400, 'VALIDATION_ERROR');

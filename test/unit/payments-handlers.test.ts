@@ -86,7 +86,8 @@ describe('POST /webhooks/stripe', () => {
 
   it('the event seen before (its marker condition fails) → 200, no event published', async () => {
     ddb.on(TransactWriteCommand).rejects(
-      new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: [{ Code: 'None' }, { Code: 'None' }, { Code: 'None' }, { Code: 'ConditionalCheckFailed' }, { Code: 'None' }] }),
+      // [order, list entry, status counter, sales counter, payment, stripe event ✗, intent, revenue]
+      new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: [{ Code: 'None' }, { Code: 'None' }, { Code: 'None' }, { Code: 'None' }, { Code: 'None' }, { Code: 'ConditionalCheckFailed' }, { Code: 'None' }, { Code: 'None' }] }),
     );
     const payload = JSON.stringify(stripeEvent('payment_intent.succeeded', paymentIntent({ id: 'pi_1', orderId: 'o1', amount: 2000 })));
     expect((await deliver(payload, sign(payload))).statusCode).toBe(200);

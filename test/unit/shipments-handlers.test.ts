@@ -82,13 +82,14 @@ describe('POST /shipments', () => {
     const calls = ddb.commandCalls(TransactWriteCommand);
     expect(calls).toHaveLength(1);
     const written = calls[0]!.args[0].input.TransactItems!;
-    expect(written).toHaveLength(4);
+    // order, its list entry, the status counter, then the shipment and its tracking claim.
+    expect(written).toHaveLength(5);
     expect(written[0]!.Update).toMatchObject({ Key: { pk: 'ORDER#o1', sk: 'ORDER' }, ConditionExpression: '#status = :from', ExpressionAttributeValues: expect.objectContaining({ ':from': 'paid', ':to': 'shipped' }) });
-    expect(written[2]!.Put).toMatchObject({
+    expect(written[3]!.Put).toMatchObject({
       Item: { pk: 'ORDER#o1', sk: `SHIPMENT#${response.body.id}`, userId: 'c1', status: 'label_created', gsi1pk: 'SHIPMENTS', gsi2pk: 'USER#c1#SHIPMENTS', gsi1sk: `${response.body.createdAt}#${response.body.id}` },
       ConditionExpression: 'attribute_not_exists(pk)',
     });
-    expect(written[3]!.Put).toMatchObject({ Item: { pk: 'TRACKING#1Z999AA1', sk: 'TRACKING', orderId: 'o1', shipmentId: response.body.id }, ConditionExpression: 'attribute_not_exists(pk)' });
+    expect(written[4]!.Put).toMatchObject({ Item: { pk: 'TRACKING#1Z999AA1', sk: 'TRACKING', orderId: 'o1', shipmentId: response.body.id }, ConditionExpression: 'attribute_not_exists(pk)' });
     expect(events()).toEqual([
       expect.objectContaining({ type: 'order.status_changed', data: { orderId: 'o1', userId: 'c1', from: 'paid', to: 'shipped', note: 'Shipped with UPS, tracking number 1Z999AA1' } }),
     ]);
@@ -107,7 +108,7 @@ describe('POST /shipments', () => {
 
   it('409 CONFLICT when the tracking number is already claimed (the claim condition fails); nothing published', async () => {
     store(order('processing'));
-    ddb.on(TransactWriteCommand).rejects(cancelled([{ Code: 'None' }, { Code: 'None' }, { Code: 'None' }, { Code: 'ConditionalCheckFailed' }]));
+    ddb.on(TransactWriteCommand).rejects(cancelled([{ Code: 'None' }, { Code: 'None' }, { Code: 'None' }, { Code: 'None' }, { Code: 'ConditionalCheckFailed' }]));
     const error = expectEnvelope(await create({ orderId: 'o1', carrier: 'UPS', trackingNumber: '1Z999AA1' }), 409, 'CONFLICT');
     expect(error.details).toEqual({ trackingNumber: '1Z999AA1' });
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
@@ -182,10 +183,11 @@ describe('PATCH /shipments/{trackingNumber}', () => {
     const response = await patch('1Z999AA1', { status: 'delivered' });
     expect(response.statusCode, JSON.stringify(response.body)).toBe(200);
     const written = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
-    expect(written.map((item) => Object.keys(item)[0])).toEqual(['Update', 'Update', 'Update', 'ConditionCheck']);
+    expect(written.map((item) => Object.keys(item)[0])).toEqual(['Update', 'Update', 'Update', 'Update', 'ConditionCheck']);
     expect(written[0]!.Update).toMatchObject({ Key: { pk: 'ORDER#o1', sk: 'ORDER' }, ExpressionAttributeValues: expect.objectContaining({ ':from': 'shipped', ':to': 'delivered' }) });
-    expect(written[2]!.Update).toMatchObject({ Key: { pk: 'ORDER#o1', sk: 'SHIPMENT#s1' } });
-    expect(written[3]!.ConditionCheck).toMatchObject({ Key: { pk: 'ORDER#o1', sk: 'SHIPMENT#s0' }, ExpressionAttributeValues: { ':status': 'delivered' } });
+    expect(written[2]!.Update).toMatchObject({ Key: { sk: 'STATUS' } });
+    expect(written[3]!.Update).toMatchObject({ Key: { pk: 'ORDER#o1', sk: 'SHIPMENT#s1' } });
+    expect(written[4]!.ConditionCheck).toMatchObject({ Key: { pk: 'ORDER#o1', sk: 'SHIPMENT#s0' }, ExpressionAttributeValues: { ':status': 'delivered' } });
     expect(events()).toEqual([expect.objectContaining({ type: 'order.status_changed', data: expect.objectContaining({ from: 'shipped', to: 'delivered', note: 'Delivered by UPS, tracking number 1Z999AA1' }) })]);
   });
 

@@ -1,0 +1,100 @@
+/**
+ * A scripted day of orders and payments against DynamoDB Local; the report must equal the
+ * figures worked out by hand below. The day is a random date far in the future (fake clock),
+ * so the counters of other test files, which share the table, never mix in.
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { routes } from '../../infra/routes.js';
+import { apiEvent, invoke } from '../support/api-gateway-event.js';
+
+const day = `22${String(10 + Math.floor(Math.random() * 89)).padStart(2, '0')}-0${1 + Math.floor(Math.random() * 9)}-1${Math.floor(Math.random() * 9)}`;
+const address = { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' };
+let admin: string;
+let customer: string;
+let h: {
+  place: typeof import('../../functions/orders/place.js').handler;
+  cancel: typeof import('../../functions/orders/cancel.js').handler;
+  status: typeof import('../../functions/orders/change-status.js').handler;
+  pay: typeof import('../../functions/payments/record.js').handler;
+  report: typeof import('../../functions/admin/analytics.js').handler;
+};
+const ids: Record<string, string> = {};
+
+beforeAll(async () => {
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(new Date(`${day}T09:00:00.000Z`));
+  h = {
+    place: (await import('../../functions/orders/place.js')).handler,
+    cancel: (await import('../../functions/orders/cancel.js')).handler,
+    status: (await import('../../functions/orders/change-status.js')).handler,
+    pay: (await import('../../functions/payments/record.js')).handler,
+    report: (await import('../../functions/admin/analytics.js')).handler,
+  };
+  const { ensureAdmin, registerAccount } = { ...(await import('../../shared/users/accounts.js')), ...(await import('../../shared/users/registration.js')) };
+  const { startSession } = await import('../../shared/auth/sessions.js');
+  const { createProduct } = await import('../../shared/products/product-repository.js');
+  admin = (await startSession(await ensureAdmin({ email: `analytics-admin-${day}@example.com`, password: 'admin-password' }))).accessToken;
+  customer = (await registerAccount({ email: `analytics-${day}-${Math.random()}@example.com`, password: 'correct horse', name: 'Buyer' })).session.accessToken;
+  for (const [key, price] of [['A', 1000], ['B', 2500], ['C', 2000]] as const) {
+    ids[key] = (await createProduct({ name: `Analytics ${key} ${day}`, description: '', price, currency: 'usd', stock: 100, lowStockThreshold: 5 })).id;
+  }
+});
+
+afterAll(() => vi.useRealTimers());
+
+async function place(items: [string, number][]): Promise<string> {
+  // The fake clock stands still: move it so each order has its own creation time.
+  vi.setSystemTime(Date.now() + 60_000);
+  const response = await invoke(h.place, apiEvent(routes.placeOrder, { token: customer, body: { shippingAddress: address, items: items.map(([p, quantity]) => ({ productId: ids[p]!, quantity })) } }));
+  expect(response.statusCode, JSON.stringify(response.body)).toBe(201);
+  return response.body.id as string;
+}
+const pay = (orderId: string, amount: number) =>
+  invoke(h.pay, apiEvent(routes.recordPayment, { token: admin, path: { id: orderId }, body: { amount, method: 'cash' } }));
+
+describe('GET /admin/analytics after a scripted day', () => {
+  it('matches the figures computed by hand, also under 20 concurrent partial payments', async () => {
+    const o1 = await place([['A', 2]]); // 2000
+    expect((await pay(o1, 2000)).statusCode).toBe(201); // → paid
+    const o2 = await place([['A', 1], ['B', 1]]); // 3500
+    await pay(o2, 1500);
+    await pay(o2, 2000); // → paid
+    const o3 = await place([['B', 2]]); // 5000
+    await pay(o3, 1000); // stays pending, partially paid
+    const o4 = await place([['A', 3]]); // 3000
+    expect((await invoke(h.cancel, apiEvent(routes.cancelOrder, { token: customer, path: { id: o4 } }))).statusCode).toBe(200);
+    const o5 = await place([['B', 1]]); // 2500, marked paid by hand: sold, but no money recorded
+    await invoke(h.status, apiEvent(routes.changeOrderStatus, { token: admin, path: { id: o5 }, body: { status: 'paid' } }));
+    await invoke(h.status, apiEvent(routes.changeOrderStatus, { token: admin, path: { id: o5 }, body: { status: 'processing' } }));
+    const o6 = await place([['C', 1]]); // 2000, paid by 20 concurrent payments of 100
+    const payments = await Promise.all(Array.from({ length: 20 }, () => pay(o6, 100)));
+    expect(payments.map((p) => p.statusCode)).toEqual(Array(20).fill(201));
+
+    const report = await invoke(h.report, apiEvent(routes.getAnalytics, { token: admin, query: { from: day, to: day } }));
+    expect(report.statusCode, JSON.stringify(report.body)).toBe(200);
+    const r = report.body;
+    expect(r.orderCount).toBe(6);
+    expect(r.revenue).toBe(2000 + 1500 + 2000 + 1000 + 20 * 100);
+    expect(r.paidOrders).toBe(4); // o1, o2, o5, o6
+    expect(r.averageOrderValue).toBe(Math.round((2000 + 3500 + 2500 + 2000) / 4));
+    expect(r.ordersByStatus).toMatchObject({ paid: 3, pending: 1, cancelled: 1, processing: 1, shipped: 0 });
+    expect(r.topProducts).toEqual([
+      { productId: ids.A, name: `Analytics A ${day}`, quantity: 3, revenue: 3000 },
+      { productId: ids.B, name: `Analytics B ${day}`, quantity: 2, revenue: 5000 },
+      { productId: ids.C, name: `Analytics C ${day}`, quantity: 1, revenue: 2000 },
+    ]);
+    expect(r.topProductsByRevenue.map((p: { productId: string }) => p.productId)).toEqual([ids.B, ids.A, ids.C]);
+    expect(r.recentOrders.map((o: { id: string }) => o.id)).toEqual([o6, o5, o4, o3, o2, o1]);
+
+    // Another day holds none of it.
+    const other = await invoke(h.report, apiEvent(routes.getAnalytics, { token: admin, query: { from: '2000-01-01', to: '2000-01-30' } }));
+    expect(other.body).toMatchObject({ orderCount: 0, revenue: 0, paidOrders: 0, averageOrderValue: 0, topProducts: [] });
+  });
+
+  it('400 for a reversed or over-long range, 403 for customers', async () => {
+    expect((await invoke(h.report, apiEvent(routes.getAnalytics, { token: admin, query: { from: '2026-02-01', to: '2026-01-01' } }))).statusCode).toBe(400);
+    expect((await invoke(h.report, apiEvent(routes.getAnalytics, { token: admin, query: { from: '2020-01-01', to: '2026-01-01' } }))).statusCode).toBe(400);
+    expect((await invoke(h.report, apiEvent(routes.getAnalytics, { token: admin, query: { from: 'yesterday' } }))).statusCode).toBe(400);
+    expect((await invoke(h.report, apiEvent(routes.getAnalytics, { token: customer }))).statusCode).toBe(403);
+  });
+});
