@@ -1,4 +1,7 @@
+import * as z from 'zod';
 import { idParamSchema } from '../../shared/schemas/common.js';
+import { paymentSchema } from '../../shared/schemas/payments.js';
+import { shipmentSchema } from '../../shared/schemas/shipments.js';
 import {
   cartLinePathSchema,
   cartSchema,
@@ -11,6 +14,11 @@ import {
   setCartLineBodySchema,
 } from '../../shared/schemas/orders.js';
 import type { RouteDefinition } from '../route-types.js';
+
+/** GET /orders/{id}: the order with its payments and shipments. */
+const orderDetailSchema = orderSchema
+  .extend({ payments: z.array(paymentSchema), shipments: z.array(shipmentSchema) })
+  .meta({ id: 'OrderDetail' });
 
 export const cartRoutes = {
   getCart: {
@@ -57,7 +65,7 @@ export const orderRoutes = {
   getOrder: {
     method: 'GET', path: '/orders/{id}', handler: 'functions/orders/get.ts', auth: 'user',
     access: { table: 'read' }, summary: 'One order (owner or admin)', tag: 'Orders', errors: [404],
-    schemas: { path: idParamSchema, response: { status: 200, schema: orderSchema } },
+    schemas: { path: idParamSchema, response: { status: 200, schema: orderDetailSchema } },
   },
   cancelOrder: {
     method: 'POST', path: '/orders/{id}/cancel', handler: 'functions/orders/cancel.ts', auth: 'user',
