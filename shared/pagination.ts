@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { deriveKey } from './auth/keys.js';
-import { db } from './clients/dynamodb.js';
+import { db, tableName } from './clients/dynamodb.js';
 import { BadRequestError } from './errors.js';
 
 type Key = Record<string, unknown>;
@@ -88,4 +88,28 @@ export async function queryPage(input: {
     return { items: page, nextCursor: encodeCursor(keyOf(page[page.length - 1]!), scope), reads, scanned };
   }
   return { items, nextCursor: startKey ? encodeCursor(startKey, scope) : null, reads, scanned };
+}
+
+/** A page of one GSI partition, newest first (sort keys start with the creation time). */
+export function newestFirstInPartition(input: {
+  index: 'gsi1' | 'gsi2';
+  partition: string;
+  limit: number;
+  cursor: string | undefined;
+  scope: string;
+}): Promise<Page<Key>> {
+  const { index, partition } = input;
+  return queryPage({
+    query: {
+      TableName: tableName,
+      IndexName: index,
+      KeyConditionExpression: `${index}pk = :p`,
+      ExpressionAttributeValues: { ':p': partition },
+      ScanIndexForward: false,
+    },
+    keyAttributes: ['pk', 'sk', `${index}pk`, `${index}sk`],
+    limit: input.limit,
+    cursor: input.cursor,
+    scope: input.scope,
+  });
 }

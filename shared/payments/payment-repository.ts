@@ -9,7 +9,7 @@
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '../clients/dynamodb.js';
 import { isConditionFailure } from '../dynamo-errors.js';
-import { queryPage, type Page } from '../pagination.js';
+import { newestFirstInPartition, queryPage, type Page } from '../pagination.js';
 import { orderKey } from '../orders/order-keys.js';
 import { changeOrderStatus, findOrder, InvalidTransitionError, statusChangeItemCount } from '../orders/order-repository.js';
 import type { OrderStatus } from '../orders/order-status.js';
@@ -425,17 +425,6 @@ export async function listPayments(filter: PaymentListFilter): Promise<Page<Paym
   }
   const index = filter.userId ? 'gsi1' : 'gsi2';
   const partition = filter.userId ? userPaymentsPartition(filter.userId) : ALL_PAYMENTS;
-  const page = await queryPage({
-    query: {
-      TableName: tableName,
-      IndexName: index,
-      KeyConditionExpression: `${index}pk = :p`,
-      ExpressionAttributeValues: { ':p': partition },
-      ScanIndexForward: false,
-    },
-    keyAttributes: ['pk', 'sk', `${index}pk`, `${index}sk`],
-    scope: `payments:${partition}`,
-    ...common,
-  });
+  const page = await newestFirstInPartition({ index, partition, scope: `payments:${partition}`, ...common });
   return { ...page, items: page.items.map(toPaymentRecord) };
 }

@@ -6,7 +6,7 @@ import { orderKey } from '../orders/order-keys.js';
 import { changeOrderStatus, findOrder, InvalidTransitionError, statusChangeItemCount } from '../orders/order-repository.js';
 import { canTransition } from '../orders/order-status.js';
 import type { OrderRecord } from '../orders/order.js';
-import { decodeCursor, queryPage, type Page } from '../pagination.js';
+import { decodeCursor, newestFirstInPartition, queryPage, type Page } from '../pagination.js';
 import type { UpdateShipmentInput } from '../schemas/shipments.js';
 import { TransactionCancelled, transactWrite, type TransactItems } from '../transactions.js';
 import {
@@ -108,18 +108,7 @@ export async function listShipments(filter: ShipmentListFilter): Promise<Page<Sh
   }
   const index = byUser ? 'gsi2' : 'gsi1';
   const partition = byUser ? userShipmentsPartition(filter.userId!) : ALL_SHIPMENTS;
-  const page = await queryPage({
-    query: {
-      TableName: tableName,
-      IndexName: index,
-      KeyConditionExpression: `${index}pk = :p`,
-      ExpressionAttributeValues: { ':p': partition },
-      ScanIndexForward: false,
-    },
-    keyAttributes: ['pk', 'sk', `${index}pk`, `${index}sk`],
-    scope: `shipments:${partition}`,
-    ...common,
-  });
+  const page = await newestFirstInPartition({ index, partition, scope: `shipments:${partition}`, ...common });
   return { ...page, items: page.items.map(toShipmentRecord) };
 }
 
