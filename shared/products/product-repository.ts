@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
 import { batchGetInOrder } from '../batch-get.js';
 import { db, tableName } from '../clients/dynamodb.js';
@@ -290,12 +290,4 @@ export async function listProducts(input: ProductQueryInput & { limit: number; c
   if (!plan.viaIndexItems) return { ...page, items: page.items.map(toProductRecord), indexItemsRead: page.items.length };
   const products = await batchGetInOrder(page.items.map((item) => productKey(item.productId as string)));
   return { ...page, reads: page.reads + products.calls, items: products.items.map(toProductRecord), indexItemsRead: page.items.length };
-}
-
-/** For tests and benchmarks: every item a product owns (product, index items). */
-export async function productItemKeys(id: string): Promise<{ pk: string; sk: string }[]> {
-  const { Items = [] } = await db.send(
-    new QueryCommand({ TableName: tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': productKey(id).pk }, ProjectionExpression: 'pk, sk' }),
-  );
-  return Items as { pk: string; sk: string }[];
 }
