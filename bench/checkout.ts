@@ -21,7 +21,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { Emulators } from '../infra/local/emulators.js';
-import { percentile, fmt, table, mulberry32, runBenchmark } from './support.js';
+import { percentile, fmt, table, mulberry32, runBenchmark, startBenchEmulators } from './support.js';
 
 const TABLE_NAME = 'bench-checkout';
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 8);
@@ -31,24 +31,9 @@ const PRODUCTS = 50;
 const LINES_PER_ORDER = 2;
 const REPS = 15;
 
-
-
-
-
 async function main(emulatorsRef: { current?: Emulators }) {
-  const { startEmulators } = await import('../infra/local/emulators.js');
-  const emulators = await startEmulators();
-  emulatorsRef.current = emulators;
-  Object.assign(process.env, emulators.env, {
-    TABLE_NAME,
-    JWT_SECRET: 'bench-checkout-jwt-secret-0123456789abcdef',
-    EMAIL_FROM: 'shop@example.com',
-    ADMIN_EMAIL: 'admin@example.com',
-    APP_BASE_URL: 'http://localhost:3000',
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-  });
-  const { provisionQueues, provisionTable } = await import('../infra/local/provision.js');
-  await provisionTable(TABLE_NAME);
+  await startBenchEmulators(emulatorsRef, TABLE_NAME, { JWT_SECRET: 'bench-checkout-jwt-secret-0123456789abcdef' });
+  const { provisionQueues } = await import('../infra/local/provision.js');
   process.env.ORDER_EVENTS_QUEUE_URL = (await provisionQueues('bench-')).urls.orderEvents;
 
   // Project modules only now: they read the environment at import.

@@ -26,7 +26,7 @@ import { performance } from 'node:perf_hooks';
 import { spawnSync } from 'node:child_process';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { Emulators } from '../infra/local/emulators.js';
-import { percentile, fmt, mulberry32, runBenchmark } from './support.js';
+import { percentile, fmt, mulberry32, runBenchmark, startBenchEmulators, table } from './support.js';
 
 const PRODUCTS = 5_000;
 const SEED_BATCH = 25;
@@ -151,29 +151,15 @@ function printTable(rows: readonly Row[]) {
       fmt(percentile(samples.map((s) => s.ms), 95)),
     ];
   });
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const render = (cells: readonly string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  console.log(render(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const line of lines) console.log(render(line));
+  table(header, lines);
 }
 
 // ---------------------------------------------------------------------------------------------
 
 async function main(emulatorsRef: { current?: Emulators }) {
-  const { startEmulators } = await import('../infra/local/emulators.js');
-  const emulators = await startEmulators();
-  emulatorsRef.current = emulators;
-  Object.assign(process.env, emulators.env, {
-    TABLE_NAME,
-    JWT_SECRET: 'bench-listing-jwt-secret-0123456789abcdef',
-    ORDER_EVENTS_QUEUE_URL: `${emulators.endpoints.sqs}/000000000000/bench-order-events`,
-    EMAIL_FROM: 'shop@example.com',
-    APP_BASE_URL: 'http://localhost:3000',
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-  });
-  const { provisionTable } = await import('../infra/local/provision.js');
-  await provisionTable(TABLE_NAME);
+  const emulators = await startBenchEmulators(emulatorsRef, TABLE_NAME, { JWT_SECRET: 'bench-listing-jwt-secret-0123456789abcdef' });
+  // Listing publishes nothing; the variable only has to be set.
+  process.env.ORDER_EVENTS_QUEUE_URL = `${emulators.endpoints.sqs}/000000000000/bench-order-events`;
 
   // Project modules only now: they read the environment at import.
   const { db } = await import('../shared/clients/dynamodb.js');

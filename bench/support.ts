@@ -45,3 +45,25 @@ export async function runBenchmark(main: (emulatorsRef: { current?: Emulators })
     console.log(`Total run ${((performance.now() - startedAt) / 1000).toFixed(1)} s.`);
   }
 }
+
+/**
+ * Starts in-memory emulators, points the SDK at them with the project's env for `tableName`
+ * plus `env`, and creates the table. Project modules must be imported after this: they read
+ * the environment at import.
+ */
+export async function startBenchEmulators(emulatorsRef: { current?: Emulators }, tableName: string, env: Record<string, string>) {
+  const { startEmulators } = await import('../infra/local/emulators.js');
+  const emulators = await startEmulators();
+  emulatorsRef.current = emulators;
+  Object.assign(process.env, emulators.env, {
+    TABLE_NAME: tableName,
+    EMAIL_FROM: 'shop@example.com',
+    ADMIN_EMAIL: 'admin@example.com',
+    APP_BASE_URL: 'http://localhost:3000',
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+    ...env,
+  });
+  const { provisionTable } = await import('../infra/local/provision.js');
+  await provisionTable(tableName);
+  return emulators;
+}

@@ -28,6 +28,10 @@ export class TransactionCancelled extends Error {
   }
 }
 
+/** Exponential backoff with full jitter before retry `attempt` (1, 2, …). */
+export const backoff = (attempt: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, Math.random() * 25 * 2 ** attempt));
+
 /**
  * TransactWriteItems with bounded retries (with jitter) on transaction conflicts, which are
  * about concurrency, not about the data. A condition failure is returned to the caller as
@@ -44,7 +48,7 @@ export async function transactWrite(items: TransactItems, attempts = 4): Promise
       const conflictOnly = reasons.some((r) => r.Code === 'TransactionConflict') && !reasons.some((r) => r.Code === 'ConditionalCheckFailed');
       if (!conflictOnly) throw new TransactionCancelled(reasons);
       if (attempt >= attempts) throw new ServiceBusyError();
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 25 * 2 ** attempt));
+      await backoff(attempt);
     }
   }
 }

@@ -1,13 +1,13 @@
 /** Order reads as customers and admins see them. */
 import { stringify } from 'csv-stringify/sync';
 import type { AuthContext } from '../auth/authenticate.js';
+import { isAdmin } from '../auth/roles.js';
 import { NotFoundError } from '../errors.js';
 import type { ListOrdersQuery } from '../schemas/orders.js';
 import { findOrder, listOrders } from './order-repository.js';
 import type { OrderStatus } from './order-status.js';
 import type { OrderRecord } from './order.js';
 
-const isAdmin = (auth: AuthContext) => auth.role === 'admin';
 
 /** Another customer's order is a 404, not a 403: its existence is not disclosed. */
 export async function getOrderFor(auth: AuthContext, orderId: string): Promise<OrderRecord> {

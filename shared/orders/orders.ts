@@ -3,6 +3,7 @@
  * order-queries.ts, so read-only functions don't load the queue client.
  */
 import type { AuthContext } from '../auth/authenticate.js';
+import { isAdmin } from '../auth/roles.js';
 import { publishAfterCommit } from '../events/publish.js';
 import type { PlaceOrderInput } from '../schemas/orders.js';
 import { getOrderFor } from './order-queries.js';
@@ -10,7 +11,6 @@ import { changeOrderStatus, placeOrder } from './order-repository.js';
 import type { OrderStatus } from './order-status.js';
 import type { OrderRecord } from './order.js';
 
-const isAdmin = (auth: AuthContext) => auth.role === 'admin';
 
 export async function placeOrderFor(auth: AuthContext, input: PlaceOrderInput, idempotencyKey: string | undefined) {
   const result = await placeOrder({ userId: auth.userId, input, idempotencyKey });

@@ -1,5 +1,6 @@
 /** Payment reads as customers and admins see them (no queue client, no Stripe SDK). */
 import type { AuthContext } from '../auth/authenticate.js';
+import { isAdmin } from '../auth/roles.js';
 import { getOrderFor } from '../orders/order-queries.js';
 import type { ListPaymentsQuery } from '../schemas/payments.js';
 import { listPayments, orderLedger } from './payment-repository.js';
@@ -8,7 +9,7 @@ import type { PaymentRecord } from './payment.js';
 /** Customers see their own orders' payments only; another customer's order is a 404. */
 export async function listPaymentsFor(auth: AuthContext, query: ListPaymentsQuery) {
   if (query.orderId) await getOrderFor(auth, query.orderId);
-  return listPayments({ ...query, userId: auth.role === 'admin' || query.orderId ? undefined : auth.userId });
+  return listPayments({ ...query, userId: isAdmin(auth) || query.orderId ? undefined : auth.userId });
 }
 
 /** An order's payments for its detail view, oldest first. */

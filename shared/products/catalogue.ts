@@ -1,5 +1,6 @@
 /** Catalogue reads as the public and admins see them: soft-deleted products only for admins. */
 import type { AuthContext } from '../auth/authenticate.js';
+import { isAdmin } from '../auth/roles.js';
 import { ForbiddenError, NotFoundError } from '../errors.js';
 import { TtlCache } from '../http/response-cache.js';
 import type { ListProductsQuery } from '../schemas/products.js';
@@ -11,7 +12,6 @@ export const PUBLIC_CACHE_TTL_MS = 10_000;
 const productCache = new TtlCache<PublicProduct | null>(PUBLIC_CACHE_TTL_MS, 500);
 const listCache = new TtlCache<{ items: PublicProduct[]; nextCursor: string | null }>(PUBLIC_CACHE_TTL_MS, 200);
 
-const isAdmin = (auth: AuthContext | undefined) => auth?.role === 'admin';
 
 export async function getCatalogueProduct(id: string, auth: AuthContext | undefined): Promise<PublicProduct> {
   const load = async () => {

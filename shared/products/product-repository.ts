@@ -18,7 +18,7 @@ import {
   productKey,
 } from './product-keys.js';
 import { toProductRecord, type ProductRecord } from './product.js';
-import { ServiceBusyError } from '../transactions.js';
+import { backoff, ServiceBusyError } from '../transactions.js';
 import { normalizeSearchText } from './search-text.js';
 import { OutOfStockError } from './stock-errors.js';
 
@@ -192,7 +192,7 @@ async function applyStockDelta(productId: string, delta: number): Promise<number
     } catch (error) {
       if (error instanceof Error && error.name === 'TransactionConflictException') {
         if (attempt >= 4) throw new ServiceBusyError();
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 25 * 2 ** attempt));
+        await backoff(attempt);
         continue;
       }
       if (!isConditionFailure(error)) throw error;

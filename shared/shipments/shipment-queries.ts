@@ -1,11 +1,11 @@
 /** Shipment reads as customers and admins see them (no queue client: read-only functions use these). */
 import type { AuthContext } from '../auth/authenticate.js';
+import { isAdmin } from '../auth/roles.js';
 import { NotFoundError } from '../errors.js';
 import type { ListShipmentsQuery } from '../schemas/shipments.js';
 import { findShipmentByTrackingNumber, listShipments } from './shipment-repository.js';
 import type { ShipmentRecord } from './shipment.js';
 
-const isAdmin = (auth: AuthContext) => auth.role === 'admin';
 
 /** Another customer's shipment is a 404, like their order. */
 export async function getShipmentFor(auth: AuthContext, trackingNumber: string): Promise<ShipmentRecord> {
