@@ -30,7 +30,13 @@ export default defineConfig({
           name: 'infra',
           include: ['test/infra/**/*.test.ts'],
           env: unitEnv,
+          // The files share one synthesized default stack (test/support/synth-stack.ts
+          // defaultStack): one worker, modules kept between files, so it is built once per run.
+          isolate: false,
+          fileParallelism: false,
+          // A synth takes seconds alone and much longer on a busy 2-core machine.
           testTimeout: 120_000,
+          hookTimeout: 300_000,
         },
       },
       {

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { AssetHashType, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -15,6 +15,7 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { PRODUCT_IMAGE_KEY_PREFIX } from '../shared/schemas/product-images.js';
+import { FunctionBundles } from './function-bundles.js';
 import { queueDefinitions, type QueueId } from './queue-definitions.js';
 import type { Access } from './route-types.js';
 
@@ -32,9 +33,10 @@ const ESM_REQUIRE_BANNER =
   "import { createRequire as __appCreateRequire } from 'node:module'; const require = __appCreateRequire(import.meta.url);";
 
 /**
- * esbuild settings of every function, in CDK's shape. AppFunction passes them to NodejsFunction;
- * bench/bundle-size.ts turns them into esbuild API options with `esbuildOptionsFor`, so the
- * benchmark bundles exactly what gets deployed.
+ * esbuild settings of every function, in CDK's shape (what NodejsFunction would take). They
+ * become esbuild API options in one place: `esbuildOptionsForAll` for the one shared build of
+ * all functions at synth (infra/function-bundles.ts), `esbuildOptionsFor` for one function
+ * (bench/bundle-size.ts), so the benchmark bundles exactly what gets deployed.
  */
 export const APP_BUNDLING: BundlingOptions = {
   format: OutputFormat.ESM,
@@ -51,9 +53,15 @@ export const APP_BUNDLING: BundlingOptions = {
 
 /** The subset of esbuild's `BuildOptions` that CDK's local bundling sets (no esbuild import here). */
 export interface EsbuildOptions {
-  entryPoints: string[];
-  outfile: string;
+  entryPoints: string[] | Record<string, string>;
+  /** One entry point: its output file. */
+  outfile?: string;
+  /** Several entry points (`esbuildOptionsForAll`): their output directory. */
+  outdir?: string;
+  outExtension?: Record<string, string>;
   bundle: true;
+  /** Always false: every function's bundle must be self-contained. */
+  splitting: false;
   platform: 'node';
   target: string;
   format?: 'esm' | 'cjs';
@@ -65,13 +73,16 @@ export interface EsbuildOptions {
   banner?: { js: string };
 }
 
+/** `index.mjs` for ESM, `index.js` for CJS: the file name CDK gives a bundle. */
+const BUNDLE_EXTENSION = APP_BUNDLING.format === OutputFormat.ESM ? '.mjs' : '.js';
+
 /**
  * `APP_BUNDLING` as esbuild API options, mirroring the CLI arguments CDK's local bundling
  * passes (`esbuild --bundle <entry> --target --platform=node --format --outfile --minify
- * --sourcemap --sources-content --external --banner:js --main-fields`). CDK names the output
- * `index.mjs` for ESM (`index.js` for CJS) inside the asset directory.
+ * --sourcemap --sources-content --external --banner:js --main-fields`), without the entry
+ * points and output location.
  */
-export function esbuildOptionsFor(entry: string, outdir: string): EsbuildOptions {
+function esbuildBaseOptions(): Omit<EsbuildOptions, 'entryPoints' | 'outfile' | 'outdir' | 'outExtension'> {
   const b = APP_BUNDLING;
   const mapped = new Set(['format', 'target', 'mainFields', 'banner', 'minify', 'sourceMap', 'sourceMapMode', 'sourcesContent', 'externalModules']);
   const unmapped = Object.keys(b).filter((key) => !mapped.has(key));
@@ -79,9 +90,8 @@ export function esbuildOptionsFor(entry: string, outdir: string): EsbuildOptions
   const mode = b.sourceMapMode ?? SourceMapMode.DEFAULT;
   const sourceMapOn = Boolean(b.sourceMapMode ?? b.sourceMap);
   return {
-    entryPoints: [entry],
-    outfile: path.join(outdir, b.format === OutputFormat.ESM ? 'index.mjs' : 'index.js'),
     bundle: true,
+    splitting: false,
     platform: 'node',
     target: b.target ?? 'node22',
     ...(b.format !== undefined && { format: b.format === OutputFormat.ESM ? 'esm' : 'cjs' }),
@@ -92,6 +102,25 @@ export function esbuildOptionsFor(entry: string, outdir: string): EsbuildOptions
     external: [...(b.externalModules ?? [])],
     ...(b.mainFields && { mainFields: [...b.mainFields] }),
     ...(b.banner && { banner: { js: b.banner } }),
+  };
+}
+
+/** One function: `<outdir>/index.mjs` (what bench/bundle-size.ts builds). */
+export function esbuildOptionsFor(entry: string, outdir: string): EsbuildOptions {
+  return { ...esbuildBaseOptions(), entryPoints: [entry], outfile: path.join(outdir, `index${BUNDLE_EXTENSION}`) };
+}
+
+/**
+ * Many functions in one esbuild run (infra/function-bundles.ts): `entries` maps an output
+ * directory name to an entry file; each gets `<outdir>/<name>/index.mjs`, self-contained
+ * (no splitting), with the same content a one-entry build gives.
+ */
+export function esbuildOptionsForAll(entries: Record<string, string>, outdir: string): EsbuildOptions {
+  return {
+    ...esbuildBaseOptions(),
+    entryPoints: Object.fromEntries(Object.entries(entries).map(([name, entry]) => [`${name}/index`, entry])),
+    outdir,
+    outExtension: { '.js': BUNDLE_EXTENSION },
   };
 }
 
@@ -137,7 +166,11 @@ export interface AppFunctionProps {
   readonly logRetention?: logs.RetentionDays;
 }
 
-/** NodejsFunction with the project's defaults: Node 22, arm64, ESM, SDK bundled, X-Ray, logs. */
+/**
+ * NodejsFunction with the project's defaults: Node 22, arm64, ESM, SDK bundled, X-Ray, logs.
+ * Its code is one asset per function (`index.mjs` + map, hashed by content) served from the
+ * app's single shared esbuild run (`FunctionBundles`) instead of an esbuild run per function.
+ */
 export class AppFunction extends NodejsFunction {
   /** The function's own log group (retention set, removed with the stack). */
   readonly appLogGroup: logs.LogGroup;
@@ -150,10 +183,13 @@ export class AppFunction extends NodejsFunction {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     super(scope, id, {
-      entry: path.join(repoRoot, props.handlerFile),
-      handler: 'handler',
-      projectRoot: repoRoot,
-      depsLockFilePath: path.join(repoRoot, 'package-lock.json'),
+      // Asset staged by bundling (CDK skips it for stacks outside `aws:cdk:bundling-stacks`);
+      // the source directory is not read, the hash is the output's.
+      code: lambda.Code.fromAsset(repoRoot, {
+        assetHashType: AssetHashType.OUTPUT,
+        bundling: FunctionBundles.of(scope).bundlingFor(props.handlerFile),
+      }),
+      handler: 'index.handler',
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memoryMiB ?? DEFAULT_MEMORY_MIB,
@@ -167,7 +203,6 @@ export class AppFunction extends NodejsFunction {
         ...props.environment,
         NODE_OPTIONS: '--enable-source-maps',
       },
-      bundling: APP_BUNDLING,
     });
     this.appLogGroup = logGroup;
     this.handlerFile = props.handlerFile;

@@ -30,6 +30,7 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
 import { AppFunction, bindAccess, commonEnvironment, type AccessResources } from './app-function.js';
 import { consumers as defaultConsumers } from './consumers.js';
+import { FunctionBundles } from './function-bundles.js';
 import { queueDefinitions, type QueueDefinition, type QueueId } from './queue-definitions.js';
 import { routeAccess, type Access, type ConsumerDefinition, type RouteDefinition, type ScheduleDefinition } from './route-types.js';
 import { routeList as defaultRoutes } from './routes.js';
@@ -81,6 +82,7 @@ export interface StripeSettings {
 
 export const DEFAULT_THROTTLE: ThrottleConfig = { rateLimit: 50, burstLimit: 100 };
 const SERVICE_NAME = 'order-management';
+const SEED_ADMIN_HANDLER = 'functions/service/seed-admin.ts';
 
 /** `orderEvents` → `OrderEvents`, for construct ids and output names. */
 const pascal = (id: string): string => id.charAt(0).toUpperCase() + id.slice(1);
@@ -105,6 +107,14 @@ export class OrderManagementStack extends Stack {
     const scheduleDefs = props.schedules ?? defaultSchedules;
     const corsAllowedOrigins = props.corsAllowedOrigins ?? [new URL(props.appBaseUrl).origin];
     const functions = new Map<string, AppFunction>();
+    // One esbuild run bundles all of these (infra/function-bundles.ts); a function whose
+    // handler is missing here still works, bundled on its own.
+    FunctionBundles.of(this).register([
+      ...routes.map((route) => route.handler),
+      ...consumerDefs.map((consumer) => consumer.handler),
+      ...scheduleDefs.map((schedule) => schedule.handler),
+      SEED_ADMIN_HANDLER,
+    ]);
     this.functions = functions;
 
     // ---- Data ------------------------------------------------------------------------------
@@ -367,7 +377,7 @@ export class OrderManagementStack extends Stack {
 
     // ---- Admin seeding ---------------------------------------------------------------------
     const seedFn = new AppFunction(this, 'SeedAdminFunction', {
-      handlerFile: 'functions/service/seed-admin.ts',
+      handlerFile: SEED_ADMIN_HANDLER,
       commonEnv,
       environment: { ADMIN_PASSWORD: adminPassword.secretValue.unsafeUnwrap() },
       timeoutSeconds: 30,

@@ -2,8 +2,9 @@
  * Every function must start with exactly the environment CDK gives it. Config is parsed at
  * import and fails fast, so a handler that (transitively) reads a variable its `access`
  * doesn't grant would crash at cold start in AWS while every other test, which sets all
- * variables, stays green. This bundles each function as CDK does and imports the bundle in a
- * fresh Node 22 process with only the variables from the synthesized template.
+ * variables, stays green. This bundles all functions as the synth does (one esbuild run,
+ * `esbuildOptionsForAll`) and imports each bundle in a fresh Node 22 process with only the
+ * variables from the synthesized template.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,11 +12,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { afterAll, describe, expect, it } from 'vitest';
-import { esbuildOptionsFor, repoRoot } from '../../infra/app-function.js';
-import { logicalId, synthStack } from '../support/synth-stack.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { esbuildOptionsForAll, repoRoot } from '../../infra/app-function.js';
+import { defaultStack, logicalId } from '../support/synth-stack.js';
 
-const { stack, template } = synthStack('InitTest');
+const { stack, template } = defaultStack();
 const resources = template.toJSON().Resources as Record<string, { Properties: { Environment?: { Variables?: Record<string, unknown> } } }>;
 
 /** Tokens (Ref, GetAtt, secrets) resolve at deploy time; a plausible value stands in. */
@@ -29,14 +30,19 @@ function stand_in(name: string, value: unknown): string {
 const workDir = mkdtempSync(path.join(tmpdir(), 'function-init-'));
 afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
+/** One esbuild run for every function: `<workDir>/<function id>/index.mjs`. */
+beforeAll(async () => {
+  const entries = Object.fromEntries([...stack.functions].map(([id, fn]) => [id, path.join(repoRoot, fn.handlerFile)]));
+  await build({ ...esbuildOptionsForAll(entries, workDir), absWorkingDir: repoRoot, logLevel: 'error' });
+}, 300_000);
+
 describe('every function starts with only the environment CDK gives it', () => {
   for (const [id, fn] of stack.functions) {
-    it(id, async () => {
+    it(id, () => {
       const logical = logicalId(fn);
       const variables = resources[logical]!.Properties.Environment?.Variables ?? {};
       const env = Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, stand_in(name, value)]));
       const outdir = path.join(workDir, id);
-      await build({ ...esbuildOptionsFor(path.join(repoRoot, fn.handlerFile), outdir), absWorkingDir: repoRoot, logLevel: 'error' });
       const child = spawnSync(
         process.execPath,
         ['--input-type=module', '-e', `const m = await import(${JSON.stringify(pathToFileURL(path.join(outdir, 'index.mjs')).href)}); if (typeof m.handler !== 'function') throw new Error('no handler export');`],

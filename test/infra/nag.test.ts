@@ -1,23 +1,14 @@
-import { readFileSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import type { ScheduleDefinition } from '../../infra/route-types.js';
 import { OrderManagementStack } from '../../infra/stack.js';
-
-const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
-  context: Record<string, unknown>;
-};
+import { defaultStack, testAppContext, testStackProps } from '../support/synth-stack.js';
 
 function build(schedules?: readonly ScheduleDefinition[]) {
-  const app = new App({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] } });
-  return new OrderManagementStack(app, 'NagTest', {
-    emailFrom: 'shop@example.com',
-    adminEmail: 'admin@example.com',
-    appBaseUrl: 'https://shop.example.com',
-    ...(schedules && { schedules }),
-  });
+  const app = new App({ context: testAppContext() });
+  return new OrderManagementStack(app, 'NagTest', { ...testStackProps, ...(schedules && { schedules }) });
 }
 
 /**
@@ -36,7 +27,7 @@ function unacknowledged(stack: OrderManagementStack): string[] {
 
 describe('cdk-nag AwsSolutions', () => {
   it('has no unacknowledged errors or warnings', () => {
-    expect(unacknowledged(build())).toEqual([]);
+    expect(unacknowledged(defaultStack().stack)).toEqual([]);
   });
 
   it('still passes when schedules are added (acknowledgements follow the lists)', () => {

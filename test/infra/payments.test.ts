@@ -1,6 +1,6 @@
 /** Stripe settings reach only the two functions that need them, and only when configured. */
 import { describe, expect, it } from 'vitest';
-import { logicalId, synthStack } from '../support/synth-stack.js';
+import { defaultStack, logicalId, synthStack } from '../support/synth-stack.js';
 
 type Resources = Record<string, { Type: string; Properties: { Environment?: { Variables?: Record<string, unknown> } } }>;
 const STRIPE_VARS = ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'CHECKOUT_SUCCESS_URL', 'CHECKOUT_CANCEL_URL'];
@@ -35,7 +35,7 @@ describe('Stripe configuration', () => {
   });
 
   it('without: no Stripe variables anywhere (the functions start and answer 503)', () => {
-    const { stack, template } = synthStack('NoStripeTest');
+    const { stack, template } = defaultStack();
     expect(Object.values(stripeVariables(stack, template)).filter((found) => Object.keys(found).length > 0)).toEqual([]);
   });
 });

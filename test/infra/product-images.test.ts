@@ -7,7 +7,7 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AppFunction } from '../../infra/app-function.js';
 import type { OrderManagementStack, OrderManagementStackProps } from '../../infra/stack.js';
-import { logicalId, synthStack } from '../support/synth-stack.js';
+import { defaultStack, logicalId, synthStack } from '../support/synth-stack.js';
 
 const build = (overrides: Partial<OrderManagementStackProps> = {}) => synthStack('Images', overrides);
 
@@ -38,7 +38,7 @@ describe('product images infrastructure', () => {
   let bucketPolicy: Statement[];
 
   beforeAll(() => {
-    ({ stack, template } = build());
+    ({ stack, template } = defaultStack());
     bucketId = logicalId(stack.imagesBucket);
     distributionId = logicalId(stack.imagesDistribution);
     const policies = Object.values(template.findResources('AWS::S3::BucketPolicy')).filter(

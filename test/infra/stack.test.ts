@@ -7,7 +7,7 @@ import type { ScheduleDefinition } from '../../infra/route-types.js';
 import { routeList } from '../../infra/routes.js';
 import { schedules } from '../../infra/schedules.js';
 import type { OrderManagementStack, OrderManagementStackProps } from '../../infra/stack.js';
-import { logicalId, synthStack } from '../support/synth-stack.js';
+import { defaultStack, logicalId, synthStack } from '../support/synth-stack.js';
 
 // ---- helpers ------------------------------------------------------------------------------
 
@@ -64,7 +64,7 @@ describe('OrderManagementStack (real route, consumer and schedule lists)', () =>
   let template: Template;
 
   beforeAll(() => {
-    ({ stack, template } = build());
+    ({ stack, template } = defaultStack());
   });
 
   describe('HTTP API', () => {
