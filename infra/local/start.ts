@@ -1,10 +1,19 @@
-/** `npm start`: the whole API on http://localhost:3000, with emulators, until Ctrl-C. */
+/**
+ * `npm start`: the whole API on http://localhost:3000, with emulators, until Ctrl-C.
+ *
+ * DynamoDB is reached through the conflict-faithful proxy by default, so transactions conflict
+ * as on AWS; `--no-conflict-proxy` (or `LOCAL_CONFLICT_PROXY=0`) talks to DynamoDB Local directly.
+ */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { localDefaults, repoRoot, startLocalStack } from './local-stack.js';
 
-const { values } = parseArgs({ options: { persist: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: { persist: { type: 'boolean', default: false }, 'conflict-proxy': { type: 'boolean', default: true } },
+  allowNegative: true,
+});
 const persist = values.persist || process.env.LOCAL_PERSIST === '1';
+const conflictProxy = values['conflict-proxy'] && process.env.LOCAL_CONFLICT_PROXY !== '0';
 const port = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);
 
 try {
@@ -15,6 +24,7 @@ try {
     sqsPort: port('SQS_PORT'),
     sesPort: port('SES_PORT'),
     persistDir: persist ? path.join(repoRoot, '.local-data') : undefined,
+    conflictProxy,
   });
   const usingDefault = (name: keyof typeof localDefaults) => (process.env[name] === localDefaults[name] ? ' (default)' : '');
   console.log(
@@ -26,6 +36,7 @@ try {
       `  Mail viewer:  ${stack.mailViewerUrl}`,
       `  Admin:        ${process.env.ADMIN_EMAIL}${usingDefault('ADMIN_EMAIL')} / ${process.env.ADMIN_PASSWORD}${usingDefault('ADMIN_PASSWORD')}`,
       `  Data:         ${persist ? `kept in ${path.join(repoRoot, '.local-data')}` : 'in memory (use --persist to keep it)'}`,
+      `  DynamoDB:     ${stack.conflictProxyUrl ? `conflict-faithful proxy, stats ${stack.conflictProxyUrl}/__proxy/stats (--no-conflict-proxy turns it off)` : 'DynamoDB Local directly (no conflict proxy)'}`,
       '  Ctrl-C stops everything.',
       '',
     ].join('\n'),

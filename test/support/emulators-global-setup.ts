@@ -2,6 +2,9 @@
  * vitest globalSetup of the `integration` project: starts DynamoDB Local, fauxqs (SQS + S3) and
  * aws-ses-v2-local once on free ports, creates the table, the queues and the images bucket, and `provide`s the
  * environment that `emulator-env.ts` copies into each test worker's `process.env`.
+ *
+ * DynamoDB is reached through the conflict-faithful proxy (infra/local/conflict-proxy.ts), so
+ * every integration test sees transactions conflict as on AWS; `DYNAMODB_DIRECT_URL` bypasses it.
  */
 import type { TestProject } from 'vitest/node';
 import { startEmulators } from '../../infra/local/emulators.js';
@@ -24,6 +27,10 @@ export interface EmulatorEnv extends Record<string, string> {
   SES_STORE_URL: string;
   /** aws-ses-v2-local's web page listing sent mail. */
   MAIL_VIEWER_URL: string;
+  /** DynamoDB Local itself, bypassing the conflict proxy that `AWS_ENDPOINT_URL_DYNAMODB` points at. */
+  DYNAMODB_DIRECT_URL: string;
+  /** The conflict proxy: `GET <url>/__proxy/stats`, `POST <url>/__proxy/reset` (see conflict-proxy-stats.ts). */
+  CONFLICT_PROXY_URL: string;
   /** Product images bucket on fauxqs's S3. */
   IMAGES_BUCKET: string;
   /** `<S3 endpoint>/<bucket>`: where uploaded images are read back (CloudFront on AWS). */
@@ -53,11 +60,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const imagesBucket = 'integration-images';
   const startedAt = performance.now();
   const emulators = await startEmulators({
+    conflictProxy: true,
     log: process.env.EMULATORS_DEBUG ? (line) => console.log(line) : undefined,
   });
   const startupMs = Math.round(performance.now() - startedAt);
 
   try {
+    if (!emulators.conflictProxy) throw new Error('startEmulators did not start the conflict proxy');
+    const conflictProxyUrl = emulators.conflictProxy.url;
     // provision* build their SDK clients from process.env; point it at the emulators only while
     // provisioning so nothing else in this (main vitest) process is redirected.
     const queues = await withEnv(emulators.env, async () => {
@@ -82,12 +92,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
       ...queueEnv,
       SES_STORE_URL: `${emulators.endpoints.ses}/store`,
       MAIL_VIEWER_URL: emulators.mailViewerUrl,
+      DYNAMODB_DIRECT_URL: emulators.endpoints.dynamodbDirect,
+      CONFLICT_PROXY_URL: conflictProxyUrl,
       IMAGES_BUCKET: imagesBucket,
       IMAGES_PUBLIC_URL: `${emulators.endpoints.s3}/${imagesBucket}`,
     };
     project.provide('emulatorEnv', env);
     console.log(
-      `[integration] emulators up in ${startupMs} ms — DynamoDB ${emulators.endpoints.dynamodb}, ` +
+      `[integration] emulators up in ${startupMs} ms — DynamoDB ${emulators.endpoints.dynamodb} ` +
+        `(conflict proxy in front of ${emulators.endpoints.dynamodbDirect}), ` +
         `SQS/S3 ${emulators.endpoints.sqs}, SES ${emulators.endpoints.ses} (mail viewer ${emulators.mailViewerUrl})`,
     );
   } catch (error) {
