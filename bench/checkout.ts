@@ -48,7 +48,7 @@ async function main(emulatorsRef: { current?: Emulators }) {
   const { routes } = await import('../infra/routes.js');
   const { apiEvent, invoke } = await import('../test/support/api-gateway-event.js');
   const { takeStockItem } = await import('../shared/carts/cart-repository.js');
-  const { orderKey, orderIndexKey, userOrdersPartition, statusPartition, ALL_ORDERS } = await import('../shared/orders/order-keys.js');
+  const { orderKey, orderIndexKey, userOrdersPartition, statusPartition, allOrdersPartition } = await import('../shared/orders/order-keys.js');
   type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<unknown>;
   const h = {
     getCart: (await import('../functions/cart/get.js')).handler as Handler,
@@ -161,12 +161,12 @@ async function main(emulatorsRef: { current?: Emulators }) {
               Item: {
                 ...orderKey(id), type: 'order', id, userId, status: 'pending', paymentStatus: 'pending', items, total, amountPaid: 0, amountDue: total,
                 currency: 'usd', shippingAddress: address, statusHistory: [{ status: 'pending', at: now, by: userId }], createdAt: now, updatedAt: now,
-                stockOwned: true, gsi1pk: userOrdersPartition(userId), gsi1sk: `ORDER#${now}#${id}`, gsi2pk: statusPartition('pending'), gsi2sk: `${now}#${id}`,
+                stockOwned: true, gsi1pk: userOrdersPartition(userId), gsi1sk: `ORDER#${now}#${id}`, gsi2pk: statusPartition('pending', id), gsi2sk: `${now}#${id}`,
               },
               ConditionExpression: 'attribute_not_exists(pk)',
             },
           },
-          { Put: { TableName: tableName, Item: { ...orderIndexKey(id), type: 'orderIndex', orderId: id, userId, status: 'pending', gsi1pk: ALL_ORDERS, gsi1sk: `${now}#${id}` } } },
+          { Put: { TableName: tableName, Item: { ...orderIndexKey(id), type: 'orderIndex', orderId: id, userId, status: 'pending', gsi1pk: allOrdersPartition(id), gsi1sk: `${now}#${id}` } } },
         ],
       }),
     );

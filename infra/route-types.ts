@@ -67,6 +67,20 @@ export interface ConsumerDefinition {
   readonly access: Access;
 }
 
+/** A consumer of the table's stream (NEW_AND_OLD_IMAGES), with ReportBatchItemFailures. */
+export interface StreamConsumerDefinition {
+  readonly id: string;
+  readonly handler: string;
+  readonly batchSize: number;
+  readonly maxBatchingWindowSeconds: number;
+  readonly timeoutSeconds: number;
+  /** Then the batch's description goes to the consumer's failure queue (alarmed). */
+  readonly retryAttempts: number;
+  /** Lambda event filter patterns (`{dynamodb: {Keys: …}}`); the handler ignores other records anyway. */
+  readonly filterPatterns: readonly Record<string, unknown>[];
+  readonly access: Access;
+}
+
 export interface ScheduleDefinition {
   readonly id: string;
   readonly handler: string;

@@ -21,7 +21,8 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -29,7 +30,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
 import { AppFunction, bindAccess, commonEnvironment, type AccessResources } from './app-function.js';
-import { consumers as defaultConsumers } from './consumers.js';
+import { consumers as defaultConsumers, streamConsumers } from './consumers.js';
 import { FunctionBundles } from './function-bundles.js';
 import { queueDefinitions, type QueueDefinition, type QueueId } from './queue-definitions.js';
 import { routeAccess, type Access, type ConsumerDefinition, type RouteDefinition, type ScheduleDefinition } from './route-types.js';
@@ -93,6 +94,8 @@ export class OrderManagementStack extends Stack {
   readonly stage: apigw.HttpStage;
   readonly queues: Readonly<Record<QueueId, sqs.Queue>>;
   readonly deadLetterQueues: Readonly<Record<QueueId, sqs.Queue>>;
+  /** Where the table stream's consumers put batches they could not process (after retries). */
+  readonly streamFailureQueue: sqs.Queue;
   /** Private product-image bucket; browsers upload with presigned PUTs, never read it directly. */
   readonly imagesBucket: s3.Bucket;
   /** Serves `products/*` of the images bucket publicly (Origin Access Control). */
@@ -112,6 +115,7 @@ export class OrderManagementStack extends Stack {
     FunctionBundles.of(this).register([
       ...routes.map((route) => route.handler),
       ...consumerDefs.map((consumer) => consumer.handler),
+      ...streamConsumers.map((consumer) => consumer.handler),
       ...scheduleDefs.map((schedule) => schedule.handler),
       SEED_ADMIN_HANDLER,
     ]);
@@ -127,6 +131,7 @@ export class OrderManagementStack extends Stack {
       deletionProtection: props.deletionProtection ?? true,
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       removalPolicy: RemovalPolicy.RETAIN,
+      stream: dynamodb.StreamViewType[tableDefinition.streamViewType],
     });
     for (const index of tableDefinition.globalSecondaryIndexes) {
       this.table.addGlobalSecondaryIndex({
@@ -351,6 +356,38 @@ export class OrderManagementStack extends Stack {
         new SqsEventSource(queues[consumer.queue], {
           batchSize: consumer.batchSize,
           reportBatchItemFailures: true,
+        }),
+      );
+      functions.set(fnId, fn);
+    }
+
+    // ---- Table stream consumers (analytics counters) ----------------------------------------
+    // Records that still fail after the retries are described in this queue (depth alarmed):
+    // their counters must then be replayed by hand (README runbook).
+    const streamFailures = new sqs.Queue(this, 'StreamConsumerFailures', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.streamFailureQueue = streamFailures;
+    for (const consumer of streamConsumers) {
+      const fnId = `StreamConsumer${pascal(consumer.id)}`;
+      const fn = new AppFunction(this, fnId, {
+        handlerFile: consumer.handler,
+        commonEnv,
+        timeoutSeconds: consumer.timeoutSeconds,
+        description: `Consumer of the table stream (${consumer.handler})`,
+      });
+      bind(fn, consumer.access);
+      fn.addEventSource(
+        new DynamoEventSource(this.table, {
+          startingPosition: StartingPosition.TRIM_HORIZON,
+          batchSize: consumer.batchSize,
+          maxBatchingWindow: Duration.seconds(consumer.maxBatchingWindowSeconds),
+          reportBatchItemFailures: true,
+          retryAttempts: consumer.retryAttempts,
+          onFailure: new SqsDlq(streamFailures),
+          filters: consumer.filterPatterns.map((pattern) => FilterCriteria.filter(pattern)),
         }),
       );
       functions.set(fnId, fn);

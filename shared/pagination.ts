@@ -89,27 +89,3 @@ export async function queryPage(input: {
   }
   return { items, nextCursor: startKey ? encodeCursor(startKey, scope) : null, reads, scanned };
 }
-
-/** A page of one GSI partition, newest first (sort keys start with the creation time). */
-export function newestFirstInPartition(input: {
-  index: 'gsi1' | 'gsi2';
-  partition: string;
-  limit: number;
-  cursor: string | undefined;
-  scope: string;
-}): Promise<Page<Key>> {
-  const { index, partition } = input;
-  return queryPage({
-    query: {
-      TableName: tableName,
-      IndexName: index,
-      KeyConditionExpression: `${index}pk = :p`,
-      ExpressionAttributeValues: { ':p': partition },
-      ScanIndexForward: false,
-    },
-    keyAttributes: ['pk', 'sk', `${index}pk`, `${index}sk`],
-    limit: input.limit,
-    cursor: input.cursor,
-    scope: input.scope,
-  });
-}

@@ -11,6 +11,9 @@ export class ServiceBusyError extends AppError {
   }
 }
 
+/** Conflicts seen by this container (benchmarks and metrics read them). */
+export const transactionConflicts = { retried: 0, exhausted: 0 };
+
 export type TransactItems = NonNullable<TransactWriteCommandInput['TransactItems']>;
 
 /** The outcome of a cancelled transaction: the reason code per item, and the old item where asked. */
@@ -28,16 +31,34 @@ export class TransactionCancelled extends Error {
   }
 }
 
-/** Exponential backoff with full jitter before retry `attempt` (1, 2, …). */
+/**
+ * Exponential backoff with full jitter before retry `attempt` (1, 2, …): a random wait up to
+ * 10 ms × 2^attempt, capped at 400 ms, so buyers of one hot product spread out instead of
+ * colliding again in step.
+ */
 export const backoff = (attempt: number): Promise<void> =>
-  new Promise((resolve) => setTimeout(resolve, Math.random() * 25 * 2 ** attempt));
+  new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(400, 10 * 2 ** attempt)));
+
+/** Attempts before a transaction that keeps conflicting answers 503 (≈ 1.4 s of waiting at most). */
+export const TRANSACTION_ATTEMPTS = 8;
+
+export interface TransactWriteOptions {
+  readonly attempts?: number;
+  /**
+   * Runs before each retry after a conflict, and may throw to answer otherwise: a checkout that
+   * conflicts on a sold-out product reads its stock and answers 409 at once rather than
+   * queueing for an item it cannot have.
+   */
+  readonly beforeRetry?: () => Promise<void>;
+}
 
 /**
  * TransactWriteItems with bounded retries (with jitter) on transaction conflicts, which are
  * about concurrency, not about the data. A condition failure is returned to the caller as
  * TransactionCancelled with the per-item reasons; after the retries, 503.
  */
-export async function transactWrite(items: TransactItems, attempts = 4): Promise<void> {
+export async function transactWrite(items: TransactItems, options: TransactWriteOptions = {}): Promise<void> {
+  const attempts = options.attempts ?? TRANSACTION_ATTEMPTS;
   for (let attempt = 1; ; attempt += 1) {
     try {
       await db.send(new TransactWriteCommand({ TransactItems: items }));
@@ -47,7 +68,17 @@ export async function transactWrite(items: TransactItems, attempts = 4): Promise
       const reasons = ((error as { CancellationReasons?: CancellationReason[] }).CancellationReasons ?? []);
       const conflictOnly = reasons.some((r) => r.Code === 'TransactionConflict') && !reasons.some((r) => r.Code === 'ConditionalCheckFailed');
       if (!conflictOnly) throw new TransactionCancelled(reasons);
-      if (attempt >= attempts) throw new ServiceBusyError();
+      if (attempt >= attempts) {
+        transactionConflicts.exhausted += 1;
+        throw new ServiceBusyError();
+      }
+      transactionConflicts.retried += 1;
+      try {
+        await options.beforeRetry?.();
+      } catch (check) {
+        // An answer (409, 404) ends the retries; a failed check (a throttled read) does not.
+        if (check instanceof AppError) throw check;
+      }
       await backoff(attempt);
     }
   }

@@ -146,8 +146,10 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
       // Make sure a developer's shell cannot silently send these calls to real AWS.
       AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'false',
       // Names are AWS_ENDPOINT_URL_ + the client's serviceId upper-cased, spaces → "_"
-      // ("DynamoDB", "SQS", "S3", "SESv2").
+      // ("DynamoDB", "DynamoDB Streams", "SQS", "S3", "SESv2").
       AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+      // DynamoDB Local serves its streams on its own port; stream reads never conflict.
+      AWS_ENDPOINT_URL_DYNAMODB_STREAMS: endpoints.dynamodbDirect,
       AWS_ENDPOINT_URL_SQS: endpoints.sqs,
       AWS_ENDPOINT_URL_S3: endpoints.s3,
       AWS_ENDPOINT_URL_SESV2: endpoints.ses,

@@ -1,12 +1,13 @@
 /**
  * The whole API on one machine, no Docker, no AWS account: emulators, table and queues from
  * the same definitions CDK uses, the seeded admin, the gateway over the route table, queue
- * pollers for the consumer list and timers for the schedule list.
+ * pollers for the consumer list, table-stream pollers for the stream consumers and timers for
+ * the schedule list.
  */
 import { SQSClient } from '@aws-sdk/client-sqs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { consumers } from '../consumers.js';
+import { consumers, streamConsumers } from '../consumers.js';
 import { queueDefinitions } from '../queue-definitions.js';
 import { routeList } from '../routes.js';
 import { schedules } from '../schedules.js';
@@ -16,6 +17,7 @@ import { loadHandler } from './lambda-context.js';
 import { provisionBucket, provisionQueues, provisionTable } from './provision.js';
 import { startQueuePoller } from './queue-poller.js';
 import { startScheduler } from './scheduler.js';
+import { startStreamPoller } from './stream-poller.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -98,6 +100,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         consumerName: consumer.id,
         batchSize: consumer.batchSize,
         retryDelaySeconds: options.retryDelaySeconds ?? 2,
+        log,
+      });
+      stops.push(() => poller.stop());
+    }
+    for (const consumer of streamConsumers) {
+      const poller = startStreamPoller({
+        tableName: process.env.TABLE_NAME!,
+        consumer: (await loadHandler(repoRoot, consumer.handler)) as never,
+        consumerName: consumer.id,
+        batchSize: consumer.batchSize,
         log,
       });
       stops.push(() => poller.stop());

@@ -10,6 +10,7 @@ import {
   DescribeTimeToLiveCommand,
   DynamoDBClient,
   ResourceInUseException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
   type AttributeDefinition,
@@ -31,7 +32,7 @@ import {
 } from '../queue-definitions.js';
 import { tableDefinition } from '../table-definition.js';
 
-/** Creates the single table (PAY_PER_REQUEST, GSIs projecting ALL) and enables TTL. */
+/** Creates the single table (PAY_PER_REQUEST, GSIs projecting ALL, stream) and enables TTL. */
 export async function provisionTable(tableName: string): Promise<void> {
   const client = new DynamoDBClient({});
   try {
@@ -54,6 +55,7 @@ export async function provisionTable(tableName: string): Promise<void> {
             { AttributeName: tableDefinition.partitionKey, KeyType: 'HASH' },
             { AttributeName: tableDefinition.sortKey, KeyType: 'RANGE' },
           ],
+          StreamSpecification: { StreamEnabled: true, StreamViewType: tableDefinition.streamViewType },
           GlobalSecondaryIndexes: tableDefinition.globalSecondaryIndexes.map((gsi) => ({
             IndexName: gsi.indexName,
             KeySchema: [
@@ -71,6 +73,15 @@ export async function provisionTable(tableName: string): Promise<void> {
     const described = await client.send(new DescribeTableCommand({ TableName: tableName }));
     if (described.Table?.TableStatus !== 'ACTIVE') {
       await waitUntilTableExists({ client, maxWaitTime: 60, minDelay: 1 }, { TableName: tableName });
+    }
+    // A table kept from before the stream existed (`--persist`) gets it now.
+    if (!described.Table?.StreamSpecification?.StreamEnabled) {
+      await client.send(
+        new UpdateTableCommand({
+          TableName: tableName,
+          StreamSpecification: { StreamEnabled: true, StreamViewType: tableDefinition.streamViewType },
+        }),
+      );
     }
 
     const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName: tableName }));

@@ -4,17 +4,18 @@
  * the products at or below their low-stock threshold.
  */
 import { batchGetInOrder } from '../batch-get.js';
-import { tableName } from '../clients/dynamodb.js';
 import { BadRequestError } from '../errors.js';
 import { listOrders } from '../orders/order-repository.js';
 import { ORDER_STATUSES, type OrderStatus } from '../orders/order-status.js';
 import { toPublicOrder } from '../orders/order.js';
-import { queryPage } from '../pagination.js';
-import { ALL_PRODUCTS, productKey } from '../products/product-keys.js';
+import { productKey } from '../products/product-keys.js';
+import { readCatalogue } from '../products/product-repository.js';
 import { toProductRecord, toPublicProduct } from '../products/product.js';
 import { statsKey, statusAttribute } from './counters.js';
 
 export const MAX_RANGE_DAYS = 366;
+/** The low-stock list reads at most this many products (5 BatchGets). */
+const LOW_STOCK_READ_BOUND = 500;
 const DAY_MS = 86_400_000;
 
 export function daysBetween(from: string, to: string): string[] {
@@ -88,24 +89,15 @@ export async function analytics(range: { from: string; to: string }) {
     revenue: totals.revenueByProduct.get(productId) ?? 0,
   });
 
-  const [recent, lowStock] = await Promise.all([
+  const [recent, catalogue] = await Promise.all([
     listOrders({ from: range.from, to: range.to, limit: 10 }),
-    // Reads the catalogue's product items with a filter: bounded to 5 reads (see README).
-    queryPage({
-      query: {
-        TableName: tableName,
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :p AND begins_with(gsi1sk, :c)',
-        FilterExpression: 'stock <= lowStockThreshold AND attribute_not_exists(deletedAt)',
-        ExpressionAttributeValues: { ':p': ALL_PRODUCTS, ':c': 'C#' },
-        ScanIndexForward: false,
-      },
-      keyAttributes: ['pk', 'sk', 'gsi1pk', 'gsi1sk'],
-      limit: 50,
-      cursor: undefined,
-      scope: 'analytics:low-stock',
-    }),
+    // Reads at most the first LOW_STOCK_READ_BOUND products of the catalogue (see README).
+    readCatalogue({ maxProducts: LOW_STOCK_READ_BOUND }),
   ]);
+  const lowStock = catalogue.products
+    .map(toProductRecord)
+    .filter((product) => product.stock <= product.lowStockThreshold && !product.deletedAt)
+    .slice(0, 50);
 
   return {
     from: range.from,
@@ -118,6 +110,6 @@ export async function analytics(range: { from: string; to: string }) {
     topProducts: byQuantity.map(describe),
     topProductsByRevenue: byRevenue.map(describe),
     recentOrders: recent.items.map(toPublicOrder),
-    lowStock: lowStock.items.map((item) => toPublicProduct(toProductRecord(item))),
+    lowStock: lowStock.map(toPublicProduct),
   };
 }

@@ -1,56 +1,105 @@
 /**
- * Daily sales counters, written with `ADD` inside the same transaction as the change that
- * moves them, so they are exact under concurrency and never counted twice.
+ * Daily sales counters, derived from item changes (the table's stream), never written inside
+ * an order's transaction: a shop-wide counter item in every checkout would make all orders of
+ * the shop conflict with each other on DynamoDB (see README "Write path and scale").
  *
  *   pk STATS#<yyyy-mm-dd>  sk STATUS    ordersPlaced, s_<status>: orders created that day, by current status
  *                          sk SALES     paidOrders, paidValue, q_<productId>, r_<productId>: orders that became paid that day
- *                          sk PAYMENTS  revenue (succeeded payments − refunds), payments: money received that day
+ *                          sk PAYMENTS  revenue (succeeded payments − refunds), payments, refunds: money received that day
  *
- * One item per kind and day: a 30-day report is one BatchGetItem of 90 keys. The SALES item
- * grows by two attributes per product sold that day (DynamoDB's 400 KB item limit allows a
- * few thousand distinct products a day).
+ * `counterIncrements` is a pure function of one item's old and new image: what that change adds
+ * to which counter. The aggregator (counter-aggregator.ts) sums a batch of changes and applies
+ * each change exactly once. One item per kind and day: a 30-day report is one BatchGetItem of
+ * 90 keys. The SALES item grows by two attributes per product sold that day (DynamoDB's 400 KB
+ * item limit allows a few thousand distinct products a day).
  */
-import { tableName } from '../clients/dynamodb.js';
 import type { OrderStatus } from '../orders/order-status.js';
 import type { OrderRecord } from '../orders/order.js';
-import type { TransactItems } from '../transactions.js';
 
-type Item = TransactItems[number];
 export type CounterKind = 'STATUS' | 'SALES' | 'PAYMENTS';
+type Image = Record<string, unknown> | undefined;
 
 export const dayOf = (iso: string): string => iso.slice(0, 10);
 export const statsKey = (day: string, kind: CounterKind) => ({ pk: `STATS#${day}`, sk: kind });
 export const statusAttribute = (status: OrderStatus) => `s_${status}`;
 
-function add(day: string, kind: CounterKind, increments: Record<string, number>): Item {
-  const entries = Object.entries(increments);
-  return {
-    Update: {
-      TableName: tableName,
-      Key: statsKey(day, kind),
-      UpdateExpression: `ADD ${entries.map((_, i) => `#a${i} :v${i}`).join(', ')}`,
-      ExpressionAttributeNames: Object.fromEntries(entries.map(([name], i) => [`#a${i}`, name])),
-      ExpressionAttributeValues: Object.fromEntries(entries.map(([, value], i) => [`:v${i}`, value])),
-    },
-  };
+/** Increments of one counter item: attribute → amount. */
+export interface CounterIncrement {
+  readonly day: string;
+  readonly kind: CounterKind;
+  readonly add: Readonly<Record<string, number>>;
 }
 
-export const orderPlacedCounter = (order: OrderRecord): Item =>
-  add(dayOf(order.createdAt), 'STATUS', { ordersPlaced: 1, [statusAttribute(order.status)]: 1 });
+/**
+ * The items whose changes move counters (by sort key); anything else in the table moves none.
+ * Also the stream consumer's event filter on AWS (infra/consumers.ts), so Lambda is not even
+ * invoked for other changes.
+ */
+export const COUNTED_SORT_KEYS = { equals: ['ORDER'], prefixes: ['PAYMENT#', 'REFUND#'] } as const;
 
-export const statusMovedCounter = (order: OrderRecord, to: OrderStatus): Item =>
-  add(dayOf(order.createdAt), 'STATUS', { [statusAttribute(order.status)]: -1, [statusAttribute(to)]: 1 });
+export const countedItem = (keys: { sk?: unknown }): boolean =>
+  typeof keys.sk === 'string' &&
+  ((COUNTED_SORT_KEYS.equals as readonly string[]).includes(keys.sk) || COUNTED_SORT_KEYS.prefixes.some((prefix) => (keys.sk as string).startsWith(prefix)));
 
-/** Units and value per product, counted on the day the order became paid. */
-export function orderPaidCounter(order: OrderRecord, at: string): Item {
-  const increments: Record<string, number> = { paidOrders: 1, paidValue: order.total };
-  for (const line of order.items) {
-    increments[`q_${line.productId}`] = (increments[`q_${line.productId}`] ?? 0) + line.quantity;
-    increments[`r_${line.productId}`] = (increments[`r_${line.productId}`] ?? 0) + line.lineTotal;
+const asOrder = (image: Image) => (image?.type === 'order' ? (image as unknown as OrderRecord) : undefined);
+
+function orderIncrements(before: OrderRecord | undefined, after: OrderRecord | undefined): CounterIncrement[] {
+  const increments: CounterIncrement[] = [];
+  if (!before && after) {
+    increments.push({ day: dayOf(after.createdAt), kind: 'STATUS', add: { ordersPlaced: 1, [statusAttribute(after.status)]: 1 } });
+  } else if (before && after && before.status !== after.status) {
+    increments.push({ day: dayOf(after.createdAt), kind: 'STATUS', add: { [statusAttribute(before.status)]: -1, [statusAttribute(after.status)]: 1 } });
   }
-  return add(dayOf(at), 'SALES', increments);
+  if (after?.status === 'paid' && before?.status !== 'paid') {
+    // Sold on the day the order became paid: the time of that status change.
+    const paidAt = [...after.statusHistory].reverse().find((change) => change.status === 'paid')?.at ?? after.updatedAt;
+    const add: Record<string, number> = { paidOrders: 1, paidValue: after.total };
+    for (const line of after.items) {
+      add[`q_${line.productId}`] = (add[`q_${line.productId}`] ?? 0) + line.quantity;
+      add[`r_${line.productId}`] = (add[`r_${line.productId}`] ?? 0) + line.lineTotal;
+    }
+    increments.push({ day: dayOf(paidAt), kind: 'SALES', add });
+  }
+  return increments;
 }
 
-/** Money received (a refund is a negative amount) on the day it was recorded. */
-export const revenueCounter = (amount: number, at: string): Item =>
-  add(dayOf(at), 'PAYMENTS', amount >= 0 ? { revenue: amount, payments: 1 } : { revenue: amount, refunds: 1 });
+/** Money received counts on the day it was recorded; payments are written once, never changed. */
+function paymentIncrements(before: Image, after: Image): CounterIncrement[] {
+  const received = (image: Image) => (image?.status === 'succeeded' ? (image.amount as number) : 0);
+  const amount = received(after) - received(before);
+  if (amount === 0) return [];
+  const at = ((after ?? before)!.createdAt as string);
+  return [{ day: dayOf(at), kind: 'PAYMENTS', add: { revenue: amount, payments: amount > 0 ? 1 : -1 } }];
+}
+
+/** A refund item holds the charge's cumulative amount refunded: only its growth is new money back. */
+function refundIncrements(before: Image, after: Image): CounterIncrement[] {
+  const refunded = (image: Image) => (typeof image?.amount === 'number' ? image.amount : 0);
+  const growth = refunded(after) - refunded(before);
+  if (growth === 0) return [];
+  const at = ((after ?? before)!.updatedAt as string);
+  return [{ day: dayOf(at), kind: 'PAYMENTS', add: { revenue: -growth, refunds: 1 } }];
+}
+
+/** What one item change (old image → new image; either may be missing) adds to the counters. */
+export function counterIncrements(change: { keys: { sk?: unknown }; before: Image; after: Image }): CounterIncrement[] {
+  const sk = change.keys.sk;
+  if (!countedItem(change.keys)) return [];
+  if (sk === 'ORDER') return orderIncrements(asOrder(change.before), asOrder(change.after));
+  if ((sk as string).startsWith('PAYMENT#')) return paymentIncrements(change.before, change.after);
+  return refundIncrements(change.before, change.after);
+}
+
+/** Sums increments per counter item, dropping amounts that cancel out. */
+export function mergeIncrements(increments: readonly CounterIncrement[]): CounterIncrement[] {
+  const merged = new Map<string, { day: string; kind: CounterKind; add: Record<string, number> }>();
+  for (const increment of increments) {
+    const id = `${increment.day}|${increment.kind}`;
+    const entry = merged.get(id) ?? { day: increment.day, kind: increment.kind, add: {} };
+    for (const [name, value] of Object.entries(increment.add)) entry.add[name] = (entry.add[name] ?? 0) + value;
+    merged.set(id, entry);
+  }
+  return [...merged.values()]
+    .map((entry) => ({ ...entry, add: Object.fromEntries(Object.entries(entry.add).filter(([, value]) => value !== 0)) }))
+    .filter((entry) => Object.keys(entry.add).length > 0);
+}

@@ -50,6 +50,27 @@ export const takeStockItem = (productId: string, quantity: number): TransactItem
   },
 });
 
+/**
+ * Between retries of a conflicting take (a hot product: its buyers' transactions collide),
+ * reads the products' current stock and throws OUT_OF_STOCK (or 404) if a take can no longer
+ * succeed, so a sold-out product answers at once instead of queueing. Only decides to fail;
+ * the stock is still only ever taken by the conditional write.
+ */
+export function failFastWhenUnavailable(lines: readonly { productId: string; quantity: number }[]): () => Promise<void> {
+  return async () => {
+    const products = await Promise.all(
+      lines.map(async (line) => (await db.send(new GetCommand({ TableName: tableName, Key: productKey(line.productId), ConsistentRead: true }))).Item),
+    );
+    lines.forEach((line, i) => {
+      const product = products[i];
+      if (!product || product.deletedAt) throw new NotFoundError('Product');
+      if ((product.stock as number) < line.quantity) {
+        throw new OutOfStockError({ productId: line.productId, name: product.name as string, available: product.stock as number, requested: line.quantity });
+      }
+    });
+  };
+}
+
 /** Turns a failed take into the right error: 404 for a missing or deleted product, else 409. */
 export function takeStockFailure(cancelled: TransactionCancelled, index: number, productId: string, quantity: number): Error {
   const old = cancelled.oldItem(index);
@@ -106,7 +127,7 @@ export async function setCartLine(userId: string, productId: string, quantity: n
     }
     if (delta === 0 && !current) throw new Error('unreachable: new line with quantity 0');
     try {
-      await transactWrite(items);
+      await transactWrite(items, { beforeRetry: delta > 0 ? failFastWhenUnavailable([{ productId, quantity: delta }]) : undefined });
       return;
     } catch (error) {
       if (!(error instanceof TransactionCancelled)) throw error;

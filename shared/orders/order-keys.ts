@@ -1,9 +1,12 @@
 /**
  * Orders.
  *
- *   order        pk ORDER#<id>  sk ORDER     gsi1 USER#<userId> / ORDER#<createdAt>#<id>   (a customer's orders)
- *                                            gsi2 STATUS#<status> / <createdAt>#<id>       (admin by status; schedules)
- *   index item   pk ORDER#<id>  sk IDX#ALL   gsi1 ORDERS / <createdAt>#<id>                (admin: all orders)
+ *   order        pk ORDER#<id>  sk ORDER     gsi1 USER#<userId> / ORDER#<createdAt>#<id>         (a customer's orders)
+ *                                            gsi2 STATUS#<status>#<shard> / <createdAt>#<id>     (admin by status; schedules)
+ *   index item   pk ORDER#<id>  sk IDX#ALL   gsi1 ORDERS#<shard> / <createdAt>#<id>              (admin: all orders)
+ *
+ * Every order writes the all-orders and the by-status lists, so both are write-sharded by the
+ * order id (shared/write-shards.ts): no index key takes every order of the shop.
  *
  * The order item embeds its lines (a snapshot of name and unit price), totals and status
  * history. `stockOwned` says whether the order still holds its lines' stock: it turns false
@@ -14,12 +17,16 @@
  * `attribute_not_exists` condition makes concurrent replays collapse into one order.
  */
 import { createHash } from 'node:crypto';
+import { allShards, shardedPartition } from '../write-shards.js';
 
 export const orderKey = (id: string) => ({ pk: `ORDER#${id}`, sk: 'ORDER' });
 export const orderIndexKey = (id: string) => ({ pk: `ORDER#${id}`, sk: 'IDX#ALL' });
 export const userOrdersPartition = (userId: string) => `USER#${userId}`;
-export const statusPartition = (status: string) => `STATUS#${status}`;
-export const ALL_ORDERS = 'ORDERS';
+/** The order's shard of its status list: the shard follows the order id, so it stays put as the status moves. */
+export const statusPartition = (status: string, orderId: string) => shardedPartition(`STATUS#${status}`, orderId);
+export const statusPartitions = (status: string) => allShards(`STATUS#${status}`);
+export const allOrdersPartition = (orderId: string) => shardedPartition('ORDERS', orderId);
+export const ALL_ORDERS_PARTITIONS = allShards('ORDERS');
 
 export const idempotentOrderId = (userId: string, key: string) =>
   `K${createHash('sha256').update(`${userId}\u0000${key}`).digest('base64url').replace(/[-_]/g, '').slice(0, 25)}`;

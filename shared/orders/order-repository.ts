@@ -3,16 +3,16 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
 import { batchGetInOrder } from '../batch-get.js';
 import { cartHeaderKey, holdKey } from '../carts/cart-keys.js';
-import { cartHolds, returnStockItem, takeStockFailure, takeStockItem } from '../carts/cart-repository.js';
+import { cartHolds, failFastWhenUnavailable, returnStockItem, takeStockFailure, takeStockItem } from '../carts/cart-repository.js';
 import { db, tableName } from '../clients/dynamodb.js';
 import { AppError, BadRequestError, ConflictError, NotFoundError } from '../errors.js';
 import { queryPage, type Page } from '../pagination.js';
+import { queryShards } from '../write-shards.js';
 import { productKey } from '../products/product-keys.js';
 import { toProductRecord, type ProductRecord } from '../products/product.js';
 import { MAX_LINE_QUANTITY, MAX_ORDER_LINES, type ListOrdersQuery, type PlaceOrderInput } from '../schemas/orders.js';
 import { TransactionCancelled, transactWrite, type TransactItems } from '../transactions.js';
-import { orderPaidCounter, orderPlacedCounter, statusMovedCounter } from '../analytics/counters.js';
-import { ALL_ORDERS, idempotentOrderId, orderIndexKey, orderKey, statusPartition, userOrdersPartition } from './order-keys.js';
+import { ALL_ORDERS_PARTITIONS, allOrdersPartition, idempotentOrderId, orderIndexKey, orderKey, statusPartition, statusPartitions, userOrdersPartition } from './order-keys.js';
 import { canTransition, returnsStock, type Actor, type OrderStatus } from './order-status.js';
 import { toOrderRecord, type OrderLine, type OrderRecord, type StatusChange } from './order.js';
 
@@ -82,7 +82,7 @@ function orderItems(order: OrderRecord): TransactItems {
           ...order,
           gsi1pk: userOrdersPartition(order.userId),
           gsi1sk: `ORDER#${order.createdAt}#${order.id}`,
-          gsi2pk: statusPartition(order.status),
+          gsi2pk: statusPartition(order.status, order.id),
           gsi2sk: `${order.createdAt}#${order.id}`,
         },
         ConditionExpression: 'attribute_not_exists(pk)',
@@ -92,7 +92,7 @@ function orderItems(order: OrderRecord): TransactItems {
     {
       Put: {
         TableName: tableName,
-        Item: { ...orderIndexKey(order.id), type: 'orderIndex', orderId: order.id, userId: order.userId, status: order.status, gsi1pk: ALL_ORDERS, gsi1sk: `${order.createdAt}#${order.id}` },
+        Item: { ...orderIndexKey(order.id), type: 'orderIndex', orderId: order.id, userId: order.userId, status: order.status, gsi1pk: allOrdersPartition(order.id), gsi1sk: `${order.createdAt}#${order.id}` },
       },
     },
   ];
@@ -183,7 +183,7 @@ export async function placeOrder(request: PlaceOrderRequest): Promise<{ order: O
         ]
       : lines.map((line) => takeStockItem(line.productId, line.quantity));
     try {
-      await transactWrite([...stockItems, ...orderItems(order), orderPlacedCounter(order)]);
+      await transactWrite([...stockItems, ...orderItems(order)], { beforeRetry: fromCart ? undefined : failFastWhenUnavailable(lines) });
       return { order, replayed: false };
     } catch (error) {
       if (!(error instanceof TransactionCancelled)) throw error;
@@ -216,7 +216,7 @@ export async function changeOrderStatus(input: {
   order?: OrderRecord;
   /**
    * More writes that must commit with the status change or not at all (a payment record,
-   * a shipment, counters), built from the order as read. Their conditions failing cancels
+   * a shipment), built from the order as read. Their conditions failing cancels
    * the change: the error is rethrown as TransactionCancelled with indexes after the
    * status-change items (see `statusChangeItemCount`).
    */
@@ -249,7 +249,7 @@ export async function changeOrderStatus(input: {
           ExpressionAttributeValues: {
             ':to': input.to,
             ':from': order.status,
-            ':partition': statusPartition(input.to),
+            ':partition': statusPartition(input.to, order.id),
             ':now': now,
             ':change': [change],
             ...(giveBack ? { ':false': false, ':true': true } : {}),
@@ -267,8 +267,6 @@ export async function changeOrderStatus(input: {
         },
       },
       ...(giveBack ? order.items.map((line) => returnStockItem(line.productId, line.quantity)) : []),
-      statusMovedCounter(order, input.to),
-      ...(input.to === 'paid' ? [orderPaidCounter(order, now)] : []),
     ];
     const extra = input.extraItems?.(order) ?? [];
     try {
@@ -282,9 +280,8 @@ export async function changeOrderStatus(input: {
   throw new ConflictError('The order is changing concurrently; try again');
 }
 
-/** How many items a status change writes before `extraItems`: order, index item, stock returns, counters. */
-export const statusChangeItemCount = (order: OrderRecord, to: OrderStatus) =>
-  2 + (returnsStock(to) ? order.items.length : 0) + 1 + (to === 'paid' ? 1 : 0);
+/** How many items a status change writes before `extraItems`: order, index item, stock returns. */
+export const statusChangeItemCount = (order: OrderRecord, to: OrderStatus) => 2 + (returnsStock(to) ? order.items.length : 0);
 
 export interface OrderListFilter extends Omit<ListOrdersQuery, 'limit' | 'cursor'> {
   readonly limit: number;
@@ -294,48 +291,49 @@ export interface OrderListFilter extends Omit<ListOrdersQuery, 'limit' | 'cursor
 /**
  * Which index serves which listing (no Scan):
  *   a customer (or admin with userId) → gsi1 USER#<id>, createdAt range; status as a filter
- *   admin with status                 → gsi2 STATUS#<status>, createdAt range
- *   admin, everything                 → gsi1 ORDERS index items, createdAt range, then BatchGet
+ *   admin with status                 → gsi2 STATUS#<status>#0..15 merged, createdAt range
+ *   admin, everything                 → gsi1 ORDERS#0..15 index items merged, createdAt range, then BatchGet
  * Newest first.
  */
 export async function listOrders(filter: OrderListFilter): Promise<Page<OrderRecord>> {
-  const from = filter.from ? new Date(filter.from).toISOString() : '0000';
+  const from = filter.from ? new Date(filter.from).toISOString() : undefined;
   // A date without a time includes that whole day.
   const toInstant = filter.to && /^\d{4}-\d{2}-\d{2}$/.test(filter.to) ? `${filter.to}T23:59:59.999Z` : filter.to;
-  const to = toInstant ? `${new Date(toInstant).toISOString()}~` : '9999';
-  const byUser = filter.userId !== undefined;
+  const to = toInstant ? `${new Date(toInstant).toISOString()}~` : undefined;
   const common = { limit: filter.limit, cursor: filter.cursor };
-  if (byUser || !filter.status) {
-    const partition = byUser ? userOrdersPartition(filter.userId!) : ALL_ORDERS;
-    const prefix = byUser ? 'ORDER#' : '';
+  const statusFilter = filter.status
+    ? { expression: '#status = :status', names: { '#status': 'status' }, values: { ':status': filter.status } }
+    : undefined;
+  if (filter.userId !== undefined) {
+    const partition = userOrdersPartition(filter.userId);
     const page = await queryPage({
       query: {
         TableName: tableName,
         IndexName: 'gsi1',
         KeyConditionExpression: 'gsi1pk = :p AND gsi1sk BETWEEN :from AND :to',
-        ...(filter.status ? { FilterExpression: '#status = :status', ExpressionAttributeNames: { '#status': 'status' } } : {}),
-        ExpressionAttributeValues: { ':p': partition, ':from': `${prefix}${from}`, ':to': `${prefix}${to}`, ...(filter.status ? { ':status': filter.status } : {}) },
+        ...(statusFilter ? { FilterExpression: statusFilter.expression, ExpressionAttributeNames: statusFilter.names } : {}),
+        ExpressionAttributeValues: { ':p': partition, ':from': `ORDER#${from ?? '0000'}`, ':to': `ORDER#${to ?? '9999'}`, ...statusFilter?.values },
         ScanIndexForward: false,
       },
       keyAttributes: ['pk', 'sk', 'gsi1pk', 'gsi1sk'],
       scope: `orders:${partition}:${from}:${to}:${filter.status ?? ''}`,
       ...common,
     });
-    if (byUser) return { ...page, items: page.items.map(toOrderRecord) };
-    const orders = await batchGetInOrder(page.items.map((item) => orderKey(item.orderId as string)));
-    return { ...page, reads: page.reads + orders.calls, items: orders.items.map(toOrderRecord) };
+    return { ...page, items: page.items.map(toOrderRecord) };
   }
-  const page = await queryPage({
-    query: {
-      TableName: tableName,
-      IndexName: 'gsi2',
-      KeyConditionExpression: 'gsi2pk = :p AND gsi2sk BETWEEN :from AND :to',
-      ExpressionAttributeValues: { ':p': statusPartition(filter.status), ':from': from, ':to': to },
-      ScanIndexForward: false,
-    },
-    keyAttributes: ['pk', 'sk', 'gsi2pk', 'gsi2sk'],
-    scope: `orders:status:${filter.status}:${from}:${to}`,
-    ...common,
-  });
-  return { ...page, items: page.items.map(toOrderRecord) };
+  if (filter.status) {
+    const page = await queryShards({
+      index: 'gsi2',
+      partitions: statusPartitions(filter.status),
+      from,
+      to,
+      descending: true,
+      scope: `orders:status:${filter.status}:${from}:${to}`,
+      ...common,
+    });
+    return { ...page, items: page.items.map(toOrderRecord) };
+  }
+  const page = await queryShards({ index: 'gsi1', partitions: ALL_ORDERS_PARTITIONS, from, to, descending: true, scope: `orders:all:${from}:${to}`, ...common });
+  const orders = await batchGetInOrder(page.items.map((item) => orderKey(item.orderId as string)));
+  return { ...page, reads: page.reads + orders.calls, items: orders.items.map(toOrderRecord) };
 }

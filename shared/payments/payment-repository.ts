@@ -9,16 +9,17 @@
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '../clients/dynamodb.js';
 import { isConditionFailure } from '../dynamo-errors.js';
-import { newestFirstInPartition, queryPage, type Page } from '../pagination.js';
+import { queryPage, type Page } from '../pagination.js';
+import { queryShards } from '../write-shards.js';
 import { orderKey } from '../orders/order-keys.js';
 import { changeOrderStatus, findOrder, InvalidTransitionError, statusChangeItemCount } from '../orders/order-repository.js';
 import type { OrderStatus } from '../orders/order-status.js';
 import type { OrderRecord } from '../orders/order.js';
 import { ServiceBusyError, TransactionCancelled, transactWrite, type TransactItems } from '../transactions.js';
-import { revenueCounter } from '../analytics/counters.js';
 import { derivePaymentStatus, type PaymentSummary } from './payment-status.js';
 import {
-  ALL_PAYMENTS,
+  ALL_PAYMENTS_PARTITIONS,
+  allPaymentsPartition,
   paymentIntentKey,
   paymentKey,
   refundKey,
@@ -214,7 +215,7 @@ export async function recordPayment(input: NewPayment): Promise<PaymentOutcome |
             ...payment,
             gsi1pk: userPaymentsPartition(order.userId),
             gsi1sk: `${createdAt}#${payment.id}`,
-            gsi2pk: ALL_PAYMENTS,
+            gsi2pk: allPaymentsPartition(payment.id),
             gsi2sk: `${createdAt}#${payment.id}`,
           },
           ConditionExpression: 'attribute_not_exists(pk)',
@@ -232,9 +233,6 @@ export async function recordPayment(input: NewPayment): Promise<PaymentOutcome |
             },
           ]
         : []),
-      // Money received counts in the day's revenue, in the same transaction (last, so the
-      // indexes above stay as they are).
-      ...(status === 'succeeded' ? [revenueCounter(input.amount, createdAt)] : []),
     ];
     const completesOrder = status === 'succeeded' && summary.status === 'completed' && order.status === 'pending';
     const offset = completesOrder ? statusChangeItemCount(order, 'paid') : 1;
@@ -332,8 +330,6 @@ export async function recordRefund(input: NewRefund): Promise<'recorded' | 'dupl
           },
         },
         stripeEventItem(input.stripe, order.id),
-        // Refunds are cumulative per charge: only the growth is new money going back.
-        revenueCounter(-(input.amount - (previous?.amount ?? 0)), refund.updatedAt),
       ]);
       return 'recorded';
     } catch (error) {
@@ -424,7 +420,7 @@ export async function listPayments(filter: PaymentListFilter): Promise<Page<Paym
     return { ...page, items: page.items.map(toPaymentRecord) };
   }
   const index = filter.userId ? 'gsi1' : 'gsi2';
-  const partition = filter.userId ? userPaymentsPartition(filter.userId) : ALL_PAYMENTS;
-  const page = await newestFirstInPartition({ index, partition, scope: `payments:${partition}`, ...common });
+  const partitions = filter.userId ? [userPaymentsPartition(filter.userId)] : ALL_PAYMENTS_PARTITIONS;
+  const page = await queryShards({ index, partitions, descending: true, scope: `payments:${partitions[0]}`, ...common });
   return { ...page, items: page.items.map(toPaymentRecord) };
 }

@@ -2,7 +2,7 @@
  * Payments and refunds: a ledger under each order, plus Stripe bookkeeping.
  *
  *   payment        pk ORDER#<orderId>  sk PAYMENT#<id>   gsi1 USER#<userId>#PAYMENTS / <createdAt>#<id>  (a customer's payments)
- *                                                        gsi2 PAYMENTS / <createdAt>#<id>                 (admin: all payments)
+ *                                                        gsi2 PAYMENTS#<shard> / <createdAt>#<id>         (admin: all payments)
  *   refund         pk ORDER#<orderId>  sk REFUND#<charge id>   amount = the charge's cumulative amount_refunded
  *   stripe event   pk STRIPE_EVENT#<event id>  sk EVENT       written once (attribute_not_exists), with its effect
  *   payment intent pk STRIPE_PI#<payment intent id>  sk PI    orderId; written once, with the payment
@@ -14,6 +14,7 @@
  * from (order, Idempotency-Key).
  */
 import { createHash } from 'node:crypto';
+import { allShards, shardedPartition } from '../write-shards.js';
 import type { PaymentRecordStatus } from './payment-status.js';
 
 export const PAYMENT_METHODS = ['card', 'bank_transfer', 'cash', 'other'] as const;
@@ -27,7 +28,9 @@ export const refundKey = (orderId: string, chargeId: string) => ({ pk: `ORDER#${
 export const stripeEventKey = (eventId: string) => ({ pk: `STRIPE_EVENT#${eventId}`, sk: 'EVENT' });
 export const paymentIntentKey = (paymentIntentId: string) => ({ pk: `STRIPE_PI#${paymentIntentId}`, sk: 'PI' });
 export const userPaymentsPartition = (userId: string) => `USER#${userId}#PAYMENTS`;
-export const ALL_PAYMENTS = 'PAYMENTS';
+/** Every payment writes the all-payments list: write-sharded by payment id. */
+export const allPaymentsPartition = (id: string) => shardedPartition('PAYMENTS', id);
+export const ALL_PAYMENTS_PARTITIONS = allShards('PAYMENTS');
 
 export const idempotentPaymentId = (orderId: string, key: string) =>
   `K${createHash('sha256').update(`${orderId}\u0000${key}`).digest('base64url').replace(/[-_]/g, '').slice(0, 25)}`;

@@ -22,8 +22,6 @@ export interface ProductQueryPlan {
   /** Filter conditions (ANDed); empty = pure key query with exact page sizes. */
   readonly filters: readonly string[];
   readonly values: Readonly<Record<string, unknown>>;
-  /** true: the query returns index items and the products are fetched with BatchGetItem. */
-  readonly viaIndexItems: boolean;
 }
 
 /**
@@ -31,9 +29,10 @@ export interface ProductQueryPlan {
  * key designed for it (never a Scan):
  *
  *   no category  → gsi1, partition PRODUCTS;  category → gsi2, partition CAT#<category>
- *   sort ±createdAt → sort-key prefix C#  (product items themselves)
- *   sort ±price     → prefix P#, or BETWEEN P#<min> and P#<max>~ when bounded (index items)
- *   sort name       → prefix N#  (index items)
+ *   sort ±createdAt → sort-key prefix C#
+ *   sort ±price     → prefix P#, or BETWEEN P#<min> and P#<max>~ when bounded
+ *   sort name       → prefix N#
+ * The query returns index items; the products are then fetched with one BatchGetItem.
  *   price bounds with another sort, search, and hiding deleted products → filter expressions
  */
 export function planProductQuery(input: ProductQueryInput): ProductQueryPlan {
@@ -73,7 +72,6 @@ export function planProductQuery(input: ProductQueryInput): ProductQueryPlan {
     scanIndexForward: input.sort !== '-createdAt' && input.sort !== '-price',
     filters,
     values,
-    viaIndexItems: input.sort !== 'createdAt' && input.sort !== '-createdAt',
   };
 }
 

@@ -1,7 +1,8 @@
 /**
  * Products in the single table, and which key or index serves which listing.
  *
- *   product           pk PRODUCT#<id>  sk PRODUCT      gsi1 PRODUCTS / C#<createdAt>#<id>
+ *   product           pk PRODUCT#<id>  sk PRODUCT      (no index keys: stock changes write no index)
+ *   created index item pk PRODUCT#<id> sk IDX#CREATED  gsi1 PRODUCTS / C#<createdAt>#<id>
  *                                                      gsi2 CAT#<category> / C#<createdAt>#<id>
  *   price index item  pk PRODUCT#<id>  sk IDX#PRICE    gsi1 PRODUCTS / P#<price, 10 digits>#<id>
  *                                                      gsi2 CAT#<category> / P#<price>#<id>
@@ -10,11 +11,14 @@
  *   stock adjustment  pk PRODUCT#<id>  sk STOCKADJ#<ulid>
  *
  * The index items hold only keys and filter attributes (price, searchText, deletedAt), so a
- * stock change writes the product item alone; price and name listings read index items and
- * then BatchGet the products for current stock. All three items of a product are written in
- * one transaction by every admin edit. See `planProductQuery` for the selection.
+ * stock change (every order) writes the product item alone and no index partition: on DynamoDB
+ * `PRODUCTS` and `CAT#…` would otherwise take a write from every order of the shop. Every
+ * listing reads index items, then BatchGets the products for current stock. All four items of
+ * a product are written in one transaction by every admin edit, the only writers of the
+ * listing partitions. See `planProductQuery` for the selection.
  */
 export const productKey = (id: string) => ({ pk: `PRODUCT#${id}`, sk: 'PRODUCT' });
+export const createdIndexKey = (id: string) => ({ pk: `PRODUCT#${id}`, sk: 'IDX#CREATED' });
 export const priceIndexKey = (id: string) => ({ pk: `PRODUCT#${id}`, sk: 'IDX#PRICE' });
 export const nameIndexKey = (id: string) => ({ pk: `PRODUCT#${id}`, sk: 'IDX#NAME' });
 export const ALL_PRODUCTS = 'PRODUCTS';

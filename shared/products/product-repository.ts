@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
 import { batchGetInOrder } from '../batch-get.js';
 import { db, tableName } from '../clients/dynamodb.js';
@@ -10,6 +10,7 @@ import { planProductQuery, planScope, type ProductQueryInput } from './plan-prod
 import {
   ALL_PRODUCTS,
   categoryPartition,
+  createdIndexKey,
   createdSortKey,
   nameIndexKey,
   nameSortKey,
@@ -25,7 +26,7 @@ import { OutOfStockError } from './stock-errors.js';
 const searchTextOf = (product: Pick<ProductRecord, 'name' | 'sku' | 'category'>) =>
   normalizeSearchText(product.name, product.sku, product.category);
 
-/** Attributes both index items carry: what listings filter on. */
+/** The listing index items (created, price, name), each with what listings filter on. */
 function indexItems(product: ProductRecord): Record<string, unknown>[] {
   const common = {
     type: 'productIndex',
@@ -35,9 +36,11 @@ function indexItems(product: ProductRecord): Record<string, unknown>[] {
     ...(product.deletedAt ? { deletedAt: product.deletedAt } : {}),
   };
   const byCategory = (sortKey: string) => (product.category ? { gsi2pk: categoryPartition(product.category), gsi2sk: sortKey } : {});
+  const created = createdSortKey(product.createdAt, product.id);
   const price = priceSortKey(product.price, product.id);
   const name = nameSortKey(product.name, product.id);
   return [
+    { ...createdIndexKey(product.id), ...common, gsi1pk: ALL_PRODUCTS, gsi1sk: created, ...byCategory(created) },
     { ...priceIndexKey(product.id), ...common, gsi1pk: ALL_PRODUCTS, gsi1sk: price, ...byCategory(price) },
     { ...nameIndexKey(product.id), ...common, gsi1pk: ALL_PRODUCTS, gsi1sk: name, ...byCategory(name) },
   ];
@@ -60,7 +63,6 @@ export async function createProduct(input: CreateProductInput): Promise<ProductR
     updatedAt: now,
     version: 1,
   };
-  const created = createdSortKey(now, product.id);
   const { category, sku, deletedAt: _deletedAt, ...rest } = product;
   await db.send(
     new TransactWriteCommand({
@@ -72,11 +74,9 @@ export async function createProduct(input: CreateProductInput): Promise<ProductR
               ...productKey(product.id),
               type: 'product',
               ...rest,
-              ...(category ? { category, gsi2pk: categoryPartition(category), gsi2sk: created } : {}),
+              ...(category ? { category } : {}),
               ...(sku ? { sku } : {}),
               searchText: searchTextOf(product),
-              gsi1pk: ALL_PRODUCTS,
-              gsi1sk: created,
             },
             ConditionExpression: 'attribute_not_exists(pk)',
           },
@@ -110,16 +110,17 @@ async function editProduct(id: string, change: (current: ProductRecord) => Parti
       '#name = :name', 'description = :description', 'price = :price', 'currency = :currency',
       'lowStockThreshold = :lowStockThreshold', 'updatedAt = :updatedAt', 'version = :nextVersion', 'searchText = :searchText',
     ];
-    const removes: string[] = [];
+    // Products written before the created index item existed carried index keys: drop them.
+    const removes: string[] = ['gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk'];
     const values: Record<string, unknown> = {
       ':name': next.name, ':description': next.description, ':price': next.price, ':currency': next.currency,
       ':lowStockThreshold': next.lowStockThreshold, ':updatedAt': next.updatedAt, ':nextVersion': next.version,
       ':searchText': searchTextOf(next), ':version': current.version,
     };
     if (next.category) {
-      sets.push('category = :category', 'gsi2pk = :gsi2pk', 'gsi2sk = :gsi2sk');
-      Object.assign(values, { ':category': next.category, ':gsi2pk': categoryPartition(next.category), ':gsi2sk': createdSortKey(next.createdAt, id) });
-    } else removes.push('category', 'gsi2pk', 'gsi2sk');
+      sets.push('category = :category');
+      values[':category'] = next.category;
+    } else removes.push('category');
     if (next.sku) {
       sets.push('sku = :sku');
       values[':sku'] = next.sku;
@@ -287,7 +288,40 @@ export async function listProducts(input: ProductQueryInput & { limit: number; c
     cursor: input.cursor,
     scope: planScope(plan),
   });
-  if (!plan.viaIndexItems) return { ...page, items: page.items.map(toProductRecord), indexItemsRead: page.items.length };
   const products = await batchGetInOrder(page.items.map((item) => productKey(item.productId as string)));
   return { ...page, reads: page.reads + products.calls, items: products.items.map(toProductRecord), indexItemsRead: page.items.length };
+}
+
+/**
+ * Every product of the catalogue (deleted ones too), newest first, at most `maxProducts`:
+ * the created index items (keys only), then the products in BatchGets of 100 for their
+ * current stock. For the low-stock checks, which must see stock; listings page instead.
+ */
+export async function readCatalogue(options: { maxProducts: number; attributes?: readonly string[] }): Promise<{ products: Record<string, unknown>[]; reads: number; more: boolean }> {
+  const products: Record<string, unknown>[] = [];
+  let reads = 0;
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await db.send(
+      new QueryCommand({
+        TableName: tableName,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :products AND begins_with(gsi1sk, :created)',
+        ProjectionExpression: 'productId',
+        ExpressionAttributeValues: { ':products': ALL_PRODUCTS, ':created': 'C#' },
+        ScanIndexForward: false,
+        Limit: Math.min(1000, options.maxProducts - products.length),
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    reads += 1;
+    startKey = page.LastEvaluatedKey;
+    const ids = (page.Items ?? []).map((item) => item.productId as string);
+    for (let i = 0; i < ids.length; i += 100) {
+      const found = await batchGetInOrder(ids.slice(i, i + 100).map(productKey), options.attributes);
+      reads += found.calls;
+      products.push(...found.items);
+    }
+  } while (startKey && products.length < options.maxProducts);
+  return { products, reads, more: startKey !== undefined };
 }

@@ -32,6 +32,25 @@ export async function queryBounded(input: QueryCommandInput, maxItems: number, p
   return { items: items.slice(0, maxItems), reads, more: startKey !== undefined };
 }
 
+/**
+ * `queryBounded` over every shard of a write-sharded list (shared/write-shards.ts), in
+ * parallel, each shard bounded to its share of `maxItems`.
+ */
+export async function queryShardsBounded(
+  partitions: readonly string[],
+  input: (partition: string) => QueryCommandInput,
+  maxItems: number,
+): Promise<BoundedQueryResult> {
+  const perShard = Math.ceil(maxItems / partitions.length);
+  const results = await Promise.all(partitions.map((partition) => queryBounded(input(partition), perShard)));
+  const items = results.flatMap((result) => result.items);
+  return {
+    items: items.slice(0, maxItems),
+    reads: results.reduce((sum, result) => sum + result.reads, 0),
+    more: items.length > maxItems || results.some((result) => result.more),
+  };
+}
+
 /** Runs `fn` over `items` with at most `limit` calls in flight; results in input order. */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);

@@ -1,10 +1,9 @@
 /**
  * Low-stock alerts to ADMIN_EMAIL, once per product each time it falls to or below its
  * `lowStockThreshold`:
- *   - the catalogue is read with a Query on gsi1 `PRODUCTS` / `begins_with(gsi1sk, 'C#')`
- *     (the product items themselves; the `P#`/`N#` index items are left out by the key), paged.
- *     A filter returns only products that need something; it does not make the read cheaper:
- *     every product is read once per run.
+ *   - the catalogue is read once per run (`readCatalogue`: the created index items, then the
+ *     products' stock in BatchGets of 100; products carry no index keys, so that orders never
+ *     write an index partition), and `lowStockAction` picks what needs something.
  *   - alert: conditional UpdateItem `SET lowStockAlertedAt` (condition: still at/below the
  *     threshold, not alerted, not deleted); only the winner publishes `product.low_stock`
  *     with the deterministic id `low-stock:<productId>:<alertedAt>`.
@@ -18,8 +17,9 @@ import { db, tableName } from '../clients/dynamodb.js';
 import { isConditionFailure } from '../dynamo-errors.js';
 import { publishEvent } from '../events/publish.js';
 import { logger } from '../logger.js';
-import { ALL_PRODUCTS, productKey } from '../products/product-keys.js';
-import { JOB_CONCURRENCY, mapLimit, queryBounded } from './batch.js';
+import { productKey } from '../products/product-keys.js';
+import { readCatalogue } from '../products/product-repository.js';
+import { JOB_CONCURRENCY, mapLimit } from './batch.js';
 
 /** A safety bound on one run (the whole catalogue is meant to fit): 100,000 products. */
 export const MAX_PRODUCTS_PER_RUN = 100_000;
@@ -27,9 +27,9 @@ export const MAX_PRODUCTS_PER_RUN = 100_000;
 export const lowStockEventId = (productId: string, alertedAt: string) => `low-stock:${productId}:${alertedAt}`;
 
 export interface LowStockResult {
-  /** Products returned by the filter (need an alert or a re-arm). */
+  /** Products that need an alert or a re-arm. */
   examined: number;
-  /** Query calls (each reads up to 1,000 products before the filter). */
+  /** DynamoDB calls reading the catalogue (a Query per 1,000 products, a BatchGet per 100). */
   queries: number;
   alerted: number;
   rearmed: number;
@@ -50,28 +50,24 @@ async function conditionalUpdate(input: ConstructorParameters<typeof UpdateComma
   }
 }
 
+/** What a product needs: an alert (at or below its threshold, not alerted, not deleted), a re-arm (back above, alerted), or nothing. */
+export function lowStockAction(product: Record<string, unknown>): 'alert' | 'rearm' | undefined {
+  const low = (product.stock as number) <= (product.lowStockThreshold as number);
+  if (low && product.lowStockAlertedAt === undefined && product.deletedAt === undefined) return 'alert';
+  if (!low && product.lowStockAlertedAt !== undefined) return 'rearm';
+  return undefined;
+}
+
 export async function lowStockAlerts(options: { now?: number } = {}): Promise<LowStockResult> {
   const alertedAt = new Date(options.now ?? Date.now()).toISOString();
-  const found = await queryBounded(
-    {
-      TableName: tableName,
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :products AND begins_with(gsi1sk, :created)',
-      FilterExpression:
-        '(stock <= lowStockThreshold AND attribute_not_exists(lowStockAlertedAt) AND attribute_not_exists(deletedAt))' +
-        ' OR (stock > lowStockThreshold AND attribute_exists(lowStockAlertedAt))',
-      ProjectionExpression: 'id, stock, lowStockThreshold, lowStockAlertedAt',
-      ExpressionAttributeValues: { ':products': ALL_PRODUCTS, ':created': 'C#' },
-    },
-    MAX_PRODUCTS_PER_RUN,
-    1000,
-  );
+  const found = await readCatalogue({ maxProducts: MAX_PRODUCTS_PER_RUN, attributes: ['id', 'stock', 'lowStockThreshold', 'lowStockAlertedAt', 'deletedAt'] });
   if (found.more) logger.warn('low-stock run stopped at its bound; later products were not checked', { bound: MAX_PRODUCTS_PER_RUN });
-  const result: LowStockResult = { examined: found.items.length, queries: found.reads, alerted: 0, rearmed: 0, skipped: 0, lost: 0, failed: 0 };
+  const due = found.products.filter((item) => lowStockAction(item) !== undefined);
+  const result: LowStockResult = { examined: due.length, queries: found.reads, alerted: 0, rearmed: 0, skipped: 0, lost: 0, failed: 0 };
 
-  await mapLimit(found.items, JOB_CONCURRENCY, async (item) => {
+  await mapLimit(due, JOB_CONCURRENCY, async (item) => {
     const productId = item.id as string;
-    const low = (item.stock as number) <= (item.lowStockThreshold as number);
+    const low = lowStockAction(item) === 'alert';
     try {
       if (!low) {
         const rearmed = await conditionalUpdate({

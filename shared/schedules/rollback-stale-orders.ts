@@ -12,11 +12,11 @@ import { tableName } from '../clients/dynamodb.js';
 import { NotFoundError } from '../errors.js';
 import { publishAfterCommit } from '../events/publish.js';
 import { logger } from '../logger.js';
-import { statusPartition } from '../orders/order-keys.js';
+import { statusPartitions } from '../orders/order-keys.js';
 import { changeOrderStatus, InvalidTransitionError } from '../orders/order-repository.js';
 import type { OrderStatus } from '../orders/order-status.js';
 import { toOrderRecord, type OrderRecord } from '../orders/order.js';
-import { conflictFreeLanes, forEachInLanes, isoBefore, JOB_CONCURRENCY, queryBounded } from './batch.js';
+import { conflictFreeLanes, forEachInLanes, isoBefore, JOB_CONCURRENCY, queryShardsBounded } from './batch.js';
 import { paymentWindowMinutes } from './schedule-config.js';
 
 /** Orders handled per status and run; a backlog is worked off by the next runs. */
@@ -44,13 +44,14 @@ interface Candidate {
 }
 
 async function candidates(from: OrderStatus, createdBefore: string | undefined, max: number): Promise<{ orders: OrderRecord[]; counts: RollbackCounts }> {
-  const found = await queryBounded(
-    {
+  const found = await queryShardsBounded(
+    statusPartitions(from),
+    (partition) => ({
       TableName: tableName,
       IndexName: 'gsi2',
       KeyConditionExpression: createdBefore ? 'gsi2pk = :partition AND gsi2sk < :before' : 'gsi2pk = :partition',
-      ExpressionAttributeValues: { ':partition': statusPartition(from), ...(createdBefore ? { ':before': createdBefore } : {}) },
-    },
+      ExpressionAttributeValues: { ':partition': partition, ...(createdBefore ? { ':before': createdBefore } : {}) },
+    }),
     max,
   );
   return { orders: found.items.map(toOrderRecord), counts: { examined: found.items.length, rolledBack: 0, skipped: 0, failed: 0, more: found.more } };

@@ -15,9 +15,9 @@ import { db, tableName } from '../clients/dynamodb.js';
 import { isConditionFailure } from '../dynamo-errors.js';
 import { publishEvent } from '../events/publish.js';
 import { logger } from '../logger.js';
-import { orderKey, statusPartition } from '../orders/order-keys.js';
+import { orderKey, statusPartitions } from '../orders/order-keys.js';
 import { toOrderRecord, type OrderRecord } from '../orders/order.js';
-import { isoBefore, JOB_CONCURRENCY, mapLimit, queryBounded } from './batch.js';
+import { isoBefore, JOB_CONCURRENCY, mapLimit, queryShardsBounded } from './batch.js';
 import { fulfilmentReminderHours, paymentReminderMinutes, paymentWindowMinutes } from './schedule-config.js';
 
 /** Orders handled per status and run. */
@@ -58,15 +58,16 @@ const emptyCounts = (): ReminderCounts => ({ examined: 0, sent: 0, skipped: 0, l
 async function candidates(statuses: readonly string[], createdBefore: string, sentAttribute: string, max: number, counts: ReminderCounts): Promise<OrderRecord[]> {
   const found = await Promise.all(
     statuses.map((status) =>
-      queryBounded(
-        {
+      queryShardsBounded(
+        statusPartitions(status),
+        (partition) => ({
           TableName: tableName,
           IndexName: 'gsi2',
           KeyConditionExpression: 'gsi2pk = :partition AND gsi2sk < :before',
           FilterExpression: 'attribute_not_exists(#sent)',
           ExpressionAttributeNames: { '#sent': sentAttribute },
-          ExpressionAttributeValues: { ':partition': statusPartition(status), ':before': createdBefore },
-        },
+          ExpressionAttributeValues: { ':partition': partition, ':before': createdBefore },
+        }),
         max,
       ),
     ),

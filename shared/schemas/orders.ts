@@ -3,8 +3,8 @@ import { cursorSchema, limitSchema, listOf } from './common.js';
 import { ORDER_STATUSES } from '../orders/order-status.js';
 
 /**
- * 100 items per DynamoDB transaction, less the order, its list entry and the daily counter
- * (placing), or the order, its list entry and the counter (cancelling: one stock return per line).
+ * 100 items per DynamoDB transaction, less the order and its list entry (placing, or cancelling:
+ * one stock return per line), and one spare for a status change's extra item (a payment record).
  */
 export const MAX_ORDER_LINES = 97;
 export const MAX_CART_LINES = 50;

@@ -6,11 +6,13 @@ import { orderKey } from '../orders/order-keys.js';
 import { changeOrderStatus, findOrder, InvalidTransitionError, statusChangeItemCount } from '../orders/order-repository.js';
 import { canTransition } from '../orders/order-status.js';
 import type { OrderRecord } from '../orders/order.js';
-import { decodeCursor, newestFirstInPartition, queryPage, type Page } from '../pagination.js';
+import { decodeCursor, queryPage, type Page } from '../pagination.js';
+import { queryShards } from '../write-shards.js';
 import type { UpdateShipmentInput } from '../schemas/shipments.js';
 import { TransactionCancelled, transactWrite, type TransactItems } from '../transactions.js';
 import {
-  ALL_SHIPMENTS,
+  ALL_SHIPMENTS_PARTITIONS,
+  allShipmentsPartition,
   MAX_CHECKPOINTS,
   SHIPMENT_PREFIX,
   shipmentKey,
@@ -107,8 +109,8 @@ export async function listShipments(filter: ShipmentListFilter): Promise<Page<Sh
     return { ...page, items: page.items.map(toShipmentRecord) };
   }
   const index = byUser ? 'gsi2' : 'gsi1';
-  const partition = byUser ? userShipmentsPartition(filter.userId!) : ALL_SHIPMENTS;
-  const page = await newestFirstInPartition({ index, partition, scope: `shipments:${partition}`, ...common });
+  const partitions = byUser ? [userShipmentsPartition(filter.userId!)] : ALL_SHIPMENTS_PARTITIONS;
+  const page = await queryShards({ index, partitions, descending: true, scope: `shipments:${partitions[0]}`, ...common });
   return { ...page, items: page.items.map(toShipmentRecord) };
 }
 
@@ -122,7 +124,7 @@ function shipmentWrites(shipment: ShipmentRecord): TransactItems {
           ...shipmentKey(shipment.orderId, shipment.id),
           type: 'shipment',
           ...shipment,
-          gsi1pk: ALL_SHIPMENTS,
+          gsi1pk: allShipmentsPartition(shipment.id),
           gsi1sk: sortKey,
           gsi2pk: userShipmentsPartition(shipment.userId),
           gsi2sk: sortKey,

@@ -1,7 +1,7 @@
 /**
  * Shipments.
  *
- *   shipment   pk ORDER#<orderId>       sk SHIPMENT#<id>   gsi1 SHIPMENTS / <createdAt>#<id>                (admin: all shipments)
+ *   shipment   pk ORDER#<orderId>       sk SHIPMENT#<id>   gsi1 SHIPMENTS#<shard> / <createdAt>#<id>        (admin: all shipments)
  *                                                          gsi2 USER#<userId>#SHIPMENTS / <createdAt>#<id>  (a customer's shipments)
  *   claim      pk TRACKING#<number>     sk TRACKING        {orderId, shipmentId}
  *
@@ -18,6 +18,7 @@
  *   customer, everything                    gsi2 USER#<userId>#SHIPMENTS, newest first
  */
 import type { ShipmentStatus } from './shipment-status.js';
+import { allShards, shardedPartition } from '../write-shards.js';
 
 export interface Checkpoint {
   readonly location: string;
@@ -41,7 +42,9 @@ export interface ShipmentRecord {
 export const SHIPMENT_PREFIX = 'SHIPMENT#';
 export const shipmentKey = (orderId: string, id: string) => ({ pk: `ORDER#${orderId}`, sk: `${SHIPMENT_PREFIX}${id}` });
 export const trackingKey = (trackingNumber: string) => ({ pk: `TRACKING#${trackingNumber}`, sk: 'TRACKING' });
-export const ALL_SHIPMENTS = 'SHIPMENTS';
+/** Every shipment writes the all-shipments list: write-sharded by shipment id. */
+export const allShipmentsPartition = (id: string) => shardedPartition('SHIPMENTS', id);
+export const ALL_SHIPMENTS_PARTITIONS = allShards('SHIPMENTS');
 export const userShipmentsPartition = (userId: string) => `USER#${userId}#SHIPMENTS`;
 
 /** Upper case without spaces or dashes: how tracking numbers are stored, claimed and looked up. */

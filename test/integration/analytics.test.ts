@@ -1,10 +1,14 @@
 /**
- * A scripted day of orders and payments against DynamoDB Local; the report must equal the
- * figures worked out by hand below. The day is a random date far in the future (fake clock),
- * so the counters of other test files, which share the table, never mix in.
+ * A scripted day of orders and payments against DynamoDB Local (through the conflict proxy);
+ * the counters are fed by the table's stream, read by the same poller `npm start` runs, into
+ * the aggregator. The report must equal the figures worked out by hand below. The day is a
+ * random date far in the future (fake clock), so the counters of other test files, which share
+ * the table, never mix in.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { routes } from '../../infra/routes.js';
+import { streamConsumers } from '../../infra/consumers.js';
+import { startStreamPoller, type StreamPoller } from '../../infra/local/stream-poller.js';
 import { apiEvent, invoke } from '../support/api-gateway-event.js';
 
 const day = `22${String(10 + Math.floor(Math.random() * 89)).padStart(2, '0')}-0${1 + Math.floor(Math.random() * 9)}-1${Math.floor(Math.random() * 9)}`;
@@ -19,8 +23,20 @@ let h: {
   report: typeof import('../../functions/admin/analytics.js').handler;
 };
 const ids: Record<string, string> = {};
+let aggregate: typeof import('../../functions/analytics/aggregate-counters.js').handler;
+let stream: StreamPoller;
 
 beforeAll(async () => {
+  aggregate = (await import('../../functions/analytics/aggregate-counters.js')).handler;
+  const [consumer] = streamConsumers;
+  stream = startStreamPoller({
+    tableName: process.env.TABLE_NAME!,
+    consumer: aggregate,
+    consumerName: consumer!.id,
+    batchSize: consumer!.batchSize,
+    startAt: 'LATEST',
+    log: () => {},
+  });
   vi.useFakeTimers({ toFake: ['Date'] });
   vi.setSystemTime(new Date(`${day}T09:00:00.000Z`));
   h = {
@@ -40,7 +56,10 @@ beforeAll(async () => {
   }
 });
 
-afterAll(() => vi.useRealTimers());
+afterAll(async () => {
+  vi.useRealTimers();
+  await stream.stop();
+});
 
 async function place(items: [string, number][]): Promise<string> {
   // The fake clock stands still: move it so each order has its own creation time.
@@ -70,6 +89,8 @@ describe('GET /admin/analytics after a scripted day', () => {
     const payments = await Promise.all(Array.from({ length: 20 }, () => pay(o6, 100)));
     expect(payments.map((p) => p.statusCode)).toEqual(Array(20).fill(201));
 
+    // The counters follow the stream: once it is drained, the day is complete.
+    await stream.idle();
     const report = await invoke(h.report, apiEvent(routes.getAnalytics, { token: admin, query: { from: day, to: day } }));
     expect(report.statusCode, JSON.stringify(report.body)).toBe(200);
     const r = report.body;
@@ -89,6 +110,35 @@ describe('GET /admin/analytics after a scripted day', () => {
     // Another day holds none of it.
     const other = await invoke(h.report, apiEvent(routes.getAnalytics, { token: admin, query: { from: '2000-01-01', to: '2000-01-30' } }));
     expect(other.body).toMatchObject({ orderCount: 0, revenue: 0, paidOrders: 0, averageOrderValue: 0, topProducts: [] });
+  });
+
+  it('a stream batch delivered again, or to two consumers at once, counts once', async () => {
+    const otherDay = `21${String(10 + Math.floor(Math.random() * 89)).padStart(2, '0')}-0${1 + Math.floor(Math.random() * 9)}-2${Math.floor(Math.random() * 8)}`;
+    const image = (id: string, status: string) => ({
+      pk: { S: `ORDER#${id}` }, sk: { S: 'ORDER' }, type: { S: 'order' }, id: { S: id }, status: { S: status }, total: { N: '700' },
+      createdAt: { S: `${otherDay}T10:00:00.000Z` }, updatedAt: { S: `${otherDay}T10:00:00.000Z` },
+      items: { L: [{ M: { productId: { S: 'px' }, quantity: { N: '1' }, lineTotal: { N: '700' } } }] },
+      statusHistory: { L: [{ M: { status: { S: status }, at: { S: `${otherDay}T11:00:00.000Z` } } }] },
+    });
+    const record = (n: number, eventName: 'INSERT' | 'MODIFY', old: unknown, next: unknown) => ({
+      eventID: `replay-${otherDay}-${n}`,
+      eventName,
+      dynamodb: { Keys: { pk: { S: 'ORDER#r1' }, sk: { S: 'ORDER' } }, SequenceNumber: String(n), OldImage: old, NewImage: next },
+    });
+    const event = {
+      Records: [
+        record(1, 'INSERT', undefined, image('r1', 'pending')),
+        record(2, 'MODIFY', image('r1', 'pending'), image('r1', 'paid')),
+        // Not counted: another item's change.
+        { eventID: `replay-${otherDay}-3`, eventName: 'MODIFY', dynamodb: { Keys: { pk: { S: 'PRODUCT#px' }, sk: { S: 'PRODUCT' } }, SequenceNumber: '3' } },
+      ],
+    } as never;
+    const results = await Promise.all([aggregate(event), aggregate(event), aggregate(event)]);
+    expect(results.every((result) => result.batchItemFailures.length === 0)).toBe(true);
+    expect(await aggregate(event)).toEqual({ batchItemFailures: [] });
+    const report = await invoke(h.report, apiEvent(routes.getAnalytics, { token: admin, query: { from: otherDay, to: otherDay } }));
+    expect(report.body).toMatchObject({ orderCount: 1, paidOrders: 1, averageOrderValue: 700, ordersByStatus: expect.objectContaining({ paid: 1, pending: 0 }) });
+    expect(report.body.topProducts).toEqual([{ productId: 'px', name: null, quantity: 1, revenue: 700 }]);
   });
 
   it('400 for a reversed or over-long range, 403 for customers', async () => {

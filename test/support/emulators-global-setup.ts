@@ -17,6 +17,7 @@ export interface EmulatorEnv extends Record<string, string> {
   AWS_ACCESS_KEY_ID: string;
   AWS_SECRET_ACCESS_KEY: string;
   AWS_ENDPOINT_URL_DYNAMODB: string;
+  AWS_ENDPOINT_URL_DYNAMODB_STREAMS: string;
   AWS_ENDPOINT_URL_SQS: string;
   AWS_ENDPOINT_URL_S3: string;
   AWS_ENDPOINT_URL_SESV2: string;
@@ -42,6 +43,7 @@ type SdkEnvKey =
   | 'AWS_ACCESS_KEY_ID'
   | 'AWS_SECRET_ACCESS_KEY'
   | 'AWS_ENDPOINT_URL_DYNAMODB'
+  | 'AWS_ENDPOINT_URL_DYNAMODB_STREAMS'
   | 'AWS_ENDPOINT_URL_SQS'
   | 'AWS_ENDPOINT_URL_S3'
   | 'AWS_ENDPOINT_URL_SESV2';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { orderPaidCounter, orderPlacedCounter, revenueCounter, statusMovedCounter } from '../../shared/analytics/counters.js';
+import { countedItem, counterIncrements, mergeIncrements } from '../../shared/analytics/counters.js';
 import { daysBetween, sumCounters } from '../../shared/analytics/analytics.js';
 import type { OrderRecord } from '../../shared/orders/order.js';
 import { BadRequestError } from '../../shared/errors.js';
@@ -15,36 +15,52 @@ const order = {
   ],
 } as unknown as OrderRecord;
 
-describe('counter items (ADD only, on the right day)', () => {
-  it('placing counts the order on its creation day, as pending', () => {
-    expect(orderPlacedCounter(order).Update).toMatchObject({
-      Key: { pk: 'STATS#2026-03-01', sk: 'STATUS' },
-      UpdateExpression: 'ADD #a0 :v0, #a1 :v1',
-      ExpressionAttributeNames: { '#a0': 'ordersPlaced', '#a1': 's_pending' },
-      ExpressionAttributeValues: { ':v0': 1, ':v1': 1 },
-    });
+const change = (before: unknown, after: unknown, sk = 'ORDER') => ({ keys: { pk: 'X', sk }, before: before as Record<string, unknown>, after: after as Record<string, unknown> });
+const pending = { ...order, type: 'order', statusHistory: [{ status: 'pending', at: order.createdAt, by: 'u' }] };
+
+describe('counter increments from item changes (pure, on the right day)', () => {
+  it('a new order counts on its creation day, as pending', () => {
+    expect(counterIncrements(change(undefined, pending))).toEqual([{ day: '2026-03-01', kind: 'STATUS', add: { ordersPlaced: 1, s_pending: 1 } }]);
   });
 
-  it('a status move shifts one order between statuses on the creation day', () => {
-    expect(statusMovedCounter({ ...order, status: 'paid' }, 'processing').Update).toMatchObject({
-      Key: { pk: 'STATS#2026-03-01', sk: 'STATUS' },
-      ExpressionAttributeNames: { '#a0': 's_paid', '#a1': 's_processing' },
-      ExpressionAttributeValues: { ':v0': -1, ':v1': 1 },
-    });
+  it('a status move shifts one order between statuses on the creation day; other edits count nothing', () => {
+    const paid = { ...pending, status: 'paid', statusHistory: [...pending.statusHistory, { status: 'paid', at: '2026-03-02T00:01:00.000Z', by: 'u' }] };
+    const processing = { ...paid, status: 'processing' };
+    expect(counterIncrements(change(paid, processing))).toEqual([{ day: '2026-03-01', kind: 'STATUS', add: { s_paid: -1, s_processing: 1 } }]);
+    expect(counterIncrements(change(processing, { ...processing, updatedAt: 'later', amountPaid: 5 }))).toEqual([]);
   });
 
-  it('becoming paid counts units and value per product on the payment day', () => {
-    const update = orderPaidCounter(order, '2026-03-02T00:01:00.000Z').Update!;
-    expect(update.Key).toEqual({ pk: 'STATS#2026-03-02', sk: 'SALES' });
-    const values = Object.fromEntries(
-      Object.entries(update.ExpressionAttributeNames!).map(([placeholder, name]) => [name, update.ExpressionAttributeValues![placeholder.replace('#a', ':v')]]),
-    );
-    expect(values).toEqual({ paidOrders: 1, paidValue: 3400, q_p1: 2, r_p1: 2000, q_p2: 2, r_p2: 1400 });
+  it('becoming paid counts units and value per product on the day of that status change', () => {
+    const paid = { ...pending, status: 'paid', statusHistory: [...pending.statusHistory, { status: 'paid', at: '2026-03-02T00:01:00.000Z', by: 'u' }] };
+    expect(counterIncrements(change(pending, paid))).toEqual([
+      { day: '2026-03-01', kind: 'STATUS', add: { s_pending: -1, s_paid: 1 } },
+      { day: '2026-03-02', kind: 'SALES', add: { paidOrders: 1, paidValue: 3400, q_p1: 2, r_p1: 2000, q_p2: 2, r_p2: 1400 } },
+    ]);
   });
 
-  it('revenue counts payments and subtracts refunds', () => {
-    expect(revenueCounter(500, '2026-03-02T10:00:00Z').Update!.ExpressionAttributeValues).toEqual({ ':v0': 500, ':v1': 1 });
-    expect(revenueCounter(-200, '2026-03-02T10:00:00Z').Update!.ExpressionAttributeNames).toEqual({ '#a0': 'revenue', '#a1': 'refunds' });
+  it('revenue counts succeeded payments when written, and each refund growth', () => {
+    const payment = { status: 'succeeded', amount: 500, createdAt: '2026-03-02T10:00:00Z' };
+    expect(counterIncrements(change(undefined, payment, 'PAYMENT#1'))).toEqual([{ day: '2026-03-02', kind: 'PAYMENTS', add: { revenue: 500, payments: 1 } }]);
+    expect(counterIncrements(change(undefined, { ...payment, status: 'needs_review' }, 'PAYMENT#2'))).toEqual([]);
+    const refund = (amount: number) => ({ amount, updatedAt: '2026-03-03T10:00:00Z' });
+    expect(counterIncrements(change(undefined, refund(200), 'REFUND#ch'))).toEqual([{ day: '2026-03-03', kind: 'PAYMENTS', add: { revenue: -200, refunds: 1 } }]);
+    expect(counterIncrements(change(refund(200), refund(300), 'REFUND#ch'))).toEqual([{ day: '2026-03-03', kind: 'PAYMENTS', add: { revenue: -100, refunds: 1 } }]);
+  });
+
+  it('ignores every other item (products, holds, index items, markers)', () => {
+    for (const sk of ['PRODUCT', 'ITEM#p1', 'IDX#ALL', 'COUNTED', 'SHIPMENT#1']) expect(countedItem({ sk })).toBe(false);
+    expect(counterIncrements(change(undefined, { type: 'orderIndex' }, 'IDX#ALL'))).toEqual([]);
+  });
+
+  it('merges a batch per counter item and drops what cancels out', () => {
+    expect(
+      mergeIncrements([
+        { day: 'd1', kind: 'STATUS', add: { ordersPlaced: 1, s_pending: 1 } },
+        { day: 'd1', kind: 'STATUS', add: { s_pending: -1, s_paid: 1 } },
+        { day: 'd2', kind: 'PAYMENTS', add: { revenue: 5, payments: 1 } },
+        { day: 'd2', kind: 'PAYMENTS', add: { revenue: -5, payments: -1 } },
+      ]),
+    ).toEqual([{ day: 'd1', kind: 'STATUS', add: { ordersPlaced: 1, s_paid: 1 } }]);
   });
 });
 

@@ -5,7 +5,7 @@
  */
 import { TransactionCanceledException, type CancellationReason } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, TransactWriteCommand, type BatchGetCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, TransactWriteCommand, type BatchGetCommandInput, type GetCommandInput } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { MAX_ORDER_LINES } from '../../shared/schemas/orders.js';
@@ -13,6 +13,8 @@ import { handler as placeOrder } from '../../functions/orders/place.js';
 import { routes } from '../../infra/routes.js';
 import { signAccessToken } from '../../shared/auth/tokens.js';
 import { idempotentOrderId } from '../../shared/orders/order-keys.js';
+import { TRANSACTION_ATTEMPTS } from '../../shared/transactions.js';
+import { shardOf, WRITE_SHARDS } from '../../shared/write-shards.js';
 import { apiEvent, invoke } from '../support/api-gateway-event.js';
 
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -49,6 +51,18 @@ function cancelled(reasons: CancellationReason[]) {
 }
 const none = (n: number): CancellationReason[] => Array.from({ length: n }, () => ({ Code: 'None' }));
 
+/**
+ * Between conflict retries a direct order reads each product's current stock (ConsistentRead
+ * GetItem) to fail fast when a take can no longer succeed: answers those reads with `stock`.
+ */
+function stockReads(stock: Record<string, number>) {
+  ddb.on(GetCommand).callsFake((input: GetCommandInput) => {
+    const product = products.find((p) => p.pk === (input.Key as { pk: string }).pk);
+    return product ? { Item: { ...product, stock: stock[product.id] ?? product.stock } } : {};
+  });
+}
+const stockReadCalls = () => ddb.commandCalls(GetCommand).map((call) => call.args[0].input);
+
 function expectEnvelope(response: Awaited<ReturnType<typeof invoke>>, status: number, code: string) {
   expect(response.statusCode).toBe(status);
   expect(response.body).toEqual({ error: { code, message: expect.any(String), details: expect.any(Object), requestId: response.headers['x-request-id'] } });
@@ -78,9 +92,9 @@ describe('POST /orders with items', () => {
     const calls = ddb.commandCalls(TransactWriteCommand);
     expect(calls).toHaveLength(1);
     const items = calls[0]!.args[0].input.TransactItems!;
-    // 3 lines, the order, its list entry, the day's counter.
-    expect(items).toHaveLength(6);
-    expect(items[5]!.Update).toMatchObject({ Key: { pk: expect.stringMatching(/^STATS#\d{4}-\d{2}-\d{2}$/), sk: 'STATUS' }, UpdateExpression: 'ADD #a0 :v0, #a1 :v1' });
+    // 3 lines, the order and its list entry: no daily counter (counters come from the table's stream).
+    expect(items).toHaveLength(5);
+    expect(items.map((item) => (item.Update?.Key ?? item.Put?.Item)!.pk)).not.toContainEqual(expect.stringMatching(/^STATS#/));
     expect(items.slice(0, 3).map((item) => item.Update)).toEqual(
       [['p1', 3], ['p2', 3], ['p3', 1]].map(([id, quantity]) =>
         expect.objectContaining({
@@ -92,11 +106,17 @@ describe('POST /orders with items', () => {
         }),
       ),
     );
+    // The shop-wide lists are write-sharded by the order id: both index keys land in its shard.
+    const shard = shardOf(response.body.id);
+    expect(shard).toBeGreaterThanOrEqual(0);
+    expect(shard).toBeLessThan(WRITE_SHARDS);
     expect(items[3]!.Put).toMatchObject({
-      Item: { pk: `ORDER#${response.body.id}`, sk: 'ORDER', stockOwned: true, gsi1pk: 'USER#u1', gsi2pk: 'STATUS#pending' },
+      Item: { pk: `ORDER#${response.body.id}`, sk: 'ORDER', stockOwned: true, gsi1pk: 'USER#u1', gsi2pk: `STATUS#pending#${shard}` },
       ConditionExpression: 'attribute_not_exists(pk)',
     });
-    expect(items[4]!.Put).toMatchObject({ Item: { pk: `ORDER#${response.body.id}`, sk: 'IDX#ALL', gsi1pk: 'ORDERS' } });
+    expect(items[4]!.Put).toMatchObject({ Item: { pk: `ORDER#${response.body.id}`, sk: 'IDX#ALL', gsi1pk: `ORDERS#${shard}` } });
+    // No conflict, so no fail-fast stock read.
+    expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
     const sent = sqs.commandCalls(SendMessageCommand);
     expect(sent).toHaveLength(1);
     expect(JSON.parse(sent[0]!.args[0].input.MessageBody!)).toMatchObject({ type: 'order.placed', data: { orderId: response.body.id, userId: 'u1' } });
@@ -130,21 +150,50 @@ describe('POST /orders with items', () => {
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
   });
 
-  it('TransactionConflict × 4: retried with jitter, then 503 with Retry-After; nothing published', async () => {
+  it('TransactionConflict × 8: retried with jitter (stock re-read between attempts), then 503 with Retry-After; nothing published', async () => {
+    stockReads({ p1: 10, p2: 5, p3: 50 });
     ddb.on(TransactWriteCommand).rejects(cancelled([{ Code: 'None' }, { Code: 'TransactionConflict' }, ...none(3)]));
     const response = await post(threeLines);
     expectEnvelope(response, 503, 'SERVICE_UNAVAILABLE');
     expect(response.headers['retry-after']).toBe('1');
-    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(4);
+    expect(TRANSACTION_ATTEMPTS).toBe(8);
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(8);
+    // Before each of the 7 retries, one consistent read per product (enough stock: keep trying).
+    expect(stockReadCalls()).toHaveLength(7 * 3);
+    for (const read of stockReadCalls()) expect(read).toMatchObject({ Key: { pk: expect.stringMatching(/^PRODUCT#p[123]$/), sk: 'PRODUCT' }, ConsistentRead: true });
     expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
   });
 
-  it('TransactionConflict × 3 then success: 201 after 4 attempts', async () => {
+  it('TransactionConflict × 7 then success: 201 after 8 attempts', async () => {
+    stockReads({ p1: 10, p2: 5, p3: 50 });
     const conflict = cancelled([{ Code: 'TransactionConflict' }, ...none(4)]);
-    ddb.on(TransactWriteCommand).rejectsOnce(conflict).rejectsOnce(conflict).rejectsOnce(conflict).resolves({});
+    let attempts = 0;
+    ddb.on(TransactWriteCommand).callsFake(() => {
+      attempts += 1;
+      if (attempts < 8) throw conflict;
+      return {};
+    });
     const response = await post(threeLines);
-    expect(response.statusCode).toBe(201);
-    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(4);
+    expect(response.statusCode, JSON.stringify(response.body)).toBe(201);
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(8);
+    expect(stockReadCalls()).toHaveLength(7 * 3);
+    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(1);
+  });
+
+  it('a conflict on a product whose stock read shows 0: 409 OUT_OF_STOCK after the first conflict, no further attempt; nothing published', async () => {
+    stockReads({ p1: 10, p2: 0, p3: 50 });
+    ddb.on(TransactWriteCommand).rejects(cancelled([{ Code: 'None' }, { Code: 'TransactionConflict' }, ...none(3)]));
+    const error = expectEnvelope(await post(threeLines), 409, 'OUT_OF_STOCK');
+    expect(error.message).toBe("Only 0 left of 'Blue mug'");
+    expect(error.details).toEqual({ productId: 'p2', available: 0, requested: 3 });
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
+    // One round of consistent stock reads, one per line.
+    expect(stockReadCalls().map((read) => [(read.Key as { pk: string }).pk, read.ConsistentRead])).toEqual([
+      ['PRODUCT#p1', true],
+      ['PRODUCT#p2', true],
+      ['PRODUCT#p3', true],
+    ]);
+    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
   });
 
   it('400 before any read or write: client prices, more than 97 lines, bad quantities, bad Idempotency-Key', async () => {

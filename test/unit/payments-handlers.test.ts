@@ -12,6 +12,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { routes } from '../../infra/routes.js';
 import { signAccessToken } from '../../shared/auth/tokens.js';
+import { shardOf } from '../../shared/write-shards.js';
 import { apiEvent, invoke } from '../support/api-gateway-event.js';
 import { paymentIntent, sign, stripeEvent, WEBHOOK_SECRET } from '../support/stripe-fake.js';
 
@@ -74,23 +75,31 @@ describe('POST /webhooks/stripe', () => {
     expect(update.UpdateExpression).toContain('paymentStatus = :pStatus');
     expect(update.ConditionExpression).toContain('paymentVersion = :pVersion');
     expect(update.ExpressionAttributeValues).toMatchObject({ ':to': 'paid', ':from': 'pending', ':pStatus': 'completed', ':pPaid': 2000, ':pDue': 0, ':pVersion': 0, ':pNext': 1 });
+    // [order, list entry, payment, stripe event, intent]: no status, sales or revenue counter
+    // (counters come from the table's stream).
+    expect(items.map((item) => (item.Update?.Key ?? item.Put?.Item)!.sk)).toEqual(['ORDER', 'IDX#ALL', 'PAYMENT#pi_1', 'EVENT', 'PI']);
     const puts = items.filter((item) => item.Put).map((item) => item.Put!);
     expect(puts.map((put) => [put.Item?.pk, put.Item?.sk, put.ConditionExpression])).toEqual([
       ['ORDER#o1', 'PAYMENT#pi_1', 'attribute_not_exists(pk)'],
       [`STRIPE_EVENT#${event.id}`, 'EVENT', 'attribute_not_exists(pk)'],
       ['STRIPE_PI#pi_1', 'PI', 'attribute_not_exists(pk)'],
     ]);
+    // The all-payments list is write-sharded by the payment id.
+    expect(puts[0]!.Item).toMatchObject({ gsi1pk: 'USER#u1#PAYMENTS', gsi2pk: `PAYMENTS#${shardOf('pi_1')}` });
     const sent = sqs.commandCalls(SendMessageCommand).map((call) => JSON.parse(call.args[0].input.MessageBody!));
     expect(sent).toEqual([expect.objectContaining({ type: 'payment.completed', id: 'payment-completed:o1', data: expect.objectContaining({ orderId: 'o1', amountPaid: 2000 }) })]);
   });
 
   it('the event seen before (its marker condition fails) → 200, no event published', async () => {
     ddb.on(TransactWriteCommand).rejects(
-      // [order, list entry, status counter, sales counter, payment, stripe event ✗, intent, revenue]
-      new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: [{ Code: 'None' }, { Code: 'None' }, { Code: 'None' }, { Code: 'None' }, { Code: 'None' }, { Code: 'ConditionalCheckFailed' }, { Code: 'None' }, { Code: 'None' }] }),
+      // [order, list entry, payment, stripe event ✗, intent]: no counters (they come from the table's stream)
+      new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: [{ Code: 'None' }, { Code: 'None' }, { Code: 'None' }, { Code: 'ConditionalCheckFailed' }, { Code: 'None' }] }),
     );
     const payload = JSON.stringify(stripeEvent('payment_intent.succeeded', paymentIntent({ id: 'pi_1', orderId: 'o1', amount: 2000 })));
     expect((await deliver(payload, sign(payload))).statusCode).toBe(200);
+    const writes = ddb.commandCalls(TransactWriteCommand);
+    expect(writes).toHaveLength(1);
+    expect(writes[0]!.args[0].input.TransactItems!.map((item) => (item.Update?.Key ?? item.Put?.Item)!.sk)).toEqual(['ORDER', 'IDX#ALL', 'PAYMENT#pi_1', 'EVENT', 'PI']);
     expect(sqs.calls()).toHaveLength(0);
   });
 });

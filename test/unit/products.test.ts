@@ -1,5 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { BatchGetCommand, DynamoDBDocumentClient, QueryCommand, TransactWriteCommand, type BatchGetCommandInput } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { planProductQuery, planScope } from '../../shared/products/plan-product-query.js';
+import { createProduct, listProducts } from '../../shared/products/product-repository.js';
 import { normalizeSearchText, searchTokens } from '../../shared/products/search-text.js';
 import { conditionalJson, TtlCache } from '../../shared/http/response-cache.js';
 import { createProductBodySchema, listProductsQuerySchema, updateProductBodySchema } from '../../shared/schemas/products.js';
@@ -7,17 +10,19 @@ import { apiEvent } from '../support/api-gateway-event.js';
 
 describe('planProductQuery: every listing is a Query on a key designed for it', () => {
   it.each([
-    ['-createdAt', undefined, 'gsi1', 'PRODUCTS', 'C#', false, false],
-    ['createdAt', undefined, 'gsi1', 'PRODUCTS', 'C#', true, false],
-    ['price', undefined, 'gsi1', 'PRODUCTS', 'P#', true, true],
-    ['-price', undefined, 'gsi1', 'PRODUCTS', 'P#', false, true],
-    ['name', undefined, 'gsi1', 'PRODUCTS', 'N#', true, true],
-    ['-createdAt', 'mugs', 'gsi2', 'CAT#mugs', 'C#', false, false],
-    ['price', 'mugs', 'gsi2', 'CAT#mugs', 'P#', true, true],
-    ['name', 'mugs', 'gsi2', 'CAT#mugs', 'N#', true, true],
-  ] as const)('sort %s, category %s → %s %s %s', (sort, category, index, partition, prefix, forward, viaIndex) => {
+    ['-createdAt', undefined, 'gsi1', 'PRODUCTS', 'C#', false],
+    ['createdAt', undefined, 'gsi1', 'PRODUCTS', 'C#', true],
+    ['price', undefined, 'gsi1', 'PRODUCTS', 'P#', true],
+    ['-price', undefined, 'gsi1', 'PRODUCTS', 'P#', false],
+    ['name', undefined, 'gsi1', 'PRODUCTS', 'N#', true],
+    ['-createdAt', 'mugs', 'gsi2', 'CAT#mugs', 'C#', false],
+    ['price', 'mugs', 'gsi2', 'CAT#mugs', 'P#', true],
+    ['name', 'mugs', 'gsi2', 'CAT#mugs', 'N#', true],
+  ] as const)('sort %s, category %s → %s %s %s', (sort, category, index, partition, prefix, forward) => {
     const plan = planProductQuery({ sort, category });
-    expect(plan).toMatchObject({ indexName: index, partition, range: { kind: 'prefix', prefix }, scanIndexForward: forward, viaIndexItems: viaIndex });
+    expect(plan).toMatchObject({ indexName: index, partition, range: { kind: 'prefix', prefix }, scanIndexForward: forward });
+    // Every listing reads index items (C#, P#, N#) and then BatchGets the products: no per-plan choice.
+    expect(plan).not.toHaveProperty('viaIndexItems');
     expect(plan.filters).toEqual(['attribute_not_exists(deletedAt)']);
   });
 
@@ -45,6 +50,44 @@ describe('planProductQuery: every listing is a Query on a key designed for it', 
     expect(planScope(planProductQuery({ sort: 'price', category: 'x' }))).not.toBe(a);
     expect(planScope(planProductQuery({ sort: 'price', search: 'x' }))).not.toBe(a);
     expect(planScope(planProductQuery({ sort: '-price' }))).not.toBe(a);
+  });
+});
+
+describe('product items and index items', () => {
+  const ddb = mockClient(DynamoDBDocumentClient);
+  beforeEach(() => ddb.reset());
+
+  it.each(['-createdAt', 'createdAt', 'price', 'name'] as const)('listing sorted by %s: a Query of index items, then one BatchGet of the products (current stock)', async (sort) => {
+    const index = (id: string) => ({ pk: `PRODUCT#${id}`, sk: 'IDX#X', type: 'productIndex', productId: id, gsi1pk: 'PRODUCTS', gsi1sk: `X#${id}` });
+    ddb.on(QueryCommand).resolves({ Items: [index('b'), index('a')], ScannedCount: 2 });
+    ddb.on(BatchGetCommand).callsFake((input: BatchGetCommandInput) => ({
+      Responses: { 'unit-table': (input.RequestItems!['unit-table']!.Keys as { pk: string; sk: string }[]).map((key) => ({ ...key, type: 'product', id: key.pk.slice(8), name: 'Mug', price: 100, stock: 7 })) },
+    }));
+    const page = await listProducts({ sort, limit: 20 });
+    expect(ddb.commandCalls(QueryCommand)).toHaveLength(1);
+    expect(ddb.commandCalls(BatchGetCommand).map((call) => call.args[0].input.RequestItems!['unit-table']!.Keys)).toEqual([
+      [{ pk: 'PRODUCT#b', sk: 'PRODUCT' }, { pk: 'PRODUCT#a', sk: 'PRODUCT' }],
+    ]);
+    expect(page.items.map((product) => [product.id, product.stock])).toEqual([['b', 7], ['a', 7]]);
+    expect(page.indexItemsRead).toBe(2);
+  });
+
+  it('create writes the product without index keys, and the created, price and name index items', async () => {
+    ddb.on(TransactWriteCommand).resolves({});
+    const product = await createProduct(createProductBodySchema.parse({ name: 'Mug', price: 1500, stock: 3, category: 'mugs' }));
+    const items = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
+    expect(items).toHaveLength(4);
+    const [main, ...indexes] = items.map((item) => item.Put!);
+    expect(main!.Item).toMatchObject({ pk: `PRODUCT#${product.id}`, sk: 'PRODUCT', type: 'product', stock: 3, category: 'mugs' });
+    expect(main!.ConditionExpression).toBe('attribute_not_exists(pk)');
+    for (const attribute of ['gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk']) expect(main!.Item).not.toHaveProperty(attribute);
+    const [created, price, name] = [`C#${product.createdAt}#${product.id}`, `P#0000001500#${product.id}`, `N#mug#${product.id}`];
+    expect(indexes.map((put) => put.Item)).toEqual([
+      expect.objectContaining({ pk: `PRODUCT#${product.id}`, sk: 'IDX#CREATED', productId: product.id, gsi1pk: 'PRODUCTS', gsi1sk: created, gsi2pk: 'CAT#mugs', gsi2sk: created }),
+      expect.objectContaining({ pk: `PRODUCT#${product.id}`, sk: 'IDX#PRICE', productId: product.id, gsi1pk: 'PRODUCTS', gsi1sk: price, gsi2pk: 'CAT#mugs', gsi2sk: price }),
+      expect.objectContaining({ pk: `PRODUCT#${product.id}`, sk: 'IDX#NAME', productId: product.id, gsi1pk: 'PRODUCTS', gsi1sk: name, gsi2pk: 'CAT#mugs', gsi2sk: name }),
+    ]);
+    for (const put of indexes) expect(put.Item).not.toHaveProperty('stock');
   });
 });
 

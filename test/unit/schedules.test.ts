@@ -5,7 +5,17 @@
  */
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand, TransactWriteCommand, UpdateCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  ScanCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type BatchGetCommandInput,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import type { ScheduledEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -13,10 +23,11 @@ import { handler as releaseHandler } from '../../functions/schedules/release-exp
 import { HOLD_SHARDS } from '../../shared/carts/cart-keys.js';
 import { logger } from '../../shared/logger.js';
 import { conflictFreeLanes } from '../../shared/schedules/batch.js';
-import { lowStockAlerts } from '../../shared/schedules/low-stock-alerts.js';
+import { lowStockAction, lowStockAlerts } from '../../shared/schedules/low-stock-alerts.js';
 import { releaseExpiredHolds } from '../../shared/schedules/release-expired-holds.js';
-import { rollbackStaleOrders } from '../../shared/schedules/rollback-stale-orders.js';
-import { sendReminders } from '../../shared/schedules/send-reminders.js';
+import { MAX_ORDERS_PER_RUN, rollbackStaleOrders } from '../../shared/schedules/rollback-stale-orders.js';
+import { MAX_REMINDERS_PER_RUN, sendReminders } from '../../shared/schedules/send-reminders.js';
+import { shardOf, WRITE_SHARDS } from '../../shared/write-shards.js';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const sqs = mockClient(SQSClient);
@@ -28,6 +39,15 @@ const sentBodies = () => sqs.commandCalls(SendMessageCommand).map((call) => JSON
 const conditionFailed = () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
 const cancelled = (...codes: string[]) =>
   new TransactionCanceledException({ message: 'Transaction cancelled', $metadata: {}, CancellationReasons: codes.map((Code) => ({ Code })) });
+/** Every shard of a write-sharded status list: STATUS#<status>#0 … #15. */
+const statusShards = (status: string) => Array.from({ length: WRITE_SHARDS }, (_, shard) => `STATUS#${status}#${shard}`);
+/** The shard of its status list an order lives in (it follows the order id). */
+const statusShard = (status: string, orderId: string) => `STATUS#${status}#${shardOf(orderId)}`;
+const queriesByPartition = () => {
+  const byPartition: Record<string, QueryCommandInput[]> = {};
+  for (const q of queries()) (byPartition[q.ExpressionAttributeValues![':partition'] as string] ??= []).push(q);
+  return byPartition;
+};
 
 const order = (id: string, status: string, extra: Record<string, unknown> = {}) => ({
   pk: `ORDER#${id}`,
@@ -150,39 +170,54 @@ describe('releaseExpiredHolds', () => {
 });
 
 describe('rollbackStaleOrders', () => {
-  it('queries gsi2 STATUS#pending older than the payment window, and all of STATUS#failed', async () => {
+  it('queries every shard of gsi2 STATUS#pending older than the payment window, and all of every STATUS#failed shard', async () => {
     await rollbackStaleOrders({ now: NOW });
-    const byPartition = Object.fromEntries(queries().map((q) => [q.ExpressionAttributeValues![':partition'], q]));
-    expect(byPartition['STATUS#pending']).toMatchObject({
-      IndexName: 'gsi2',
-      KeyConditionExpression: 'gsi2pk = :partition AND gsi2sk < :before',
-      ExpressionAttributeValues: { ':before': '2026-05-01T11:45:00.000Z' },
-    });
-    expect(byPartition['STATUS#failed']).toMatchObject({ IndexName: 'gsi2', KeyConditionExpression: 'gsi2pk = :partition' });
-    expect(queries()).toHaveLength(2);
+    const byPartition = queriesByPartition();
+    expect(Object.keys(byPartition).sort()).toEqual([...statusShards('failed'), ...statusShards('pending')].sort());
+    // One Query per shard (nothing to page), each bounded to its share of the run's bound.
+    expect(queries()).toHaveLength(2 * WRITE_SHARDS);
+    for (const partition of statusShards('pending')) {
+      expect(byPartition[partition]).toEqual([
+        expect.objectContaining({
+          IndexName: 'gsi2',
+          KeyConditionExpression: 'gsi2pk = :partition AND gsi2sk < :before',
+          ExpressionAttributeValues: { ':partition': partition, ':before': '2026-05-01T11:45:00.000Z' },
+          Limit: Math.ceil(MAX_ORDERS_PER_RUN / WRITE_SHARDS),
+        }),
+      ]);
+    }
+    for (const partition of statusShards('failed')) {
+      expect(byPartition[partition]).toEqual([
+        expect.objectContaining({ IndexName: 'gsi2', KeyConditionExpression: 'gsi2pk = :partition', ExpressionAttributeValues: { ':partition': partition }, Limit: Math.ceil(MAX_ORDERS_PER_RUN / WRITE_SHARDS) }),
+      ]);
+    }
     expect(commandNames()).not.toContain(ScanCommand.name);
   });
 
   it('rolls back with the stock in the same transaction, conditioned on status and stockOwned', async () => {
-    ddb.on(QueryCommand, { ExpressionAttributeValues: { ':partition': 'STATUS#pending', ':before': '2026-05-01T11:45:00.000Z' } }).resolves({ Items: [order('o1', 'pending')] });
-    ddb.on(QueryCommand, { ExpressionAttributeValues: { ':partition': 'STATUS#failed' } }).resolves({ Items: [order('o2', 'failed')] });
+    expect(shardOf('o1')).not.toBe(shardOf('o2'));
+    ddb.on(QueryCommand, { ExpressionAttributeValues: { ':partition': statusShard('pending', 'o1'), ':before': '2026-05-01T11:45:00.000Z' } }).resolves({ Items: [order('o1', 'pending')] });
+    ddb.on(QueryCommand, { ExpressionAttributeValues: { ':partition': statusShard('failed', 'o2') } }).resolves({ Items: [order('o2', 'failed')] });
 
     const result = await rollbackStaleOrders({ now: NOW });
 
     expect(result.pending).toMatchObject({ examined: 1, rolledBack: 1, skipped: 0, failed: 0 });
     expect(result.failed).toMatchObject({ examined: 1, rolledBack: 1, skipped: 0, failed: 0 });
     const byOrder = Object.fromEntries(ddb.commandCalls(TransactWriteCommand).map((call) => [call.args[0].input.TransactItems![0]!.Update!.Key!.pk, call.args[0].input.TransactItems!]));
-    for (const [pk, to, from] of [['ORDER#o1', 'pending_stock_rolledback', 'pending'], ['ORDER#o2', 'failed_stock_rolledback', 'failed']] as const) {
-      const [update, , stock] = byOrder[pk]!;
+    for (const [id, to, from] of [['o1', 'pending_stock_rolledback', 'pending'], ['o2', 'failed_stock_rolledback', 'failed']] as const) {
+      // The order, its list entry and the stock return: no counter (counters come from the table's stream).
+      expect(byOrder[`ORDER#${id}`]).toHaveLength(3);
+      const [update, , stock] = byOrder[`ORDER#${id}`]!;
       expect(update!.Update!.ConditionExpression).toBe('#status = :from AND stockOwned = :true');
-      expect(update!.Update!.ExpressionAttributeValues).toMatchObject({ ':from': from, ':to': to, ':partition': `STATUS#${to}`, ':false': false });
+      // The order moves to the same shard of its new status list.
+      expect(update!.Update!.ExpressionAttributeValues).toMatchObject({ ':from': from, ':to': to, ':partition': statusShard(to, id), ':false': false });
       expect(update!.Update!.ExpressionAttributeValues![':change']).toEqual([expect.objectContaining({ status: to, by: 'scheduler' })]);
       expect(stock!.Update).toMatchObject({ Key: { pk: 'PRODUCT#p1' }, UpdateExpression: 'ADD stock :quantity', ExpressionAttributeValues: { ':quantity': 2 } });
     }
   });
 
   it('skips (does not fail) an order paid after the index was read', async () => {
-    ddb.on(QueryCommand, { ExpressionAttributeValues: { ':partition': 'STATUS#pending', ':before': '2026-05-01T11:45:00.000Z' } }).resolves({ Items: [order('o1', 'pending')] });
+    ddb.on(QueryCommand, { ExpressionAttributeValues: { ':partition': statusShard('pending', 'o1'), ':before': '2026-05-01T11:45:00.000Z' } }).resolves({ Items: [order('o1', 'pending')] });
     ddb.on(TransactWriteCommand).rejects(cancelled('ConditionalCheckFailed', 'None', 'None'));
     ddb.on(GetCommand, { Key: { pk: 'ORDER#o1', sk: 'ORDER' } }).resolves({ Item: order('o1', 'paid') });
 
@@ -194,32 +229,43 @@ describe('rollbackStaleOrders', () => {
 });
 
 describe('sendReminders', () => {
-  const pendingQuery = { ExpressionAttributeValues: { ':partition': 'STATUS#pending', ':before': '2026-05-01T11:50:00.000Z' } };
+  const pendingQuery = { ExpressionAttributeValues: { ':partition': statusShard('pending', 'o1'), ':before': '2026-05-01T11:50:00.000Z' } };
 
-  it('queries pending orders older than 10 min and paid/processing older than 24 h, not yet reminded', async () => {
+  it('queries every shard of pending orders older than 10 min and of paid/processing older than 24 h, not yet reminded', async () => {
     await sendReminders({ now: NOW });
-    const byPartition = Object.fromEntries(queries().map((q) => [q.ExpressionAttributeValues![':partition'], q]));
-    expect(Object.keys(byPartition).sort()).toEqual(['STATUS#paid', 'STATUS#pending', 'STATUS#processing']);
-    expect(byPartition['STATUS#pending']).toMatchObject({
-      IndexName: 'gsi2',
-      KeyConditionExpression: 'gsi2pk = :partition AND gsi2sk < :before',
-      FilterExpression: 'attribute_not_exists(#sent)',
-      ExpressionAttributeNames: { '#sent': 'paymentReminderSentAt' },
-      ExpressionAttributeValues: { ':before': '2026-05-01T11:50:00.000Z' },
-    });
-    for (const status of ['paid', 'processing']) {
-      expect(byPartition[`STATUS#${status}`]).toMatchObject({
-        IndexName: 'gsi2',
-        ExpressionAttributeNames: { '#sent': 'fulfilmentReminderSentAt' },
-        ExpressionAttributeValues: { ':before': '2026-04-30T12:00:00.000Z' },
-      });
+    const byPartition = queriesByPartition();
+    expect(Object.keys(byPartition).sort()).toEqual([...statusShards('paid'), ...statusShards('pending'), ...statusShards('processing')].sort());
+    // One Query per shard (nothing to page), each bounded to its share of the run's bound.
+    expect(queries()).toHaveLength(3 * WRITE_SHARDS);
+    for (const partition of statusShards('pending')) {
+      expect(byPartition[partition]).toEqual([
+        expect.objectContaining({
+          IndexName: 'gsi2',
+          KeyConditionExpression: 'gsi2pk = :partition AND gsi2sk < :before',
+          FilterExpression: 'attribute_not_exists(#sent)',
+          ExpressionAttributeNames: { '#sent': 'paymentReminderSentAt' },
+          ExpressionAttributeValues: { ':partition': partition, ':before': '2026-05-01T11:50:00.000Z' },
+          Limit: Math.ceil(MAX_REMINDERS_PER_RUN / WRITE_SHARDS),
+        }),
+      ]);
+    }
+    for (const partition of [...statusShards('paid'), ...statusShards('processing')]) {
+      expect(byPartition[partition]).toEqual([
+        expect.objectContaining({
+          IndexName: 'gsi2',
+          KeyConditionExpression: 'gsi2pk = :partition AND gsi2sk < :before',
+          FilterExpression: 'attribute_not_exists(#sent)',
+          ExpressionAttributeNames: { '#sent': 'fulfilmentReminderSentAt' },
+          ExpressionAttributeValues: { ':partition': partition, ':before': '2026-04-30T12:00:00.000Z' },
+        }),
+      ]);
     }
     expect(commandNames()).not.toContain(ScanCommand.name);
   });
 
   it('claims with a conditional UpdateItem, then publishes under a deterministic id', async () => {
     ddb.on(QueryCommand, pendingQuery).resolves({ Items: [order('o1', 'pending')] });
-    ddb.on(QueryCommand, { ExpressionAttributeValues: { ':partition': 'STATUS#paid' } }).resolves({
+    ddb.on(QueryCommand, { ExpressionAttributeValues: { ':partition': statusShard('paid', 'o2') } }).resolves({
       Items: [order('o2', 'paid', { statusHistory: [{ status: 'pending', at: 'a', by: 'u' }, { status: 'paid', at: '2026-04-29T10:05:00.000Z', by: 'stripe' }] })],
     });
 
@@ -270,38 +316,88 @@ describe('sendReminders', () => {
 });
 
 describe('lowStockAlerts', () => {
-  it('reads product items through gsi1 PRODUCTS / begins_with C# (a Query, never a Scan)', async () => {
-    await lowStockAlerts({ now: NOW });
+  /** What the job reads of each product (besides its keys). */
+  const productAttributes = ['id', 'stock', 'lowStockThreshold', 'lowStockAlertedAt', 'deletedAt'];
+  const product = (id: string, fields: Record<string, unknown>) => ({ pk: `PRODUCT#${id}`, sk: 'PRODUCT', id, ...fields });
+  /**
+   * The catalogue as DynamoDB holds it: the created index items (gsi1 PRODUCTS / C#…, projected
+   * to productId) and the product items themselves, read with BatchGetItem.
+   */
+  function catalogue(products: ReturnType<typeof product>[]) {
+    ddb.on(QueryCommand).resolves({ Items: products.map((p) => ({ productId: p.id })) });
+    ddb.on(BatchGetCommand).callsFake((input: BatchGetCommandInput) => {
+      const keys = input.RequestItems!['unit-table']!.Keys as { pk: string; sk: string }[];
+      return { Responses: { 'unit-table': products.filter((p) => keys.some((key) => key.pk === p.pk && key.sk === p.sk)) } };
+    });
+  }
+  const batchGets = () => ddb.commandCalls(BatchGetCommand).map((call) => call.args[0].input.RequestItems!['unit-table']!);
+
+  it('reads the created index items through gsi1 PRODUCTS / begins_with C# (productId only; a Query, never a Scan), then the products with BatchGetItem', async () => {
+    catalogue([product('a', { stock: 9, lowStockThreshold: 5 }), product('b', { stock: 8, lowStockThreshold: 5 })]);
+    const result = await lowStockAlerts({ now: NOW });
     expect(queries()).toHaveLength(1);
     expect(queries()[0]).toMatchObject({
       IndexName: 'gsi1',
       KeyConditionExpression: 'gsi1pk = :products AND begins_with(gsi1sk, :created)',
+      ProjectionExpression: 'productId',
       ExpressionAttributeValues: { ':products': 'PRODUCTS', ':created': 'C#' },
+      Limit: 1000,
     });
+    expect(queries()[0]!.FilterExpression).toBeUndefined();
+    // The products' current stock, projected to what the job needs (keys always come back).
+    const [read] = batchGets();
+    expect(batchGets()).toHaveLength(1);
+    expect(read!.Keys).toEqual([{ pk: 'PRODUCT#a', sk: 'PRODUCT' }, { pk: 'PRODUCT#b', sk: 'PRODUCT' }]);
+    const projected = read!.ProjectionExpression!.split(', ').map((name) => read!.ExpressionAttributeNames![name]);
+    expect(projected).toEqual(['pk', 'sk', ...productAttributes]);
+    expect(result).toMatchObject({ examined: 0, queries: 2, alerted: 0, rearmed: 0 });
     expect(commandNames()).not.toContain(ScanCommand.name);
   });
 
-  it('pages through the whole catalogue', async () => {
-    ddb.on(QueryCommand).resolvesOnce({ Items: [], LastEvaluatedKey: { pk: 'a' } }).resolvesOnce({ Items: [], LastEvaluatedKey: { pk: 'b' } }).resolves({ Items: [] });
+  it('pages through the whole catalogue, reading each page\'s products in BatchGets of 100', async () => {
+    const ids = Array.from({ length: 150 }, (_, i) => `p${i}`);
+    ddb.on(QueryCommand)
+      .resolvesOnce({ Items: ids.map((productId) => ({ productId })), LastEvaluatedKey: { pk: 'a' } })
+      .resolvesOnce({ Items: [], LastEvaluatedKey: { pk: 'b' } })
+      .resolves({ Items: [] });
+    ddb.on(BatchGetCommand).callsFake((input: BatchGetCommandInput) => ({
+      Responses: { 'unit-table': (input.RequestItems!['unit-table']!.Keys as { pk: string; sk: string }[]).map((key) => ({ ...key, id: key.pk.slice(8), stock: 10, lowStockThreshold: 5 })) },
+    }));
     const result = await lowStockAlerts({ now: NOW });
-    expect(result.queries).toBe(3);
+    // 3 Queries and 2 BatchGets (100 + 50 products).
+    expect(result.queries).toBe(5);
+    expect(queries()).toHaveLength(3);
     expect(queries()[1]!.ExclusiveStartKey).toEqual({ pk: 'a' });
     expect(queries()[2]!.ExclusiveStartKey).toEqual({ pk: 'b' });
+    expect(batchGets().map((read) => read.Keys!.length)).toEqual([100, 50]);
+    expect(batchGets().flatMap((read) => read.Keys)).toEqual(ids.map((id) => ({ pk: `PRODUCT#${id}`, sk: 'PRODUCT' })));
+  });
+
+  it('lowStockAction: alert at or below the threshold (not alerted, not deleted), re-arm back above when alerted, else nothing', () => {
+    expect(lowStockAction({ stock: 2, lowStockThreshold: 5 })).toBe('alert');
+    expect(lowStockAction({ stock: 5, lowStockThreshold: 5 })).toBe('alert');
+    expect(lowStockAction({ stock: 2, lowStockThreshold: 5, lowStockAlertedAt: 'x' })).toBeUndefined();
+    expect(lowStockAction({ stock: 2, lowStockThreshold: 5, deletedAt: 'x' })).toBeUndefined();
+    expect(lowStockAction({ stock: 6, lowStockThreshold: 5, lowStockAlertedAt: 'x' })).toBe('rearm');
+    expect(lowStockAction({ stock: 6, lowStockThreshold: 5 })).toBeUndefined();
   });
 
   it('claims the alert conditionally and publishes product.low_stock with id low-stock:<id>:<alertedAt>; re-arms products back above', async () => {
-    ddb.on(QueryCommand).resolves({
-      Items: [
-        { id: 'low', stock: 2, lowStockThreshold: 5 },
-        { id: 'restocked', stock: 9, lowStockThreshold: 5, lowStockAlertedAt: '2026-04-01T00:00:00.000Z' },
-      ],
-    });
+    catalogue([
+      product('low', { stock: 2, lowStockThreshold: 5 }),
+      product('restocked', { stock: 9, lowStockThreshold: 5, lowStockAlertedAt: '2026-04-01T00:00:00.000Z' }),
+      // Need nothing: above the threshold, already alerted, deleted.
+      product('fine', { stock: 9, lowStockThreshold: 5 }),
+      product('alerted', { stock: 1, lowStockThreshold: 5, lowStockAlertedAt: '2026-04-01T00:00:00.000Z' }),
+      product('deleted', { stock: 0, lowStockThreshold: 5, deletedAt: '2026-04-01T00:00:00.000Z' }),
+    ]);
     ddb.on(UpdateCommand, { Key: { pk: 'PRODUCT#low', sk: 'PRODUCT' } }).resolves({ Attributes: { id: 'low', name: 'Mug <b>', stock: 2, lowStockThreshold: 5 } });
 
     const result = await lowStockAlerts({ now: NOW });
 
     expect(result).toMatchObject({ examined: 2, alerted: 1, rearmed: 1, skipped: 0, lost: 0, failed: 0 });
     const updates = Object.fromEntries(ddb.commandCalls(UpdateCommand).map((call) => [call.args[0].input.Key!.pk, call.args[0].input]));
+    expect(Object.keys(updates).sort()).toEqual(['PRODUCT#low', 'PRODUCT#restocked']);
     expect(updates['PRODUCT#low']).toMatchObject({
       UpdateExpression: 'SET lowStockAlertedAt = :alertedAt',
       ConditionExpression: 'stock <= lowStockThreshold AND attribute_not_exists(lowStockAlertedAt) AND attribute_not_exists(deletedAt)',
@@ -320,7 +416,7 @@ describe('lowStockAlerts', () => {
   });
 
   it('publishes nothing when another run claimed the alert first', async () => {
-    ddb.on(QueryCommand).resolves({ Items: [{ id: 'low', stock: 2, lowStockThreshold: 5 }] });
+    catalogue([product('low', { stock: 2, lowStockThreshold: 5 })]);
     ddb.on(UpdateCommand).rejects(conditionFailed());
     expect(await lowStockAlerts({ now: NOW })).toMatchObject({ alerted: 0, skipped: 1, failed: 0 });
     expect(sqs.calls()).toHaveLength(0);

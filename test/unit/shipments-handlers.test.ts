@@ -14,6 +14,7 @@ import { handler as listShipments } from '../../functions/shipments/list.js';
 import { handler as updateShipment } from '../../functions/shipments/update.js';
 import { routes } from '../../infra/routes.js';
 import { signAccessToken } from '../../shared/auth/tokens.js';
+import { shardOf, WRITE_SHARDS } from '../../shared/write-shards.js';
 import { apiEvent, invoke } from '../support/api-gateway-event.js';
 
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -82,14 +83,16 @@ describe('POST /shipments', () => {
     const calls = ddb.commandCalls(TransactWriteCommand);
     expect(calls).toHaveLength(1);
     const written = calls[0]!.args[0].input.TransactItems!;
-    // order, its list entry, the status counter, then the shipment and its tracking claim.
-    expect(written).toHaveLength(5);
+    // order, its list entry, then the shipment and its tracking claim (no counter: counters come from the table's stream).
+    expect(written).toHaveLength(4);
     expect(written[0]!.Update).toMatchObject({ Key: { pk: 'ORDER#o1', sk: 'ORDER' }, ConditionExpression: '#status = :from', ExpressionAttributeValues: expect.objectContaining({ ':from': 'paid', ':to': 'shipped' }) });
-    expect(written[3]!.Put).toMatchObject({
-      Item: { pk: 'ORDER#o1', sk: `SHIPMENT#${response.body.id}`, userId: 'c1', status: 'label_created', gsi1pk: 'SHIPMENTS', gsi2pk: 'USER#c1#SHIPMENTS', gsi1sk: `${response.body.createdAt}#${response.body.id}` },
+    expect(written[1]!.Update).toMatchObject({ Key: { pk: 'ORDER#o1', sk: 'IDX#ALL' } });
+    // The all-shipments list is write-sharded by the shipment id.
+    expect(written[2]!.Put).toMatchObject({
+      Item: { pk: 'ORDER#o1', sk: `SHIPMENT#${response.body.id}`, userId: 'c1', status: 'label_created', gsi1pk: `SHIPMENTS#${shardOf(response.body.id)}`, gsi2pk: 'USER#c1#SHIPMENTS', gsi1sk: `${response.body.createdAt}#${response.body.id}` },
       ConditionExpression: 'attribute_not_exists(pk)',
     });
-    expect(written[4]!.Put).toMatchObject({ Item: { pk: 'TRACKING#1Z999AA1', sk: 'TRACKING', orderId: 'o1', shipmentId: response.body.id }, ConditionExpression: 'attribute_not_exists(pk)' });
+    expect(written[3]!.Put).toMatchObject({ Item: { pk: 'TRACKING#1Z999AA1', sk: 'TRACKING', orderId: 'o1', shipmentId: response.body.id }, ConditionExpression: 'attribute_not_exists(pk)' });
     expect(events()).toEqual([
       expect.objectContaining({ type: 'order.status_changed', data: { orderId: 'o1', userId: 'c1', from: 'paid', to: 'shipped', note: 'Shipped with UPS, tracking number 1Z999AA1' } }),
     ]);
@@ -108,7 +111,8 @@ describe('POST /shipments', () => {
 
   it('409 CONFLICT when the tracking number is already claimed (the claim condition fails); nothing published', async () => {
     store(order('processing'));
-    ddb.on(TransactWriteCommand).rejects(cancelled([{ Code: 'None' }, { Code: 'None' }, { Code: 'None' }, { Code: 'None' }, { Code: 'ConditionalCheckFailed' }]));
+    // [order, list entry, shipment, tracking claim ✗]
+    ddb.on(TransactWriteCommand).rejects(cancelled([{ Code: 'None' }, { Code: 'None' }, { Code: 'None' }, { Code: 'ConditionalCheckFailed' }]));
     const error = expectEnvelope(await create({ orderId: 'o1', carrier: 'UPS', trackingNumber: '1Z999AA1' }), 409, 'CONFLICT');
     expect(error.details).toEqual({ trackingNumber: '1Z999AA1' });
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
@@ -183,11 +187,15 @@ describe('PATCH /shipments/{trackingNumber}', () => {
     const response = await patch('1Z999AA1', { status: 'delivered' });
     expect(response.statusCode, JSON.stringify(response.body)).toBe(200);
     const written = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
-    expect(written.map((item) => Object.keys(item)[0])).toEqual(['Update', 'Update', 'Update', 'Update', 'ConditionCheck']);
-    expect(written[0]!.Update).toMatchObject({ Key: { pk: 'ORDER#o1', sk: 'ORDER' }, ExpressionAttributeValues: expect.objectContaining({ ':from': 'shipped', ':to': 'delivered' }) });
-    expect(written[2]!.Update).toMatchObject({ Key: { sk: 'STATUS' } });
-    expect(written[3]!.Update).toMatchObject({ Key: { pk: 'ORDER#o1', sk: 'SHIPMENT#s1' } });
-    expect(written[4]!.ConditionCheck).toMatchObject({ Key: { pk: 'ORDER#o1', sk: 'SHIPMENT#s0' }, ExpressionAttributeValues: { ':status': 'delivered' } });
+    // order, its list entry, the shipment, the other shipment's check (no counter: counters come from the table's stream).
+    expect(written.map((item) => Object.keys(item)[0])).toEqual(['Update', 'Update', 'Update', 'ConditionCheck']);
+    expect(written[0]!.Update).toMatchObject({
+      Key: { pk: 'ORDER#o1', sk: 'ORDER' },
+      ExpressionAttributeValues: expect.objectContaining({ ':from': 'shipped', ':to': 'delivered', ':partition': `STATUS#delivered#${shardOf('o1')}` }),
+    });
+    expect(written[1]!.Update).toMatchObject({ Key: { pk: 'ORDER#o1', sk: 'IDX#ALL' } });
+    expect(written[2]!.Update).toMatchObject({ Key: { pk: 'ORDER#o1', sk: 'SHIPMENT#s1' } });
+    expect(written[3]!.ConditionCheck).toMatchObject({ Key: { pk: 'ORDER#o1', sk: 'SHIPMENT#s0' }, ExpressionAttributeValues: { ':status': 'delivered' } });
     expect(events()).toEqual([expect.objectContaining({ type: 'order.status_changed', data: expect.objectContaining({ from: 'shipped', to: 'delivered', note: 'Delivered by UPS, tracking number 1Z999AA1' }) })]);
   });
 
@@ -234,13 +242,18 @@ describe('reads', () => {
     expectEnvelope(await get('customer', 'c2'), 404, 'NOT_FOUND');
   });
 
-  it('GET /shipments: customers read their own index partition (gsi2), admins everything (gsi1); never a Scan', async () => {
+  it('GET /shipments: customers read their own index partition (gsi2), admins every shard of the all-shipments list (gsi1); never a Scan', async () => {
     ddb.on(QueryCommand).resolves({ Items: [], ScannedCount: 0 });
     const list = async (role: 'admin' | 'customer') => invoke(listShipments, apiEvent(routes.listShipments, { token: await signedIn(role) }));
     expect((await list('customer')).body).toEqual({ items: [], nextCursor: null });
-    expect((await list('admin')).statusCode).toBe(200);
+    expect((await list('admin')).body).toEqual({ items: [], nextCursor: null });
     const queries = ddb.commandCalls(QueryCommand).map((call) => call.args[0].input);
-    expect(queries.map((q) => [q.IndexName, q.ExpressionAttributeValues![':p']])).toEqual([['gsi2', 'USER#c1#SHIPMENTS'], ['gsi1', 'SHIPMENTS']]);
+    expect(queries.map((q) => [q.IndexName, q.ExpressionAttributeValues![':partition']])).toEqual([
+      ['gsi2', 'USER#c1#SHIPMENTS'],
+      ...Array.from({ length: WRITE_SHARDS }, (_, shard) => ['gsi1', `SHIPMENTS#${shard}`]),
+    ]);
+    // Newest first in every partition.
+    for (const q of queries) expect(q).toMatchObject({ KeyConditionExpression: `${q.IndexName}pk = :partition`, ScanIndexForward: false });
   });
 
   it('GET /shipments?orderId: one Query of the order\'s partition, customers filtered to their own', async () => {
