@@ -120,6 +120,8 @@ export interface ConflictProxy {
   readonly url: string;
   /** Counters since start or the last reset; `top` hottest keys per index (default 10). */
   stats(top?: number): ConflictProxyStats;
+  /** Resolves once the write counts of every answered write are recorded (`GET /__proxy/stats` waits for it). */
+  settled(): Promise<void>;
   /** The `n` (default 10) hottest partition key values of each index. */
   hottestKeys(n?: number): HotKey[];
   /** Zeroes the counters (in-flight holds are kept). */
@@ -202,6 +204,17 @@ export async function startConflictProxy(options: ConflictProxyOptions): Promise
     });
   };
 
+  // Write counts are recorded after the answer (the new images are read once the write is no
+  // longer in flight): `settled()` waits for those still being recorded.
+  const recording = new Set<Promise<void>>();
+  const counting = (work: Promise<void>): Promise<void> => {
+    recording.add(work);
+    return work.finally(() => recording.delete(work));
+  };
+  const settled = async (): Promise<void> => {
+    while (recording.size > 0) await Promise.allSettled([...recording]);
+  };
+
   async function transactWriteItems(request: ProxiedRequest): Promise<void> {
     counters.transactions++;
     const specs = parseTransactWriteItems(request.body);
@@ -219,9 +232,11 @@ export async function startConflictProxy(options: ConflictProxyOptions): Promise
       const writes = planned.filter((write): write is PlannedWrite => write !== undefined && write.kind !== 'ConditionCheck');
       await Promise.all([readBefore(writes, request.headers), delay(transactionLatencyMs)]);
       const response = await request.forward();
-      if (response.status === 200) await recordWrites(writes, request.headers);
+      // The transaction is over once DynamoDB answered: reading the new images for the write
+      // counts must not lengthen the window in which it conflicts with others.
       release();
       request.respond(response);
+      if (response.status === 200) await counting(recordWrites(writes, request.headers));
     } finally {
       release();
     }
@@ -263,9 +278,9 @@ export async function startConflictProxy(options: ConflictProxyOptions): Promise
     try {
       await readBefore([write], request.headers);
       const response = await request.forward();
-      if (response.status === 200) await recordWrites([write], request.headers);
       release();
       request.respond(response);
+      if (response.status === 200) await counting(recordWrites([write], request.headers));
     } finally {
       release();
     }
@@ -356,7 +371,10 @@ export async function startConflictProxy(options: ConflictProxyOptions): Promise
   const server = http.createServer((req, res) => {
     void (async () => {
       try {
-        if (req.url?.startsWith('/__proxy/')) return await control(req, res, stats, reset);
+        if (req.url?.startsWith('/__proxy/')) {
+          await settled();
+          return await control(req, res, stats, reset);
+        }
         const target = req.headers['x-amz-target'];
         const operation = typeof target === 'string' && target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : undefined;
         const name = operation ?? 'other';
@@ -388,6 +406,7 @@ export async function startConflictProxy(options: ConflictProxyOptions): Promise
   return {
     url: `http://${host}:${address.port}`,
     stats,
+    settled,
     hottestKeys: (n = DEFAULT_TOP) => counter.hottest(n),
     reset,
     close: () => {

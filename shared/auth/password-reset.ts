@@ -8,8 +8,9 @@
  * the token still existing and not being expired, so it works exactly once.
  */
 import { createHash } from 'node:crypto';
-import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '../clients/dynamodb.js';
+import { transactWrite } from '../transactions.js';
 import { cancellationReasons } from '../dynamo-errors.js';
 import { BadRequestError } from '../errors.js';
 import { hashPassword } from './passwords.js';
@@ -23,30 +24,26 @@ export async function resetPassword(token: string, newPassword: string, now = Da
   if (!Item || (Item.expiresAt as number) <= now) throw invalid();
   const passwordHash = await hashPassword(newPassword);
   try {
-    await db.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Delete: {
-              TableName: tableName,
-              Key: resetKey(token),
-              ConditionExpression: 'attribute_exists(pk) AND expiresAt > :now',
-              ExpressionAttributeValues: { ':now': now },
-            },
-          },
-          {
-            // A new session version ends every session the user had, on every device.
-            Update: {
-              TableName: tableName,
-              Key: { pk: `USER#${Item.userId as string}`, sk: 'PROFILE' },
-              UpdateExpression: 'SET passwordHash = :hash, updatedAt = :updatedAt ADD sessionVersion :one',
-              ConditionExpression: 'attribute_exists(pk)',
-              ExpressionAttributeValues: { ':hash': passwordHash, ':updatedAt': new Date(now).toISOString(), ':one': 1 },
-            },
-          },
-        ],
-      }),
-    );
+    await transactWrite([
+      {
+        Delete: {
+          TableName: tableName,
+          Key: resetKey(token),
+          ConditionExpression: 'attribute_exists(pk) AND expiresAt > :now',
+          ExpressionAttributeValues: { ':now': now },
+        },
+      },
+      {
+        // A new session version ends every session the user had, on every device.
+        Update: {
+          TableName: tableName,
+          Key: { pk: `USER#${Item.userId as string}`, sk: 'PROFILE' },
+          UpdateExpression: 'SET passwordHash = :hash, updatedAt = :updatedAt ADD sessionVersion :one',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':hash': passwordHash, ':updatedAt': new Date(now).toISOString(), ':one': 1 },
+        },
+      },
+    ]);
   } catch (error) {
     if (cancellationReasons(error)?.includes('ConditionalCheckFailed')) throw invalid();
     throw error;

@@ -6,8 +6,8 @@ import { cartHeaderKey, holdKey } from '../carts/cart-keys.js';
 import { cartHolds, failFastWhenUnavailable, returnStockItem, takeStockFailure, takeStockItem } from '../carts/cart-repository.js';
 import { db, tableName } from '../clients/dynamodb.js';
 import { AppError, BadRequestError, ConflictError, NotFoundError } from '../errors.js';
-import { queryPage, type Page } from '../pagination.js';
-import { queryShards } from '../write-shards.js';
+import { queryPage, queryShards, type Page } from '../pagination.js';
+
 import { productKey } from '../products/product-keys.js';
 import { toProductRecord, type ProductRecord } from '../products/product.js';
 import { MAX_LINE_QUANTITY, MAX_ORDER_LINES, type ListOrdersQuery, type PlaceOrderInput } from '../schemas/orders.js';
@@ -229,6 +229,8 @@ export async function changeOrderStatus(input: {
    * `:to :from :partition :now :change :true :false` or `#status`.
    */
   orderUpdate?: (order: OrderRecord) => { set?: string; condition?: string; values: Record<string, unknown> };
+  /** Between conflict retries: may throw the answer the change would end in (see transactWrite). */
+  beforeRetry?: () => Promise<void>;
 }): Promise<{ order: OrderRecord; from: OrderStatus }> {
   for (let attempt = 0; attempt < 3; attempt += 1) {
     const order = (attempt === 0 ? input.order : undefined) ?? (await findOrder(input.orderId));
@@ -270,7 +272,7 @@ export async function changeOrderStatus(input: {
     ];
     const extra = input.extraItems?.(order) ?? [];
     try {
-      await transactWrite([...items, ...extra]);
+      await transactWrite([...items, ...extra], { beforeRetry: input.beforeRetry });
       return { order: { ...order, status: input.to, updatedAt: now, stockOwned: giveBack ? false : order.stockOwned, statusHistory: [...order.statusHistory, change] }, from: order.status };
     } catch (error) {
       if (!(error instanceof TransactionCancelled) || !error.failedAt(0)) throw error;

@@ -9,13 +9,13 @@
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '../clients/dynamodb.js';
 import { isConditionFailure } from '../dynamo-errors.js';
-import { queryPage, type Page } from '../pagination.js';
-import { queryShards } from '../write-shards.js';
+import { queryPage, queryShards, type Page } from '../pagination.js';
+
 import { orderKey } from '../orders/order-keys.js';
 import { changeOrderStatus, findOrder, InvalidTransitionError, statusChangeItemCount } from '../orders/order-repository.js';
 import type { OrderStatus } from '../orders/order-status.js';
 import type { OrderRecord } from '../orders/order.js';
-import { ServiceBusyError, TransactionCancelled, transactWrite, type TransactItems } from '../transactions.js';
+import { ServiceBusyError, TransactionCancelled, transactWrite, writeRetryingConflicts, type TransactItems } from '../transactions.js';
 import { derivePaymentStatus, type PaymentSummary } from './payment-status.js';
 import {
   ALL_PAYMENTS_PARTITIONS,
@@ -128,7 +128,7 @@ function stripeEventItem(event: StripeEventRef, orderId: string | undefined): Tr
 /** Records a Stripe event that changes nothing else; false when it was seen before. */
 export async function recordStripeEvent(event: StripeEventRef, orderId?: string): Promise<boolean> {
   try {
-    await db.send(new PutCommand(stripeEventItem(event, orderId).Put as never));
+    await writeRetryingConflicts(() => db.send(new PutCommand(stripeEventItem(event, orderId).Put as never)));
     return true;
   } catch (error) {
     if (isConditionFailure(error)) return false;

@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
 import { batchGetInOrder } from '../batch-get.js';
 import { db, tableName } from '../clients/dynamodb.js';
@@ -19,7 +19,7 @@ import {
   productKey,
 } from './product-keys.js';
 import { toProductRecord, type ProductRecord } from './product.js';
-import { backoff, ServiceBusyError } from '../transactions.js';
+import { transactWrite, writeRetryingConflicts } from '../transactions.js';
 import { normalizeSearchText } from './search-text.js';
 import { OutOfStockError } from './stock-errors.js';
 
@@ -64,27 +64,23 @@ export async function createProduct(input: CreateProductInput): Promise<ProductR
     version: 1,
   };
   const { category, sku, deletedAt: _deletedAt, ...rest } = product;
-  await db.send(
-    new TransactWriteCommand({
-      TransactItems: [
-        {
-          Put: {
-            TableName: tableName,
-            Item: {
-              ...productKey(product.id),
-              type: 'product',
-              ...rest,
-              ...(category ? { category } : {}),
-              ...(sku ? { sku } : {}),
-              searchText: searchTextOf(product),
-            },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          },
+  await transactWrite([
+    {
+      Put: {
+        TableName: tableName,
+        Item: {
+          ...productKey(product.id),
+          type: 'product',
+          ...rest,
+          ...(category ? { category } : {}),
+          ...(sku ? { sku } : {}),
+          searchText: searchTextOf(product),
         },
-        ...indexItems(product).map((Item) => ({ Put: { TableName: tableName, Item } })),
-      ],
-    }),
-  );
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    },
+    ...indexItems(product).map((Item) => ({ Put: { TableName: tableName, Item } })),
+  ]);
   return product;
 }
 
@@ -130,23 +126,19 @@ async function editProduct(id: string, change: (current: ProductRecord) => Parti
       values[':deletedAt'] = next.deletedAt;
     } else removes.push('deletedAt');
     try {
-      await db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: tableName,
-                Key: productKey(id),
-                UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
-                ConditionExpression: 'version = :version',
-                ExpressionAttributeNames: { '#name': 'name' },
-                ExpressionAttributeValues: values,
-              },
-            },
-            ...indexItems(next).map((Item) => ({ Put: { TableName: tableName, Item } })),
-          ],
-        }),
-      );
+      await transactWrite([
+        {
+          Update: {
+            TableName: tableName,
+            Key: productKey(id),
+            UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+            ConditionExpression: 'version = :version',
+            ExpressionAttributeNames: { '#name': 'name' },
+            ExpressionAttributeValues: values,
+          },
+        },
+        ...indexItems(next).map((Item) => ({ Put: { TableName: tableName, Item } })),
+      ]);
       // Stock may have moved since the read; the caller gets the current figure.
       return (await findProduct(id)) ?? next;
     } catch (error) {
@@ -176,9 +168,9 @@ export const restoreProduct = (id: string) => editProduct(id, (current) => (curr
 
 /** The conditional ADD itself; an update racing a checkout transaction is retried, then 503. */
 async function applyStockDelta(productId: string, delta: number): Promise<number> {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      const { Attributes } = await db.send(
+  try {
+    const { Attributes } = await writeRetryingConflicts(() =>
+      db.send(
         new UpdateCommand({
           TableName: tableName,
           Key: productKey(productId),
@@ -188,21 +180,16 @@ async function applyStockDelta(productId: string, delta: number): Promise<number
           ReturnValues: 'UPDATED_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
-      );
-      return Attributes!.stock as number;
-    } catch (error) {
-      if (error instanceof Error && error.name === 'TransactionConflictException') {
-        if (attempt >= 4) throw new ServiceBusyError();
-        await backoff(attempt);
-        continue;
-      }
-      if (!isConditionFailure(error)) throw error;
-      const old = (error as { Item?: { stock?: { N?: string }; name?: { S?: string } } }).Item;
-      if (!old) throw new NotFoundError('Product');
-      const available = Number(old.stock?.N ?? 0);
-      if (delta < 0) throw new OutOfStockError({ productId, name: old.name?.S, available, requested: -delta });
-      throw new ConflictError(`Stock would exceed ${10_000_000}`, { productId, available, delta });
-    }
+      ),
+    );
+    return Attributes!.stock as number;
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    const old = (error as { Item?: { stock?: { N?: string }; name?: { S?: string } } }).Item;
+    if (!old) throw new NotFoundError('Product');
+    const available = Number(old.stock?.N ?? 0);
+    if (delta < 0) throw new OutOfStockError({ productId, name: old.name?.S, available, requested: -delta });
+    throw new ConflictError(`Stock would exceed ${10_000_000}`, { productId, available, delta });
   }
 }
 

@@ -6,8 +6,8 @@ import { orderKey } from '../orders/order-keys.js';
 import { changeOrderStatus, findOrder, InvalidTransitionError, statusChangeItemCount } from '../orders/order-repository.js';
 import { canTransition } from '../orders/order-status.js';
 import type { OrderRecord } from '../orders/order.js';
-import { decodeCursor, queryPage, type Page } from '../pagination.js';
-import { queryShards } from '../write-shards.js';
+import { decodeCursor, queryPage, queryShards, type Page } from '../pagination.js';
+
 import type { UpdateShipmentInput } from '../schemas/shipments.js';
 import { TransactionCancelled, transactWrite, type TransactItems } from '../transactions.js';
 import {
@@ -42,6 +42,12 @@ export class TrackingNumberTakenError extends ConflictError {
     super(`Tracking number ${trackingNumber} is already used by another shipment`, { trackingNumber });
   }
 }
+
+/** Between conflict retries: a tracking number claimed meanwhile is the answer (409), not a 503. */
+const failWhenTrackingNumberTaken = (trackingNumber: string) => async () => {
+  const { Item } = await db.send(new GetCommand({ TableName: tableName, Key: trackingKey(trackingNumber), ConsistentRead: true }));
+  if (Item) throw new TrackingNumberTakenError(trackingNumber);
+};
 
 export async function findShipmentByTrackingNumber(trackingNumber: string): Promise<ShipmentRecord | undefined> {
   const { Item: claim } = await db.send(new GetCommand({ TableName: tableName, Key: trackingKey(trackingNumber), ConsistentRead: true }));
@@ -182,7 +188,7 @@ export async function createShipment(input: { orderId: string; carrier: string; 
         },
       };
       try {
-        await transactWrite([stillShipped, ...shipmentWrites(shipment)]);
+        await transactWrite([stillShipped, ...shipmentWrites(shipment)], { beforeRetry: failWhenTrackingNumberTaken(input.trackingNumber) });
         return { shipment };
       } catch (error) {
         if (!(error instanceof TransactionCancelled)) throw error;
@@ -201,6 +207,7 @@ export async function createShipment(input: { orderId: string; carrier: string; 
         by: input.by,
         note,
         extraItems: () => shipmentWrites(shipment),
+        beforeRetry: failWhenTrackingNumberTaken(input.trackingNumber),
       });
       return { shipment, orderMove: { ...moved, note } };
     } catch (error) {

@@ -14,10 +14,11 @@
  * The claim is what makes emails unique: it is written in the same transaction as the user,
  * conditioned on not existing.
  */
-import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
 import { batchGetInOrder } from '../batch-get.js';
 import { db, tableName } from '../clients/dynamodb.js';
+import { transactWrite } from '../transactions.js';
 import { cancellationReasons, isConditionFailure } from '../dynamo-errors.js';
 import { EmailTakenError, NotFoundError } from '../errors.js';
 import { queryPage, type Page } from '../pagination.js';
@@ -46,35 +47,31 @@ export async function createUser(input: { email: string; name: string; passwordH
   const now = new Date().toISOString();
   const user: UserRecord = { id: ulid(), ...input, disabled: false, sessionVersion: 0, createdAt: now, updatedAt: now };
   try {
-    await db.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Put: {
-              TableName: tableName,
-              Item: { ...emailKey(user.email), userId: user.id, gsi2pk: 'USERS', gsi2sk: `E#${user.email}`, searchText: searchTextOf(user) },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
+    await transactWrite([
+      {
+        Put: {
+          TableName: tableName,
+          Item: { ...emailKey(user.email), userId: user.id, gsi2pk: 'USERS', gsi2sk: `E#${user.email}`, searchText: searchTextOf(user) },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      {
+        Put: {
+          TableName: tableName,
+          Item: {
+            ...userKey(user.id),
+            ...user,
+            type: 'user',
+            gsi1pk: 'USERS',
+            gsi1sk: `${user.createdAt}#${user.id}`,
+            gsi2pk: 'USERS',
+            gsi2sk: nameSortKey(user.name, user.id),
+            searchText: searchTextOf(user),
           },
-          {
-            Put: {
-              TableName: tableName,
-              Item: {
-                ...userKey(user.id),
-                ...user,
-                type: 'user',
-                gsi1pk: 'USERS',
-                gsi1sk: `${user.createdAt}#${user.id}`,
-                gsi2pk: 'USERS',
-                gsi2sk: nameSortKey(user.name, user.id),
-                searchText: searchTextOf(user),
-              },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
-          },
-        ],
-      }),
-    );
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+    ]);
   } catch (error) {
     if (cancellationReasons(error)?.[0] === 'ConditionalCheckFailed') throw new EmailTakenError();
     throw error;
@@ -136,22 +133,18 @@ export async function updateUser(user: UserRecord, changes: UserChanges): Promis
     if (next.name === user.name) {
       await db.send(new UpdateCommand(update));
     } else {
-      await db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            { Update: update },
-            {
-              Update: {
-                TableName: tableName,
-                Key: emailKey(user.email),
-                UpdateExpression: 'SET searchText = :searchText',
-                ConditionExpression: 'userId = :id',
-                ExpressionAttributeValues: { ':searchText': searchTextOf(next), ':id': user.id },
-              },
-            },
-          ],
-        }),
-      );
+      await transactWrite([
+        { Update: update },
+        {
+          Update: {
+            TableName: tableName,
+            Key: emailKey(user.email),
+            UpdateExpression: 'SET searchText = :searchText',
+            ConditionExpression: 'userId = :id',
+            ExpressionAttributeValues: { ':searchText': searchTextOf(next), ':id': user.id },
+          },
+        },
+      ]);
     }
   } catch (error) {
     if (isConditionFailure(error) || cancellationReasons(error)?.includes('ConditionalCheckFailed')) throw new NotFoundError('User');
@@ -175,14 +168,10 @@ export async function bumpSessionVersion(userId: string): Promise<void> {
 
 export async function deleteUser(user: UserRecord): Promise<void> {
   try {
-    await db.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          { Delete: { TableName: tableName, Key: userKey(user.id), ConditionExpression: 'attribute_exists(pk)' } },
-          { Delete: { TableName: tableName, Key: emailKey(user.email), ConditionExpression: 'userId = :id', ExpressionAttributeValues: { ':id': user.id } } },
-        ],
-      }),
-    );
+    await transactWrite([
+      { Delete: { TableName: tableName, Key: userKey(user.id), ConditionExpression: 'attribute_exists(pk)' } },
+      { Delete: { TableName: tableName, Key: emailKey(user.email), ConditionExpression: 'userId = :id', ExpressionAttributeValues: { ':id': user.id } } },
+    ]);
   } catch (error) {
     if (cancellationReasons(error)?.includes('ConditionalCheckFailed')) throw new NotFoundError('User');
     throw error;

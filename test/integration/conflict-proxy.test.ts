@@ -69,6 +69,7 @@ describe('conflict proxy in front of DynamoDB Local', () => {
     const item = await documents.send(new GetCommand({ TableName: tableName, Key: { pk, sk: 'COUNTER' }, ConsistentRead: true }));
     expect(item.Item?.n).toBe(succeeded);
 
+    await proxy.settled();
     const stats = proxy.stats();
     expect(stats.transactionConflicts - before.transactionConflicts).toBe(reasons.length);
     expect(stats.heldItems).toBe(0);
@@ -83,6 +84,7 @@ describe('conflict proxy in front of DynamoDB Local', () => {
     expect(reasons).toEqual([]);
     expect(succeeded).toBe(40);
     // All 40 wrote the same gsi1 partition key: the counter sees it as one hot GSI key.
+    await proxy.settled();
     const hot = proxy.hottestKeys(1000).find((key) => key.index === 'gsi1' && key.key === 'CONFLICT-PROXY-TEST');
     expect(hot?.writes).toBeGreaterThanOrEqual(40);
   });

@@ -90,6 +90,9 @@ describe('DynamoDB Local', () => {
   });
 
   it('runs conditional transactions atomically: 50 parallel orders on 20 units → exactly 20 succeed', async () => {
+    // DynamoDB Local itself, which runs transactions one at a time (behind the conflict proxy,
+    // as on AWS, overlapping ones are cancelled instead: conflict-proxy.test.ts).
+    const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: process.env.DYNAMODB_DIRECT_URL }));
     const productKey = { pk: `PRODUCT#${randomUUID()}`, sk: 'PRODUCT' };
     await documents.send(new PutCommand({ TableName: tableName, Item: { ...productKey, stock: 20 } }));
 

@@ -20,6 +20,7 @@ import type { RemindersResult } from '../../shared/schedules/send-reminders.js';
 import type { LowStockResult } from '../../shared/schedules/low-stock-alerts.js';
 import { apiEvent, invoke } from '../support/api-gateway-event.js';
 import { emailsTo } from '../support/mail-store.js';
+import { statusPartition } from '../../shared/orders/order-keys.js';
 
 const tag = `sch${randomUUID().slice(0, 6)}`;
 const address = { line1: '1 Main Street', city: 'Springfield', postalCode: '12345', country: 'US' };
@@ -345,7 +346,8 @@ describe('rollbackStaleOrders', () => {
     const placed = await order(user.id, p.id, 3);
     clockAt(t0 + 16 * MINUTE);
     hooks.push({
-      match: (command, input) => command === 'QueryCommand' && (input.ExpressionAttributeValues as Record<string, unknown>)?.[':partition'] === 'STATUS#pending',
+      // After the run read the order's own shard of the pending list.
+      match: (command, input) => command === 'QueryCommand' && (input.ExpressionAttributeValues as Record<string, unknown>)?.[':partition'] === statusPartition('pending', placed.id),
       run: () => m.orders.changeOrderStatus({ orderId: placed.id, to: 'cancelled', actor: 'customer', by: user.id }),
     });
 
@@ -365,7 +367,8 @@ describe('rollbackStaleOrders', () => {
     const placed = await order(user.id, p.id, 2);
     clockAt(t0 + 16 * MINUTE);
     hooks.push({
-      match: (command, input) => command === 'QueryCommand' && (input.ExpressionAttributeValues as Record<string, unknown>)?.[':partition'] === 'STATUS#pending',
+      // After the run read the order's own shard of the pending list.
+      match: (command, input) => command === 'QueryCommand' && (input.ExpressionAttributeValues as Record<string, unknown>)?.[':partition'] === statusPartition('pending', placed.id),
       run: () => m.orders.changeOrderStatus({ orderId: placed.id, to: 'paid', actor: 'payment', by: 'stripe' }),
     });
 

@@ -461,6 +461,7 @@ describe('write counting', () => {
     await documents.send(new DeleteCommand({ TableName: TABLE, Key: key('P#1', 'A') }));
     expect(fake.get(TABLE, 'P#1', 'A')).toBeUndefined();
 
+    await proxy.settled();
     const stats = proxy.stats();
     expect(stats.writes.indexes).toEqual([
       { table: TABLE, index: 'table', writes: 6, partitionKeys: 2 },
@@ -493,6 +494,7 @@ describe('write counting', () => {
     await counting.documents.send(new UpdateCommand({ TableName: PLAIN_TABLE, Key: key('P#1'), UpdateExpression: 'SET x = :v', ExpressionAttributeValues: { ':v': '1' } }));
     expect(counting.fake.operations).toEqual(['DescribeTable', 'PutItem', 'UpdateItem']);
     await counting.documents.send(new UpdateCommand({ TableName: TABLE, Key: key('P#1'), UpdateExpression: 'SET x = :v', ExpressionAttributeValues: { ':v': '1' } }));
+    await counting.proxy.settled();
     expect(counting.fake.operations.slice(3)).toEqual(['DescribeTable', 'GetItem', 'UpdateItem', 'GetItem']);
     expect(counting.proxy.stats().writes.indexes.map((index) => [index.table, index.writes])).toEqual([
       [PLAIN_TABLE, 2],

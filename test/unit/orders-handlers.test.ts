@@ -150,33 +150,33 @@ describe('POST /orders with items', () => {
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
   });
 
-  it('TransactionConflict × 8: retried with jitter (stock re-read between attempts), then 503 with Retry-After; nothing published', async () => {
+  it('TransactionConflict on every attempt: retried with jitter (stock re-read between attempts), then 503 with Retry-After; nothing published', { timeout: 15_000 }, async () => {
     stockReads({ p1: 10, p2: 5, p3: 50 });
     ddb.on(TransactWriteCommand).rejects(cancelled([{ Code: 'None' }, { Code: 'TransactionConflict' }, ...none(3)]));
     const response = await post(threeLines);
     expectEnvelope(response, 503, 'SERVICE_UNAVAILABLE');
     expect(response.headers['retry-after']).toBe('1');
-    expect(TRANSACTION_ATTEMPTS).toBe(8);
-    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(8);
-    // Before each of the 7 retries, one consistent read per product (enough stock: keep trying).
-    expect(stockReadCalls()).toHaveLength(7 * 3);
+    expect(TRANSACTION_ATTEMPTS).toBe(12);
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(TRANSACTION_ATTEMPTS);
+    // Before each retry, one consistent read per product (enough stock: keep trying).
+    expect(stockReadCalls()).toHaveLength((TRANSACTION_ATTEMPTS - 1) * 3);
     for (const read of stockReadCalls()) expect(read).toMatchObject({ Key: { pk: expect.stringMatching(/^PRODUCT#p[123]$/), sk: 'PRODUCT' }, ConsistentRead: true });
     expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
   });
 
-  it('TransactionConflict × 7 then success: 201 after 8 attempts', async () => {
+  it('TransactionConflict on all but the last attempt, then success: 201', { timeout: 15_000 }, async () => {
     stockReads({ p1: 10, p2: 5, p3: 50 });
     const conflict = cancelled([{ Code: 'TransactionConflict' }, ...none(4)]);
     let attempts = 0;
     ddb.on(TransactWriteCommand).callsFake(() => {
       attempts += 1;
-      if (attempts < 8) throw conflict;
+      if (attempts < TRANSACTION_ATTEMPTS) throw conflict;
       return {};
     });
     const response = await post(threeLines);
     expect(response.statusCode, JSON.stringify(response.body)).toBe(201);
-    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(8);
-    expect(stockReadCalls()).toHaveLength(7 * 3);
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(TRANSACTION_ATTEMPTS);
+    expect(stockReadCalls()).toHaveLength((TRANSACTION_ATTEMPTS - 1) * 3);
     expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(1);
   });
 
