@@ -12,6 +12,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, SourceMapMode, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { PRODUCT_IMAGE_KEY_PREFIX } from '../shared/schemas/product-images.js';
@@ -126,8 +127,6 @@ export function esbuildOptionsForAll(entries: Record<string, string>, outdir: st
 
 /** Settings every function receives as environment variables. */
 export interface CommonSettings {
-  /** Usually a CloudFormation dynamic reference to the generated secret. */
-  readonly jwtSecret: string;
   readonly jwtIssuer: string;
   readonly jwtAudience: string;
   readonly appBaseUrl: string;
@@ -141,7 +140,6 @@ export interface CommonSettings {
 /** The common environment, defined once. */
 export function commonEnvironment(settings: CommonSettings): Record<string, string> {
   return {
-    JWT_SECRET: settings.jwtSecret,
     JWT_ISSUER: settings.jwtIssuer,
     JWT_AUDIENCE: settings.jwtAudience,
     APP_BASE_URL: settings.appBaseUrl,
@@ -209,18 +207,64 @@ export class AppFunction extends NodejsFunction {
   }
 }
 
+/** A Secrets Manager secret that functions read at runtime (shared/clients/secrets-manager.ts). */
+export interface RuntimeSecret {
+  readonly secret: ISecret;
+  /** What the function passes as SecretId: the secret's ARN, or the name it was imported by. */
+  readonly secretId: string;
+}
+
+/**
+ * Secrets a module reads when it loads (top-level await), keyed by the module: a function
+ * that loads the module gets the env var (the secret's ARN) and GetSecretValue on that one
+ * secret; a function that never loads it gets neither. Stripe secrets follow
+ * `access.stripe`, the admin password only the seed function (infra/stack.ts).
+ */
+export const INIT_SECRET_READERS = {
+  'shared/auth/keys.ts': { secret: 'jwt', envVar: 'JWT_SECRET_ARN' },
+} as const satisfies Record<string, { secret: 'jwt'; envVar: string }>;
+
+/**
+ * The one module the app loads with `await import()`: the HTTP pipeline loads it on the
+ * first request of a route that authenticates (shared/http/http-handler.ts), never for a
+ * public route. Any other dynamic path to a secret reader fails the synth (bindAccess).
+ */
+export const AUTHENTICATE_MODULE = 'shared/auth/authenticate.ts';
+
+export interface BindOptions {
+  /** The function is a route that authenticates (auth is not `public`). */
+  readonly authenticates?: boolean;
+}
+
+/**
+ * `<envVar>` = the secret's id, and `secretsmanager:GetSecretValue` on exactly that secret
+ * (a secret imported by name has no full ARN: `<partial ARN>-??????` matches its suffix).
+ */
+export function grantSecretRead(fn: lambda.Function, envVar: string, runtimeSecret: RuntimeSecret): void {
+  const { secret, secretId } = runtimeSecret;
+  fn.addEnvironment(envVar, secretId);
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['secretsmanager:GetSecretValue'],
+      resources: [secret.secretFullArn ?? `${secret.secretArn}-??????`],
+    }),
+  );
+}
+
 /** What `bindAccess` may hand out. */
 export interface AccessResources {
+  /** The JWT signing secret (shared/auth/keys.ts reads it at init). */
+  readonly jwtSecret: RuntimeSecret;
   readonly table: ITable;
   readonly queues: Readonly<Record<QueueId, IQueue>>;
   /** Sender address (`shop@example.com` or `Shop <shop@example.com>`). */
   readonly emailFrom: string;
   /** Product images: the private bucket and the public base URL (CloudFront) serving it. */
   readonly images: { readonly bucket: IBucket; readonly publicUrl: string };
-  /** Stripe settings (each optional; usually secret dynamic references). */
+  /** Stripe settings (each optional); the two secrets are read at runtime. */
   readonly stripe?: {
-    readonly secretKey?: string | undefined;
-    readonly webhookSecret?: string | undefined;
+    readonly secretKey?: RuntimeSecret | undefined;
+    readonly webhookSecret?: RuntimeSecret | undefined;
     readonly checkoutSuccessUrl?: string | undefined;
     readonly checkoutCancelUrl?: string | undefined;
   } | undefined;
@@ -263,10 +307,22 @@ export function sesIdentityArns(stack: Stack, emailFrom: string): string[] {
 }
 
 /**
- * Turns an `Access` declaration into exactly the grants and env vars it needs. This is the
- * only place functions get permissions to app resources.
+ * Turns an `Access` declaration into exactly the grants and env vars it needs, plus the
+ * secrets the function's code reads at init (`INIT_SECRET_READERS`). This is the only place
+ * functions get permissions to app resources (and the seed function its admin password).
  */
-export function bindAccess(fn: lambda.Function, access: Access, resources: AccessResources): void {
+export function bindAccess(fn: AppFunction, access: Access, resources: AccessResources, options: BindOptions = {}): void {
+  const graph = FunctionBundles.of(fn);
+  const loaded = new Set(graph.modulesLoadedBy(fn.handlerFile));
+  if (options.authenticates) for (const module of graph.modulesLoadedBy(AUTHENTICATE_MODULE)) loaded.add(module);
+  const mayLoad = graph.modulesLoadedBy(fn.handlerFile, { dynamic: true });
+  const initSecrets = { jwt: resources.jwtSecret };
+  for (const [module, reader] of Object.entries(INIT_SECRET_READERS)) {
+    if (loaded.has(module)) grantSecretRead(fn, reader.envVar, initSecrets[reader.secret]);
+    else if (mayLoad.has(module) && !graph.modulesLoadedBy(AUTHENTICATE_MODULE).has(module)) {
+      throw new Error(`${fn.handlerFile} may load ${module} through an \`await import()\` bindAccess does not know: grant its secret explicitly`);
+    }
+  }
   if (access.table) {
     resources.table.grant(fn, ...(access.table === 'write' ? TABLE_WRITE_ACTIONS : TABLE_READ_ACTIONS));
     fn.addEnvironment('TABLE_NAME', resources.table.tableName);
@@ -301,10 +357,10 @@ export function bindAccess(fn: lambda.Function, access: Access, resources: Acces
   }
   const stripe = resources.stripe;
   if (access.stripe && stripe) {
+    const secret = access.stripe === 'api' ? stripe.secretKey : stripe.webhookSecret;
+    if (secret) grantSecretRead(fn, access.stripe === 'api' ? 'STRIPE_SECRET_KEY_ARN' : 'STRIPE_WEBHOOK_SECRET_ARN', secret);
     const variables: Record<string, string | undefined> =
-      access.stripe === 'api'
-        ? { STRIPE_SECRET_KEY: stripe.secretKey, CHECKOUT_SUCCESS_URL: stripe.checkoutSuccessUrl, CHECKOUT_CANCEL_URL: stripe.checkoutCancelUrl }
-        : { STRIPE_WEBHOOK_SECRET: stripe.webhookSecret };
+      access.stripe === 'api' ? { CHECKOUT_SUCCESS_URL: stripe.checkoutSuccessUrl, CHECKOUT_CANCEL_URL: stripe.checkoutCancelUrl } : {};
     for (const [name, value] of Object.entries(variables)) if (value) fn.addEnvironment(name, value);
   }
 }

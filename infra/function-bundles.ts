@@ -13,6 +13,10 @@
  * CDK's rules stay: stacks excluded from bundling (`aws:cdk:bundling-stacks`, e.g. in the
  * infra tests or `cdk deploy OtherStack`) build nothing, and assets are hashed by output.
  * A handler that was not registered still works: it is built on its own (slower).
+ *
+ * It also knows which first-party modules each handler loads (`modulesLoadedBy`, from one
+ * esbuild pass over the app's own sources with packages external, ~1 s, bundling or not):
+ * bindAccess gives a function a secret exactly when its code reads that secret.
  */
 import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -24,6 +28,9 @@ import { esbuildOptionsForAll, repoRoot } from './app-function.js';
 /** `functions/auth/login.ts` → `functions-auth-login` (an output directory name). */
 const keyOf = (handlerFile: string): string =>
   path.posix.normalize(handlerFile.split(path.sep).join('/')).replace(/\.[cm]?[jt]sx?$/, '').replace(/[^A-Za-z0-9_-]+/g, '-');
+
+/** First-party module → the first-party modules it imports; shared by every app of the process. */
+const importGraph = new Map<string, { static: string[]; dynamic: string[] }>();
 
 export class FunctionBundles {
   private static readonly byApp = new WeakMap<IConstruct, FunctionBundles>();
@@ -41,6 +48,8 @@ export class FunctionBundles {
 
   /** Handler files (relative to the repository root) waiting for the next build. */
   private readonly pending = new Set<string>();
+  /** Every handler announced, for the module-graph pass. */
+  private readonly registered = new Set<string>();
   /** Handler file → directory holding its built `index.mjs` (+ map). */
   private readonly built = new Map<string, string>();
   /** Number of esbuild runs so far (tests assert on it). */
@@ -50,7 +59,56 @@ export class FunctionBundles {
 
   /** Announces handlers so that the first build includes them all. */
   register(handlerFiles: Iterable<string>): void {
-    for (const file of handlerFiles) if (!this.built.has(file)) this.pending.add(file);
+    for (const file of handlerFiles) {
+      this.registered.add(file);
+      if (!this.built.has(file)) this.pending.add(file);
+    }
+  }
+
+  /**
+   * First-party modules (repository-relative paths, e.g. `shared/auth/keys.ts`) that are
+   * loaded when `file` is loaded: its static imports, transitively (what runs at init for a
+   * handler). `dynamic: true` also follows `await import()`, i.e. everything that may load.
+   * One esbuild pass over all registered handlers (packages external, nothing written),
+   * cached for the process: sources do not change during a synth.
+   */
+  modulesLoadedBy(file: string, options: { dynamic?: boolean } = {}): ReadonlySet<string> {
+    if (!importGraph.has(file)) this.analyse([...this.registered, file]);
+    const seen = new Set<string>();
+    const pending = [file];
+    while (pending.length > 0) {
+      const next = pending.pop()!;
+      if (seen.has(next)) continue;
+      seen.add(next);
+      const edges = importGraph.get(next);
+      if (!edges) throw new Error(`module graph: ${next} was not analysed`);
+      pending.push(...edges.static, ...(options.dynamic ? edges.dynamic : []));
+    }
+    return seen;
+  }
+
+  private analyse(files: readonly string[]): void {
+    const entries = [...new Set(files)].filter((file) => !importGraph.has(file));
+    const { metafile } = buildSync({
+      entryPoints: entries.map((file) => path.join(repoRoot, file)),
+      bundle: true,
+      packages: 'external',
+      platform: 'node',
+      format: 'esm',
+      target: 'node22',
+      write: false,
+      metafile: true,
+      outdir: path.join(repoRoot, 'cdk.out', 'module-graph'),
+      absWorkingDir: repoRoot,
+      logLevel: 'error',
+    });
+    for (const [input, { imports }] of Object.entries(metafile.inputs)) {
+      const firstParty = imports.filter((i) => !i.external && !i.path.includes('node_modules/'));
+      importGraph.set(input, {
+        static: firstParty.filter((i) => i.kind !== 'dynamic-import').map((i) => i.path),
+        dynamic: firstParty.filter((i) => i.kind === 'dynamic-import').map((i) => i.path),
+      });
+    }
   }
 
   /**

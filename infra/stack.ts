@@ -29,7 +29,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
-import { AppFunction, bindAccess, commonEnvironment, type AccessResources } from './app-function.js';
+import { AppFunction, bindAccess, commonEnvironment, grantSecretRead, type AccessResources, type BindOptions, type RuntimeSecret } from './app-function.js';
 import { consumers as defaultConsumers, streamConsumers } from './consumers.js';
 import { FunctionBundles } from './function-bundles.js';
 import { queueDefinitions, type QueueDefinition, type QueueId } from './queue-definitions.js';
@@ -69,7 +69,7 @@ export interface OrderManagementStackProps extends StackProps {
   /**
    * Stripe, optional: without it the stack deploys and checkout/webhook answer 503
    * PAYMENTS_NOT_CONFIGURED. Secrets are names or ARNs of existing Secrets Manager secrets
-   * (plain string values), passed to the two Stripe functions as dynamic references.
+   * (plain string values); the two Stripe functions get the name/ARN and read them at init.
    */
   readonly stripe?: StripeSettings;
 }
@@ -216,14 +216,12 @@ export class OrderManagementStack extends Stack {
     });
 
     // ---- Secrets ---------------------------------------------------------------------------
-    // Both values reach the functions as CloudFormation dynamic references resolved at deploy
-    // time. Trade-off: the resolved value is visible to anyone who can read the Lambda
-    // configuration (lambda:GetFunctionConfiguration). Reading the secret from Secrets
-    // Manager at cold start would hide it, at the cost of one API call per cold start, a
-    // secretsmanager:GetSecretValue grant and async config loading.
-    // Also: a changed secret value reaches the functions only on their next deploy.
+    // No secret value is in any function's environment: a function gets the secret's ARN
+    // (JWT_SECRET_ARN, ADMIN_PASSWORD_ARN, STRIPE_*_ARN) and GetSecretValue on that secret
+    // only, and reads it at init (shared/clients/secrets-manager.ts). Which functions read
+    // the JWT secret follows from their code (bindAccess, INIT_SECRET_READERS).
     const jwtSecret = new secretsmanager.Secret(this, 'JwtSecret', {
-      description: 'HMAC key for access tokens (JWT_SECRET)',
+      description: 'HMAC key for access tokens: a string, or {"current":{"kid","secret"},"previous":{...}} during a rotation',
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
     });
     const adminPassword = new secretsmanager.Secret(this, 'AdminPassword', {
@@ -236,7 +234,6 @@ export class OrderManagementStack extends Stack {
     });
 
     const commonEnv = commonEnvironment({
-      jwtSecret: jwtSecret.secretValue.unsafeUnwrap(),
       jwtIssuer: props.jwtIssuer ?? SERVICE_NAME,
       jwtAudience: props.jwtAudience ?? `${SERVICE_NAME}-api`,
       appBaseUrl: props.appBaseUrl,
@@ -247,6 +244,7 @@ export class OrderManagementStack extends Stack {
       corsAllowedOrigins,
     });
     const resources: AccessResources = {
+      jwtSecret: { secret: jwtSecret, secretId: jwtSecret.secretArn },
       table: this.table,
       queues,
       emailFrom: props.emailFrom,
@@ -255,8 +253,8 @@ export class OrderManagementStack extends Stack {
     };
     /** Functions that may PUT product images (their IAM5 finding is acknowledged below). */
     const imageUploaders: AppFunction[] = [];
-    const bind = (fn: AppFunction, access: Access) => {
-      bindAccess(fn, access, resources);
+    const bind = (fn: AppFunction, access: Access, options: BindOptions = {}) => {
+      bindAccess(fn, access, resources, options);
       if (access.uploadImages) imageUploaders.push(fn);
     };
 
@@ -317,7 +315,7 @@ export class OrderManagementStack extends Stack {
         ...(route.timeoutSeconds !== undefined && { timeoutSeconds: route.timeoutSeconds }),
         ...(route.memoryMiB !== undefined && { memoryMiB: route.memoryMiB }),
       });
-      bind(fn, routeAccess(route));
+      bind(fn, routeAccess(route), { authenticates: route.auth !== 'public' });
       functions.set(fnId, fn);
       const httpRoute = new apigw.HttpRoute(this, `${fnId}ApiRoute`, {
         httpApi: this.httpApi,
@@ -416,11 +414,11 @@ export class OrderManagementStack extends Stack {
     const seedFn = new AppFunction(this, 'SeedAdminFunction', {
       handlerFile: SEED_ADMIN_HANDLER,
       commonEnv,
-      environment: { ADMIN_PASSWORD: adminPassword.secretValue.unsafeUnwrap() },
       timeoutSeconds: 30,
       description: 'Creates the first admin on stack create/update',
     });
     bind(seedFn, { table: 'write' });
+    grantSecretRead(seedFn, 'ADMIN_PASSWORD_ARN', { secret: adminPassword, secretId: adminPassword.secretArn });
     functions.set('SeedAdminFunction', seedFn);
     const seedProvider = new cr.Provider(this, 'SeedAdminProvider', {
       onEventHandler: seedFn,
@@ -450,15 +448,15 @@ export class OrderManagementStack extends Stack {
     new CfnOutput(this, 'ImagesUrl', { value: `https://${this.imagesDistribution.distributionDomainName}` });
   }
 
-  /** Existing Secrets Manager secrets become dynamic references; nothing is created. */
+  /** Existing Secrets Manager secrets, read by the two Stripe functions at runtime; nothing is created. */
   private stripeEnvironment(settings: StripeSettings | undefined): AccessResources['stripe'] {
     if (!settings) return undefined;
-    const secret = (id: string, nameOrArn: string | undefined) => {
+    const secret = (id: string, nameOrArn: string | undefined): RuntimeSecret | undefined => {
       if (!nameOrArn) return undefined;
       const imported = nameOrArn.startsWith('arn:')
         ? secretsmanager.Secret.fromSecretCompleteArn(this, id, nameOrArn)
         : secretsmanager.Secret.fromSecretNameV2(this, id, nameOrArn);
-      return imported.secretValue.unsafeUnwrap();
+      return { secret: imported, secretId: nameOrArn };
     };
     return {
       secretKey: secret('StripeSecretKey', settings.secretKeySecret),
@@ -482,9 +480,10 @@ export class OrderManagementStack extends Stack {
       Validations.of(secret).acknowledge({
         id: 'AwsSolutions-SMG4',
         reason:
-          'Generated once at deploy. The JWT key is not rotated automatically because rotation ' +
-          'would sign out every session (no key-overlap window yet); the admin password is a ' +
-          'bootstrap credential the admin changes after first sign-in.',
+          'Generated once at deploy. The JWT key is rotated by hand with an overlap window ' +
+          '(JSON {current, previous}: tokens carry a kid, both keys verify; README "Secrets"); a ' +
+          'rotation Lambda would have to write that JSON. The admin password is a bootstrap ' +
+          'credential the admin changes after first sign-in.',
       });
     }
 

@@ -1,11 +1,17 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import * as z from 'zod';
+import { secretFromEnv } from '../../shared/clients/secrets-manager.js';
 import { readEnv } from '../../shared/config.js';
 import { logger } from '../../shared/logger.js';
 import { ensureAdmin } from '../../shared/users/accounts.js';
 
+/**
+ * ADMIN_PASSWORD locally; on AWS the generated secret ADMIN_PASSWORD_ARN names, read at init
+ * (never in the function's environment).
+ */
 const { ADMIN_EMAIL, ADMIN_PASSWORD } = readEnv(
   z.object({ ADMIN_EMAIL: z.email().transform((v) => v.toLowerCase()), ADMIN_PASSWORD: z.string().min(8) }),
+  { ADMIN_EMAIL: process.env.ADMIN_EMAIL, ADMIN_PASSWORD: await secretFromEnv('ADMIN_PASSWORD') },
 );
 
 /**

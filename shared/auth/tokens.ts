@@ -3,13 +3,13 @@ import { errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from 'jose'
 import { UnauthorizedError } from '../errors.js';
 import type { Role } from '../schemas/users.js';
 import { authConfig } from './auth-config.js';
-import { deriveKey } from './keys.js';
+import { keyStore as defaultKeyStore, type KeyPurpose, type KeyStore } from './keys.js';
 
 const ALGORITHM = 'HS256';
 const kinds = {
-  access: { typ: 'at+jwt', key: deriveKey('access-token'), ttl: authConfig.ACCESS_TOKEN_TTL_SECONDS },
-  refresh: { typ: 'rt+jwt', key: deriveKey('refresh-token'), ttl: authConfig.REFRESH_TOKEN_TTL_SECONDS },
-} as const;
+  access: { typ: 'at+jwt', purpose: 'access-token', ttl: authConfig.ACCESS_TOKEN_TTL_SECONDS },
+  refresh: { typ: 'rt+jwt', purpose: 'refresh-token', ttl: authConfig.REFRESH_TOKEN_TTL_SECONDS },
+} as const satisfies Record<string, { typ: string; purpose: KeyPurpose; ttl: number }>;
 type TokenKind = keyof typeof kinds;
 
 export interface TokenClaims {
@@ -30,13 +30,15 @@ export interface SignedToken {
   readonly expiresAt: number;
 }
 
-async function sign(kind: TokenKind, claims: Omit<TokenClaims, 'jti' | 'expiresAt'>): Promise<SignedToken> {
-  const { typ, key, ttl } = kinds[kind];
+/** Signs with the current key; the header names it (`kid`) so rotation can overlap. */
+async function sign(kind: TokenKind, claims: Omit<TokenClaims, 'jti' | 'expiresAt'>, keys: KeyStore = defaultKeyStore): Promise<SignedToken> {
+  const { typ, purpose, ttl } = kinds[kind];
+  const { kid, key } = await keys.signingKey(purpose);
   const jti = randomUUID();
   const issuedAt = Math.floor(Date.now() / 1000);
   const expiresAt = issuedAt + ttl;
   const token = await new SignJWT({ fam: claims.familyId, ver: claims.sessionVersion, role: claims.role })
-    .setProtectedHeader({ alg: ALGORITHM, typ })
+    .setProtectedHeader({ alg: ALGORITHM, typ, kid })
     .setSubject(claims.userId)
     .setJti(jti)
     .setIssuer(authConfig.JWT_ISSUER)
@@ -47,11 +49,17 @@ async function sign(kind: TokenKind, claims: Omit<TokenClaims, 'jti' | 'expiresA
   return { token, jti, expiresAt };
 }
 
-async function verify(kind: TokenKind, token: string): Promise<TokenClaims> {
-  const { typ, key } = kinds[kind];
+/** Verifies with the key the token's `kid` names (none: "k1"); an unknown kid is a 401. */
+async function verify(kind: TokenKind, token: string, keys: KeyStore = defaultKeyStore): Promise<TokenClaims> {
+  const { typ, purpose } = kinds[kind];
+  const keyOfKid = async (header: { kid?: string | undefined }) => {
+    const key = await keys.verificationKey(purpose, header.kid);
+    if (!key) throw new Error('unknown kid');
+    return key;
+  };
   let payload: JWTPayload;
   try {
-    ({ payload } = await jwtVerify(token, key, {
+    ({ payload } = await jwtVerify(token, keyOfKid, {
       algorithms: [ALGORITHM],
       typ,
       issuer: authConfig.JWT_ISSUER,
@@ -70,8 +78,10 @@ async function verify(kind: TokenKind, token: string): Promise<TokenClaims> {
   return { userId: sub!, jti: jti!, expiresAt: exp!, familyId: fam, sessionVersion: ver, role };
 }
 
-export const signAccessToken = (claims: Omit<TokenClaims, 'jti' | 'expiresAt'>) => sign('access', claims);
-export const signRefreshToken = (claims: Omit<TokenClaims, 'jti' | 'expiresAt'>) => sign('refresh', claims);
-export const verifyAccessToken = (token: string) => verify('access', token);
-export const verifyRefreshToken = (token: string) => verify('refresh', token);
+type Claims = Omit<TokenClaims, 'jti' | 'expiresAt'>;
+/** `keys`: the app's key store unless a test passes its own (rotation tests). */
+export const signAccessToken = (claims: Claims, keys?: KeyStore) => sign('access', claims, keys);
+export const signRefreshToken = (claims: Claims, keys?: KeyStore) => sign('refresh', claims, keys);
+export const verifyAccessToken = (token: string, keys?: KeyStore) => verify('access', token, keys);
+export const verifyRefreshToken = (token: string, keys?: KeyStore) => verify('refresh', token, keys);
 export const accessTokenTtlSeconds = kinds.access.ttl;

@@ -154,7 +154,6 @@ describe('OrderManagementStack (real route, consumer and schedule lists)', () =>
         const env = props.Environment.Variables;
         expect(env.NODE_OPTIONS, id).toBe('--enable-source-maps');
         for (const key of [
-          'JWT_SECRET',
           'JWT_ISSUER',
           'JWT_AUDIENCE',
           'APP_BASE_URL',
@@ -179,9 +178,10 @@ describe('OrderManagementStack (real route, consumer and schedule lists)', () =>
       );
     });
 
-    it('passes JWT_SECRET as a Secrets Manager dynamic reference, not a literal', () => {
+    it('passes the JWT secret by ARN, never its value (test/infra/secrets.test.ts has the rest)', () => {
       const env = functionProps(template, fnOf(stack, 'RouteLogin')).Environment.Variables;
-      expect(JSON.stringify(env.JWT_SECRET)).toMatch(/\{\{resolve:secretsmanager:/);
+      expect(env.JWT_SECRET).toBeUndefined();
+      expect(env.JWT_SECRET_ARN).toEqual({ Ref: logicalId(stack.node.findChild('JwtSecret') as never) });
       template.resourceCountIs('AWS::SecretsManager::Secret', 2);
     });
 
@@ -252,7 +252,9 @@ describe('OrderManagementStack (real route, consumer and schedule lists)', () =>
         expect.arrayContaining(WRITE_ACTIONS),
       );
       const env = functionProps(template, fn).Environment.Variables;
-      expect(JSON.stringify(env.ADMIN_PASSWORD)).toMatch(/\{\{resolve:secretsmanager:/);
+      expect(env.ADMIN_PASSWORD).toBeUndefined();
+      expect(env.ADMIN_PASSWORD_ARN).toEqual({ Ref: logicalId(stack.node.findChild('AdminPassword') as never) });
+      expect(actionsOf(statementsOf(template, fn))).toContain('secretsmanager:GetSecretValue');
       template.resourceCountIs('Custom::SeedAdmin', 1);
     });
   });
