@@ -40,11 +40,13 @@ export const backoff = (attempt: number): Promise<void> =>
   new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(500, 10 * 2 ** attempt)));
 
 /**
- * Attempts before a transaction that keeps conflicting answers 503: about 1.8 s of waiting on
- * average, 3.6 s at most, well inside a function's timeout. Only buyers of one hot product
- * conflict (no item is shared by unrelated orders), and they queue on it for this long.
+ * A transaction that keeps conflicting answers 503 after this many attempts or once this much
+ * time has passed, whichever comes first (the functions' timeout is 10 s). Only buyers of one
+ * hot product conflict (no item is shared by unrelated orders): a flash sale's buyers wait
+ * their turn on it for up to this long instead of being turned away after a second.
  */
-export const TRANSACTION_ATTEMPTS = 12;
+export const TRANSACTION_ATTEMPTS = 20;
+export const TRANSACTION_RETRY_BUDGET_MS = 6_000;
 
 export interface TransactWriteOptions {
   readonly attempts?: number;
@@ -63,6 +65,7 @@ export interface TransactWriteOptions {
  */
 export async function transactWrite(items: TransactItems, options: TransactWriteOptions = {}): Promise<void> {
   const attempts = options.attempts ?? TRANSACTION_ATTEMPTS;
+  const deadline = Date.now() + TRANSACTION_RETRY_BUDGET_MS;
   for (let attempt = 1; ; attempt += 1) {
     try {
       await db.send(new TransactWriteCommand({ TransactItems: items }));
@@ -72,7 +75,7 @@ export async function transactWrite(items: TransactItems, options: TransactWrite
       const reasons = ((error as { CancellationReasons?: CancellationReason[] }).CancellationReasons ?? []);
       const conflictOnly = reasons.some((r) => r.Code === 'TransactionConflict') && !reasons.some((r) => r.Code === 'ConditionalCheckFailed');
       if (!conflictOnly) throw new TransactionCancelled(reasons);
-      if (attempt >= attempts) {
+      if (attempt >= attempts || Date.now() >= deadline) {
         transactionConflicts.exhausted += 1;
         throw new ServiceBusyError();
       }
@@ -94,12 +97,13 @@ export async function transactWrite(items: TransactItems, options: TransactWrite
  * like a conflicting transaction, then 503.
  */
 export async function writeRetryingConflicts<T>(write: () => Promise<T>, attempts = TRANSACTION_ATTEMPTS): Promise<T> {
+  const deadline = Date.now() + TRANSACTION_RETRY_BUDGET_MS;
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await write();
     } catch (error) {
       if (!(error instanceof Error) || error.name !== 'TransactionConflictException') throw error;
-      if (attempt >= attempts) {
+      if (attempt >= attempts || Date.now() >= deadline) {
         transactionConflicts.exhausted += 1;
         throw new ServiceBusyError();
       }

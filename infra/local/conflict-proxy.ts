@@ -108,6 +108,8 @@ export interface ConflictProxyStats {
   batchWriteConflicts: number;
   /** Items held right now by in-flight `TransactWriteItems` (0 when idle). */
   heldItems: number;
+  /** The partition key values whose items conflicted most (transactions and single writes), most first. */
+  conflictKeys: { table: string; key: string; conflicts: number }[];
   writes: {
     indexes: IndexWrites[];
     /** The hottest partition key values of each index, hottest first. */
@@ -215,6 +217,11 @@ export async function startConflictProxy(options: ConflictProxyOptions): Promise
     while (recording.size > 0) await Promise.allSettled([...recording]);
   };
 
+  const countConflict = (write: PlannedWrite) => {
+    const id = `${write.table}|${partitionValue(write.key, write.schema.table)}`;
+    counters.conflictsByKey.set(id, (counters.conflictsByKey.get(id) ?? 0) + 1);
+  };
+
   async function transactWriteItems(request: ProxiedRequest): Promise<void> {
     counters.transactions++;
     const specs = parseTransactWriteItems(request.body);
@@ -224,6 +231,7 @@ export async function startConflictProxy(options: ConflictProxyOptions): Promise
     const reasons = planned.map((write) => write !== undefined && locks.heldByTransaction(write.id));
     if (reasons.some(Boolean)) {
       counters.transactionConflicts++;
+      planned.forEach((write, i) => reasons[i] && write && countConflict(write));
       return request.respond(transactionCancelled(reasons));
     }
     const ids = planned.flatMap((write) => (write ? [write.id] : []));
@@ -272,6 +280,7 @@ export async function startConflictProxy(options: ConflictProxyOptions): Promise
     if (!write) return request.passThrough();
     if (locks.heldByTransaction(write.id)) {
       counters.singleWriteConflicts++;
+      countConflict(write);
       return request.respond(errorResponse('TransactionConflictException', 'Transaction is ongoing for the item'));
     }
     const release = locks.holdSingleWrites([write.id]);
@@ -361,6 +370,10 @@ export async function startConflictProxy(options: ConflictProxyOptions): Promise
     singleWriteConflicts: counters.singleWriteConflicts,
     batchWriteConflicts: counters.batchWriteConflicts,
     heldItems: locks.transactionItemCount(),
+    conflictKeys: [...counters.conflictsByKey]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([id, conflicts]) => ({ table: id.slice(0, id.indexOf('|')), key: id.slice(id.indexOf('|') + 1), conflicts })),
     writes: { indexes: counter.indexTotals(), hottestKeys: counter.hottest(top) },
   });
   const reset = () => {
@@ -856,6 +869,8 @@ interface Counters {
   transactionConflicts: number;
   singleWriteConflicts: number;
   batchWriteConflicts: number;
+  /** `<table>|<partition key value>` → conflicts on an item of it. */
+  conflictsByKey: Map<string, number>;
 }
 
 const emptyCounters = (now: () => number): Counters => ({
@@ -865,6 +880,7 @@ const emptyCounters = (now: () => number): Counters => ({
   transactionConflicts: 0,
   singleWriteConflicts: 0,
   batchWriteConflicts: 0,
+  conflictsByKey: new Map(),
 });
 
 // ---------------------------------------------------------------------------------------------

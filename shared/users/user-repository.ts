@@ -1,16 +1,17 @@
 /**
  * Users in the single table.
  *
- *   user         pk USER#<id>     sk PROFILE  gsi1 USERS / <createdAt>#<id>   gsi2 USERS / N#<lower name>#<id>
- *   email claim  pk EMAIL#<email> sk EMAIL    gsi2 USERS / E#<email>
+ *   user         pk USER#<id>     sk PROFILE  gsi1 USERS#<shard> / <createdAt>#<id>   gsi2 USERS#<shard> / N#<lower name>#<id>
+ *   email claim  pk EMAIL#<email> sk EMAIL    gsi2 USERS#<shard> / E#<email>
  *
- * Which index serves which admin listing:
- *   sort createdAt / -createdAt → gsi1 partition USERS (forward / backward)
- *   sort name                    → gsi2 partition USERS, sk begins_with N#
- *   sort email                   → gsi2 partition USERS, sk begins_with E# (claims), then BatchGet the users
+ * Every registration writes the user lists, so they are write-sharded by user id
+ * (shared/write-shards.ts); admin listings merge the 16 shards (queryShards):
+ *   sort createdAt / -createdAt → gsi1 USERS#0..15 (forward / backward)
+ *   sort name                    → gsi2 USERS#0..15, sk from N#
+ *   sort email                   → gsi2 USERS#0..15, sk from E# (claims), then BatchGet the users
  *   email=<exact>                → GetItem on the claim, then GetItem on the user
- *   search                       → the chosen sort's query with contains(searchText) as a
- *                                  filter, bounded reads per page (see queryPage)
+ *   search                       → the chosen sort's queries with contains(searchText) as a
+ *                                  filter, bounded reads per page
  * The claim is what makes emails unique: it is written in the same transaction as the user,
  * conditioned on not existing.
  */
@@ -21,13 +22,16 @@ import { db, tableName } from '../clients/dynamodb.js';
 import { transactWrite } from '../transactions.js';
 import { cancellationReasons, isConditionFailure } from '../dynamo-errors.js';
 import { EmailTakenError, NotFoundError } from '../errors.js';
-import { queryPage, type Page } from '../pagination.js';
+import { queryShards, type Page } from '../pagination.js';
+import { allShards, shardedPartition } from '../write-shards.js';
 import type { Role, UserSort } from '../schemas/users.js';
 import { searchTextOf, type UserRecord } from './user.js';
 
 const userKey = (id: string) => ({ pk: `USER#${id}`, sk: 'PROFILE' });
 const emailKey = (email: string) => ({ pk: `EMAIL#${email}`, sk: 'EMAIL' });
 const nameSortKey = (name: string, id: string) => `N#${name.toLowerCase()}#${id}`;
+const usersPartition = (userId: string) => shardedPartition('USERS', userId);
+const ALL_USERS_PARTITIONS = allShards('USERS');
 
 function toRecord(item: Record<string, unknown>): UserRecord {
   return {
@@ -51,7 +55,7 @@ export async function createUser(input: { email: string; name: string; passwordH
       {
         Put: {
           TableName: tableName,
-          Item: { ...emailKey(user.email), userId: user.id, gsi2pk: 'USERS', gsi2sk: `E#${user.email}`, searchText: searchTextOf(user) },
+          Item: { ...emailKey(user.email), userId: user.id, gsi2pk: usersPartition(user.id), gsi2sk: `E#${user.email}`, searchText: searchTextOf(user) },
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       },
@@ -62,9 +66,9 @@ export async function createUser(input: { email: string; name: string; passwordH
             ...userKey(user.id),
             ...user,
             type: 'user',
-            gsi1pk: 'USERS',
+            gsi1pk: usersPartition(user.id),
             gsi1sk: `${user.createdAt}#${user.id}`,
-            gsi2pk: 'USERS',
+            gsi2pk: usersPartition(user.id),
             gsi2sk: nameSortKey(user.name, user.id),
             searchText: searchTextOf(user),
           },
@@ -187,41 +191,19 @@ export interface ListUsersInput {
 
 export async function listUsers(input: ListUsersInput): Promise<Page<UserRecord>> {
   const { sort, search, limit, cursor } = input;
-  const filter = search
-    ? { FilterExpression: 'contains(searchText, :search)', ExpressionAttributeValues: { ':search': search.toLowerCase() } }
-    : { ExpressionAttributeValues: {} };
-  const scope = `users:${sort}:${search?.toLowerCase() ?? ''}`;
+  const common = {
+    limit,
+    cursor,
+    scope: `users:${sort}:${search?.toLowerCase() ?? ''}`,
+    ...(search ? { filter: { expression: 'contains(searchText, :search)', values: { ':search': search.toLowerCase() } } } : {}),
+  };
   if (sort === 'createdAt' || sort === '-createdAt') {
-    const page = await queryPage({
-      query: {
-        TableName: tableName,
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :p',
-        ScanIndexForward: sort === 'createdAt',
-        ...filter,
-        ExpressionAttributeValues: { ...filter.ExpressionAttributeValues, ':p': 'USERS' },
-      },
-      keyAttributes: ['pk', 'sk', 'gsi1pk', 'gsi1sk'],
-      limit,
-      cursor,
-      scope,
-    });
+    const page = await queryShards({ index: 'gsi1', partitions: ALL_USERS_PARTITIONS, descending: sort === '-createdAt', ...common });
     return { ...page, items: page.items.map(toRecord) };
   }
   const prefix = sort === 'name' ? 'N#' : 'E#';
-  const page = await queryPage({
-    query: {
-      TableName: tableName,
-      IndexName: 'gsi2',
-      KeyConditionExpression: 'gsi2pk = :p AND begins_with(gsi2sk, :prefix)',
-      ...filter,
-      ExpressionAttributeValues: { ...filter.ExpressionAttributeValues, ':p': 'USERS', ':prefix': prefix },
-    },
-    keyAttributes: ['pk', 'sk', 'gsi2pk', 'gsi2sk'],
-    limit,
-    cursor,
-    scope,
-  });
+  // The highest code point closes the prefix range (sort keys compare as UTF-8 bytes).
+  const page = await queryShards({ index: 'gsi2', partitions: ALL_USERS_PARTITIONS, from: prefix, to: `${prefix}\u{10FFFF}`, descending: false, ...common });
   if (sort === 'name') return { ...page, items: page.items.map(toRecord) };
   const users = await batchGetInOrder(page.items.map((claim) => userKey(claim.userId as string)));
   return { ...page, reads: page.reads + users.calls, items: users.items.map(toRecord) };

@@ -280,6 +280,8 @@ describe('TransactWriteItems vs an in-flight TransactWriteItems', () => {
     await expect(documents.send(new TransactWriteCommand({ TransactItems: [update('P#2', 'x', '3')] }))).resolves.toBeDefined();
     expect(fake.get(TABLE, 'P#2', 'A')?.x).toEqual({ S: '3' });
     expect(proxy.stats()).toMatchObject({ transactions: 3, transactionConflicts: 1, heldItems: 0 });
+    // Which partition key the conflict was on (P#3, also in the cancelled transaction, was free).
+    expect(proxy.stats().conflictKeys).toEqual([{ table: TABLE, key: 'P#2', conflicts: 1 }]);
   });
 
   it('lets transactions on different items run side by side', async () => {

@@ -156,27 +156,29 @@ describe('POST /orders with items', () => {
     const response = await post(threeLines);
     expectEnvelope(response, 503, 'SERVICE_UNAVAILABLE');
     expect(response.headers['retry-after']).toBe('1');
-    expect(TRANSACTION_ATTEMPTS).toBe(12);
-    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(TRANSACTION_ATTEMPTS);
+    // At most TRANSACTION_ATTEMPTS attempts, fewer if the 6 s retry budget runs out first.
+    const attempts = ddb.commandCalls(TransactWriteCommand).length;
+    expect(attempts).toBeGreaterThan(5);
+    expect(attempts).toBeLessThanOrEqual(TRANSACTION_ATTEMPTS);
     // Before each retry, one consistent read per product (enough stock: keep trying).
-    expect(stockReadCalls()).toHaveLength((TRANSACTION_ATTEMPTS - 1) * 3);
+    expect(stockReadCalls()).toHaveLength((attempts - 1) * 3);
     for (const read of stockReadCalls()) expect(read).toMatchObject({ Key: { pk: expect.stringMatching(/^PRODUCT#p[123]$/), sk: 'PRODUCT' }, ConsistentRead: true });
     expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
   });
 
-  it('TransactionConflict on all but the last attempt, then success: 201', { timeout: 15_000 }, async () => {
+  it('TransactionConflict × 5, then success: 201', { timeout: 15_000 }, async () => {
     stockReads({ p1: 10, p2: 5, p3: 50 });
     const conflict = cancelled([{ Code: 'TransactionConflict' }, ...none(4)]);
     let attempts = 0;
     ddb.on(TransactWriteCommand).callsFake(() => {
       attempts += 1;
-      if (attempts < TRANSACTION_ATTEMPTS) throw conflict;
+      if (attempts < 6) throw conflict;
       return {};
     });
     const response = await post(threeLines);
     expect(response.statusCode, JSON.stringify(response.body)).toBe(201);
-    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(TRANSACTION_ATTEMPTS);
-    expect(stockReadCalls()).toHaveLength((TRANSACTION_ATTEMPTS - 1) * 3);
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(6);
+    expect(stockReadCalls()).toHaveLength(5 * 3);
     expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(1);
   });
 
