@@ -1,0 +1,87 @@
+/**
+ * The CDK app's stacks, defined on an App (infra/app.ts for `cdk`; tests use their own App).
+ * Deploy-time settings are CDK context, so any of them can be set on the command line:
+ *
+ *   npx cdk deploy -c emailFrom=shop@example.com -c adminEmail=me@example.com \
+ *     -c appBaseUrl=https://shop.example.com -c deletionProtection=true \
+ *     -c throttleRateLimit=50 -c throttleBurstLimit=100
+ *
+ * Keys (default): stackName (OrderManagement), emailFrom (no-reply@example.com),
+ * adminEmail (admin@example.com), appBaseUrl (http://localhost:5173), corsAllowedOrigins
+ * (comma-separated; default the appBaseUrl origin), deletionProtection (true),
+ * throttleRateLimit (50), throttleBurstLimit (100), logLevel (INFO), nag (true: run the
+ * cdk-nag AwsSolutions checks at synth; unsuppressed findings fail the synth),
+ * stripeSecretKeySecret / stripeWebhookSecretSecret (names or ARNs of existing Secrets Manager
+ * secrets holding the Stripe secret key and webhook signing secret; unset: no payments),
+ * checkoutSuccessUrl / checkoutCancelUrl (default <appBaseUrl>/orders/{ORDER_ID}?checkout=…).
+ */
+import { Validations, type App } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { DEFAULT_THROTTLE, OrderManagementStack } from './stack.js';
+
+export const contextDefaults = {
+  stackName: 'OrderManagement',
+  emailFrom: 'no-reply@example.com',
+  adminEmail: 'admin@example.com',
+  appBaseUrl: 'http://localhost:5173',
+  deletionProtection: true,
+  throttleRateLimit: DEFAULT_THROTTLE.rateLimit,
+  throttleBurstLimit: DEFAULT_THROTTLE.burstLimit,
+  logLevel: 'INFO',
+  nag: true,
+} as const;
+
+/** Adds the app's stacks (and cdk-nag, unless `-c nag=false`) to `app`, configured from its context. */
+export function defineApp(app: App): void {
+  /** Context from `-c key=value` arrives as a string; from cdk.json it may be typed. */
+  function contextString(key: string, fallback: string): string {
+    const value: unknown = app.node.tryGetContext(key);
+    if (value === undefined || value === null || value === '') return fallback;
+    return String(value);
+  }
+
+  function contextBoolean(key: string, fallback: boolean): boolean {
+    const value = contextString(key, String(fallback)).toLowerCase();
+    if (value === 'true') return true;
+    if (value === 'false') return false;
+    throw new Error(`Context ${key} must be true or false, got "${value}"`);
+  }
+
+  function contextNumber(key: string, fallback: number): number {
+    const raw = contextString(key, String(fallback));
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value <= 0) {
+      throw new Error(`Context ${key} must be a positive number, got "${raw}"`);
+    }
+    return value;
+  }
+
+  const corsAllowedOrigins = contextString('corsAllowedOrigins', '')
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean);
+
+  new OrderManagementStack(app, contextString('stackName', contextDefaults.stackName), {
+    description: 'Order Management backend (API Gateway, Lambda, DynamoDB, SQS, SES, EventBridge)',
+    emailFrom: contextString('emailFrom', contextDefaults.emailFrom),
+    adminEmail: contextString('adminEmail', contextDefaults.adminEmail),
+    appBaseUrl: contextString('appBaseUrl', contextDefaults.appBaseUrl),
+    ...(corsAllowedOrigins.length > 0 && { corsAllowedOrigins }),
+    deletionProtection: contextBoolean('deletionProtection', contextDefaults.deletionProtection),
+    throttle: {
+      rateLimit: contextNumber('throttleRateLimit', contextDefaults.throttleRateLimit),
+      burstLimit: contextNumber('throttleBurstLimit', contextDefaults.throttleBurstLimit),
+    },
+    logLevel: contextString('logLevel', contextDefaults.logLevel),
+    stripe: {
+      secretKeySecret: contextString('stripeSecretKeySecret', ''),
+      webhookSecretSecret: contextString('stripeWebhookSecretSecret', ''),
+      checkoutSuccessUrl: contextString('checkoutSuccessUrl', ''),
+      checkoutCancelUrl: contextString('checkoutCancelUrl', ''),
+    },
+  });
+
+  if (contextBoolean('nag', contextDefaults.nag)) {
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+  }
+}

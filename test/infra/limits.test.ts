@@ -1,0 +1,94 @@
+/**
+ * CloudFormation limits, with room to grow: every stack of the app (as `cdk synth` defines it,
+ * infra/define-app.ts) stays under 400 resources (quota 500), 40 dynamic references
+ * `{{resolve:…}}` (quota 60), 800 KB of template (quota 1 MB via S3) and 150 outputs
+ * (quota 200). The counts are printed on every run.
+ */
+import { App } from 'aws-cdk-lib';
+import type { CloudFormationStackArtifact } from 'aws-cdk-lib/cx-api';
+import { describe, expect, it } from 'vitest';
+import { defineApp } from '../../infra/define-app.js';
+import { testAppContext } from '../support/synth-stack.js';
+
+const LIMITS = { resources: 400, dynamicReferences: 40, templateBytes: 800 * 1024, outputs: 150 } as const;
+
+interface Counts {
+  readonly resources: number;
+  readonly dynamicReferences: number;
+  readonly templateBytes: number;
+  readonly outputs: number;
+}
+
+/** What CloudFormation counts, from a template as CDK writes it. */
+function countsOf(template: { Resources?: object; Outputs?: object }): Counts {
+  const json = JSON.stringify(template);
+  return {
+    resources: Object.keys(template.Resources ?? {}).length,
+    // Each dynamic reference starts with `{{resolve:` (CDK may split the rest over Fn::Join parts).
+    dynamicReferences: json.split('{{resolve:').length - 1,
+    // CDK uploads the template as written to cdk.out (JSON, indented by one space).
+    templateBytes: Buffer.byteLength(JSON.stringify(template, undefined, 1)),
+    outputs: Object.keys(template.Outputs ?? {}).length,
+  };
+}
+
+/** Synthesizes the whole app with the given context (bundling and cdk-nag off: other tests cover them). */
+function synthApp(context: Record<string, unknown> = {}): CloudFormationStackArtifact[] {
+  const app = new App({ context: { ...testAppContext(), nag: false, ...context } });
+  defineApp(app);
+  return app.synth().stacks;
+}
+
+const variants: Record<string, Record<string, unknown>> = {
+  default: {},
+  // Everything optional switched on: the most resources and references the app can have.
+  'with Stripe': {
+    stripeSecretKeySecret: 'shop/stripe-secret-key',
+    stripeWebhookSecretSecret: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:shop/stripe-webhook-AbCdEf',
+  },
+};
+
+describe('CloudFormation limits', () => {
+  for (const [name, context] of Object.entries(variants)) {
+    it(`every stack stays inside them (${name})`, () => {
+      const stacks = synthApp(context);
+      expect(stacks.length).toBeGreaterThan(0);
+      const rows = stacks.map((stack) => ({ stack: stack.stackName, ...countsOf(stack.template) }));
+      console.log(
+        `CloudFormation counts (${name}; limits ${LIMITS.resources} resources, ${LIMITS.dynamicReferences} dynamic references, ` +
+          `${LIMITS.templateBytes / 1024} KB, ${LIMITS.outputs} outputs):\n` +
+          rows
+            .map((r) => `  ${r.stack}: ${r.resources} resources, ${r.dynamicReferences} dynamic references, ${(r.templateBytes / 1024).toFixed(0)} KB, ${r.outputs} outputs`)
+            .join('\n'),
+      );
+      for (const row of rows) {
+        expect(row.resources, `${row.stack} resources`).toBeLessThanOrEqual(LIMITS.resources);
+        expect(row.dynamicReferences, `${row.stack} dynamic references`).toBeLessThanOrEqual(LIMITS.dynamicReferences);
+        expect(row.templateBytes, `${row.stack} template bytes`).toBeLessThanOrEqual(LIMITS.templateBytes);
+        expect(row.outputs, `${row.stack} outputs`).toBeLessThanOrEqual(LIMITS.outputs);
+      }
+    }, 120_000);
+  }
+
+  it('counts what CloudFormation counts (the check is live)', () => {
+    const template = {
+      Resources: {
+        A: { Type: 'AWS::SQS::Queue' },
+        F: {
+          Type: 'AWS::Lambda::Function',
+          Properties: {
+            Environment: {
+              Variables: {
+                X: { 'Fn::Join': ['', ['{{resolve:secretsmanager:', { Ref: 'S' }, ':SecretString:::}}']] },
+                Y: '{{resolve:ssm:/a/b}}',
+              },
+            },
+          },
+        },
+      },
+      Outputs: { O: { Value: 'v' } },
+    };
+    expect(countsOf(template)).toMatchObject({ resources: 2, dynamicReferences: 2, outputs: 1 });
+    expect(countsOf(template).templateBytes).toBe(Buffer.byteLength(JSON.stringify(template, undefined, 1)));
+  });
+});
