@@ -13,7 +13,9 @@
  * cdk-nag AwsSolutions checks at synth; unsuppressed findings fail the synth),
  * stripeSecretKeySecret / stripeWebhookSecretSecret (names or ARNs of existing Secrets Manager
  * secrets holding the Stripe secret key and webhook signing secret; unset: no payments),
- * checkoutSuccessUrl / checkoutCancelUrl (default <appBaseUrl>/orders/{ORDER_ID}?checkout=…).
+ * checkoutSuccessUrl / checkoutCancelUrl (default <appBaseUrl>/orders/{ORDER_ID}?checkout=…),
+ * cloudfront (true; false: no CloudFront distribution for product images, for LocalStack
+ * without a paid plan; image URLs then point at the private bucket).
  */
 import { Validations, type App } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -29,6 +31,7 @@ export const contextDefaults = {
   throttleBurstLimit: DEFAULT_THROTTLE.burstLimit,
   logLevel: 'INFO',
   nag: true,
+  cloudfront: true,
 } as const;
 
 /** Adds the app's stacks (and cdk-nag, unless `-c nag=false`) to `app`, configured from its context. */
@@ -79,6 +82,7 @@ export function defineApp(app: App): void {
       checkoutSuccessUrl: contextString('checkoutSuccessUrl', ''),
       checkoutCancelUrl: contextString('checkoutCancelUrl', ''),
     },
+    cloudFront: contextBoolean('cloudfront', contextDefaults.cloudfront),
   });
 
   if (contextBoolean('nag', contextDefaults.nag)) {

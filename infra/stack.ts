@@ -72,6 +72,12 @@ export interface OrderManagementStackProps extends StackProps {
    * (plain string values); the two Stripe functions get the name/ARN and read them at init.
    */
   readonly stripe?: StripeSettings;
+  /**
+   * Serve product images through CloudFront (default true). false (`-c cloudfront=false`) is
+   * for emulators without CloudFront (LocalStack without a paid plan): no distribution, and
+   * `imageUrl`s point at the private bucket, so on AWS they would not load.
+   */
+  readonly cloudFront?: boolean;
 }
 
 export interface StripeSettings {
@@ -98,8 +104,10 @@ export class OrderManagementStack extends Stack {
   readonly streamFailureQueue: sqs.Queue;
   /** Private product-image bucket; browsers upload with presigned PUTs, never read it directly. */
   readonly imagesBucket: s3.Bucket;
-  /** Serves `products/*` of the images bucket publicly (Origin Access Control). */
-  readonly imagesDistribution: cloudfront.Distribution;
+  /** Serves `products/*` of the images bucket publicly (Origin Access Control); none with `cloudFront: false`. */
+  readonly imagesDistribution: cloudfront.Distribution | undefined;
+  /** Base URL of product images (`imageUrl`): the distribution, or the bucket without CloudFront. */
+  readonly imagesPublicUrl: string;
   /** Functions by construct id (`Route<Id>`, `Consumer<Id>`, `Schedule<Id>`, `SeedAdminFunction`). */
   readonly functions: ReadonlyMap<string, AppFunction>;
 
@@ -184,7 +192,7 @@ export class OrderManagementStack extends Stack {
         },
       ],
     });
-    this.imagesDistribution = new cloudfront.Distribution(this, 'ImagesDistribution', {
+    this.imagesDistribution = props.cloudFront === false ? undefined : new cloudfront.Distribution(this, 'ImagesDistribution', {
       comment: 'Product images (read-only)',
       defaultBehavior: {
         origin: new ProductImagesOrigin(
@@ -214,6 +222,8 @@ export class OrderManagementStack extends Stack {
       priceClass: cloudfront.PriceClass.PRICE_CLASS_100,
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
     });
+
+    this.imagesPublicUrl = `https://${this.imagesDistribution?.distributionDomainName ?? this.imagesBucket.bucketRegionalDomainName}`;
 
     // ---- Secrets ---------------------------------------------------------------------------
     // No secret value is in any function's environment: a function gets the secret's ARN
@@ -248,7 +258,7 @@ export class OrderManagementStack extends Stack {
       table: this.table,
       queues,
       emailFrom: props.emailFrom,
-      images: { bucket: this.imagesBucket, publicUrl: `https://${this.imagesDistribution.distributionDomainName}` },
+      images: { bucket: this.imagesBucket, publicUrl: this.imagesPublicUrl },
       stripe: this.stripeEnvironment(props.stripe),
     };
     /** Functions that may PUT product images (their IAM5 finding is acknowledged below). */
@@ -445,7 +455,7 @@ export class OrderManagementStack extends Stack {
     }
     new CfnOutput(this, 'DlqUrl', { value: deadLetterQueues.orderEvents.queueUrl });
     new CfnOutput(this, 'AdminPasswordSecretArn', { value: adminPassword.secretArn });
-    new CfnOutput(this, 'ImagesUrl', { value: `https://${this.imagesDistribution.distributionDomainName}` });
+    new CfnOutput(this, 'ImagesUrl', { value: this.imagesPublicUrl });
   }
 
   /** Existing Secrets Manager secrets, read by the two Stripe functions at runtime; nothing is created. */
@@ -544,7 +554,7 @@ export class OrderManagementStack extends Stack {
         'logs would need a second bucket for no extra audit value; enable S3 data events in ' +
         'CloudTrail if object-level auditing is ever required.',
     });
-    Validations.of(this.imagesDistribution).acknowledge(
+    if (this.imagesDistribution) Validations.of(this.imagesDistribution).acknowledge(
       {
         id: 'AwsSolutions-CFR1',
         reason: 'Product images of a public shop are meant for every country; there is nothing to geo-restrict.',

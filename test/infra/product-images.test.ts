@@ -40,7 +40,7 @@ describe('product images infrastructure', () => {
   beforeAll(() => {
     ({ stack, template } = defaultStack());
     bucketId = logicalId(stack.imagesBucket);
-    distributionId = logicalId(stack.imagesDistribution);
+    distributionId = logicalId(stack.imagesDistribution!);
     const policies = Object.values(template.findResources('AWS::S3::BucketPolicy')).filter(
       (policy) => policy.Properties.Bucket.Ref === bucketId,
     );
