@@ -6,7 +6,9 @@
  *     -c appBaseUrl=https://shop.example.com -c deletionProtection=true \
  *     -c throttleRateLimit=50 -c throttleBurstLimit=100
  *
- * Keys (default): stackName (OrderManagement), emailFrom (no-reply@example.com),
+ * Keys (default): stage (dev; dev|prod, see infra/stages.ts: prod refuses placeholder URLs and
+ * addresses and retains stateful resources; every resource is tagged app and stage),
+ * stackName (OrderManagement; OrderManagement-prod in prod), emailFrom (no-reply@example.com),
  * adminEmail (admin@example.com), appBaseUrl (http://localhost:5173), corsAllowedOrigins
  * (comma-separated; default the appBaseUrl origin), deletionProtection (true),
  * throttleRateLimit (50), throttleBurstLimit (100), logLevel (INFO), nag (true: run the
@@ -17,11 +19,13 @@
  * cloudfront (true; false: no CloudFront distribution for product images, for LocalStack
  * without a paid plan; image URLs then point at the private bucket).
  */
-import { Validations, type App } from 'aws-cdk-lib';
+import { Aspects, Tags, Validations, type App } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { DEFAULT_THROTTLE, OrderManagementStack } from './stack.js';
+import { APP_TAG, assertProdSettings, parseStage, RetainStatefulResources } from './stages.js';
 
 export const contextDefaults = {
+  stage: 'dev',
   stackName: 'OrderManagement',
   emailFrom: 'no-reply@example.com',
   adminEmail: 'admin@example.com',
@@ -64,11 +68,30 @@ export function defineApp(app: App): void {
     .map((origin) => origin.trim())
     .filter(Boolean);
 
-  new OrderManagementStack(app, contextString('stackName', contextDefaults.stackName), {
-    description: 'Order Management backend (API Gateway, Lambda, DynamoDB, SQS, SES, EventBridge)',
-    emailFrom: contextString('emailFrom', contextDefaults.emailFrom),
+  const stage = parseStage(contextString('stage', contextDefaults.stage));
+  const appBaseUrl = contextString('appBaseUrl', contextDefaults.appBaseUrl);
+  const emailFrom = contextString('emailFrom', contextDefaults.emailFrom);
+  const cloudFront = contextBoolean('cloudfront', contextDefaults.cloudfront);
+  if (stage === 'prod') {
+    assertProdSettings({
+      appBaseUrl,
+      emailFrom,
+      corsAllowedOrigins: corsAllowedOrigins.length > 0 ? corsAllowedOrigins : [appBaseUrl],
+      cloudFront,
+    });
+    Aspects.of(app).add(new RetainStatefulResources());
+  }
+  // Every taggable resource; the stack itself gets them through its `tags` below.
+  Tags.of(app).add('app', APP_TAG);
+  Tags.of(app).add('stage', stage);
+
+  new OrderManagementStack(app, contextString('stackName', stage === 'prod' ? `${contextDefaults.stackName}-prod` : contextDefaults.stackName), {
+    description: `Order Management backend (API Gateway, Lambda, DynamoDB, SQS, SES, EventBridge), stage ${stage}`,
+    // Stack-level tags (explicitStackTags): CloudFormation puts them on what CDK cannot tag.
+    tags: { app: APP_TAG, stage },
+    emailFrom,
     adminEmail: contextString('adminEmail', contextDefaults.adminEmail),
-    appBaseUrl: contextString('appBaseUrl', contextDefaults.appBaseUrl),
+    appBaseUrl,
     ...(corsAllowedOrigins.length > 0 && { corsAllowedOrigins }),
     deletionProtection: contextBoolean('deletionProtection', contextDefaults.deletionProtection),
     throttle: {
@@ -82,7 +105,7 @@ export function defineApp(app: App): void {
       checkoutSuccessUrl: contextString('checkoutSuccessUrl', ''),
       checkoutCancelUrl: contextString('checkoutCancelUrl', ''),
     },
-    cloudFront: contextBoolean('cloudfront', contextDefaults.cloudfront),
+    cloudFront,
   });
 
   if (contextBoolean('nag', contextDefaults.nag)) {
