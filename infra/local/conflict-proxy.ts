@@ -27,8 +27,9 @@
  * - a `TransactWriteItems` touching an item of an in-flight single write is *not* rejected
  *   (the guide lists no such conflict), and `GetItem` / `Query` / `Scan` never conflict.
  *
- * "In flight" is from the moment the proxy accepts a request until the backend's response is
- * back (plus the write-counting reads below, which stay inside that window).
+ * "In flight" is from the moment the proxy holds a request's items until the backend's
+ * response is back. The write-counting reads below happen just before (old images) and just
+ * after (new images) that window, so counting does not widen it.
  * `transactionLatencyMs` adds a delay, keys held, before a `TransactWriteItems` is forwarded:
  * AWS holds a transaction's items for its two-phase commit (prepare, then commit, on every
  * item's partition), typically tens of milliseconds, while DynamoDB Local commits in about a
@@ -227,6 +228,11 @@ export async function startConflictProxy(options: ConflictProxyOptions): Promise
     const specs = parseTransactWriteItems(request.body);
     if (!specs) return request.passThrough();
     const planned = await planWrites(specs, request.headers);
+    const writes = planned.filter((write): write is PlannedWrite => write !== undefined && write.kind !== 'ConditionCheck');
+    // The old images (for the write counts) are read before the items are held, so counting
+    // never widens the window in which this transaction conflicts with others; an item
+    // changed in between only skews the counts, never the conflicts.
+    await readBefore(writes, request.headers);
     // From here to locks.holdTransaction nothing awaits: the check and the hold are one step.
     const reasons = planned.map((write) => write !== undefined && locks.heldByTransaction(write.id));
     if (reasons.some(Boolean)) {
@@ -237,8 +243,7 @@ export async function startConflictProxy(options: ConflictProxyOptions): Promise
     const ids = planned.flatMap((write) => (write ? [write.id] : []));
     const release = locks.holdTransaction(ids);
     try {
-      const writes = planned.filter((write): write is PlannedWrite => write !== undefined && write.kind !== 'ConditionCheck');
-      await Promise.all([readBefore(writes, request.headers), delay(transactionLatencyMs)]);
+      await delay(transactionLatencyMs);
       const response = await request.forward();
       // The transaction is over once DynamoDB answered: reading the new images for the write
       // counts must not lengthen the window in which it conflicts with others.
@@ -278,6 +283,7 @@ export async function startConflictProxy(options: ConflictProxyOptions): Promise
     const spec = parseSingleWrite(request.body, kind);
     const [write] = spec ? await planWrites([spec], request.headers) : [];
     if (!write) return request.passThrough();
+    await readBefore([write], request.headers);
     if (locks.heldByTransaction(write.id)) {
       counters.singleWriteConflicts++;
       countConflict(write);
@@ -285,7 +291,6 @@ export async function startConflictProxy(options: ConflictProxyOptions): Promise
     }
     const release = locks.holdSingleWrites([write.id]);
     try {
-      await readBefore([write], request.headers);
       const response = await request.forward();
       release();
       request.respond(response);
