@@ -1,7 +1,7 @@
 import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AppFunction } from '../../infra/app-function.js';
-import { consumers } from '../../infra/consumers.js';
+import { consumers, streamConsumers } from '../../infra/consumers.js';
 import { queueDefinitions } from '../../infra/queue-definitions.js';
 import type { ScheduleDefinition } from '../../infra/route-types.js';
 import { routeList } from '../../infra/routes.js';
@@ -143,7 +143,7 @@ describe('OrderManagementStack (real route, consumer and schedule lists)', () =>
 
   describe('Lambda defaults', () => {
     it('every app function is nodejs22.x on arm64 with tracing, source maps and the common env', () => {
-      const expected = routeList.length + consumers.length + schedules.length + 1; // + seed
+      const expected = routeList.length + consumers.length + streamConsumers.length + schedules.length + 1; // + seed
       expect(stack.functions.size).toBe(expected);
       for (const [id, fn] of stack.functions) {
         const props = functionProps(template, fn);
@@ -299,8 +299,8 @@ describe('OrderManagementStack (real route, consumer and schedule lists)', () =>
       }
     });
 
-    it('each consumer has an SQS event source with partial batch failure reporting', () => {
-      template.resourceCountIs('AWS::Lambda::EventSourceMapping', consumers.length);
+    it('each consumer has an SQS event source with partial batch failure reporting (stream consumers: table-stream.test.ts)', () => {
+      template.resourceCountIs('AWS::Lambda::EventSourceMapping', consumers.length + streamConsumers.length);
       for (const consumer of consumers) {
         const fn = fnOf(stack, `Consumer${pascal(consumer.id)}`);
         template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
