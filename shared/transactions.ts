@@ -51,9 +51,9 @@ export const TRANSACTION_RETRY_BUDGET_MS = 6_000;
 export interface TransactWriteOptions {
   readonly attempts?: number;
   /**
-   * Runs before each retry after a conflict, and may throw to answer otherwise: a checkout that
-   * conflicts on a sold-out product reads its stock and answers 409 at once rather than
-   * queueing for an item it cannot have.
+   * Runs before every other retry after a conflict (the 2nd, 4th, …), and may throw to answer
+   * otherwise: a checkout that conflicts on a sold-out product reads its stock and answers 409
+   * soon rather than queueing for an item it cannot have.
    */
   readonly beforeRetry?: () => Promise<void>;
 }
@@ -81,7 +81,9 @@ export async function transactWrite(items: TransactItems, options: TransactWrite
       }
       transactionConflicts.retried += 1;
       try {
-        await options.beforeRetry?.();
+        // Every other retry from the second on: enough to stop queueing soon after a sell-out,
+        // without a read per retry from every waiting buyer on the hot item's partition.
+        if (attempt % 2 === 0) await options.beforeRetry?.();
       } catch (check) {
         // An answer (409, 404) ends the retries; a failed check (a throttled read) does not.
         if (check instanceof AppError) throw check;

@@ -229,17 +229,21 @@ export async function startConflictProxy(options: ConflictProxyOptions): Promise
     if (!specs) return request.passThrough();
     const planned = await planWrites(specs, request.headers);
     const writes = planned.filter((write): write is PlannedWrite => write !== undefined && write.kind !== 'ConditionCheck');
+    const conflicts = () => planned.map((write) => write !== undefined && locks.heldByTransaction(write.id));
+    const cancel = (reasons: boolean[]) => {
+      counters.transactionConflicts++;
+      planned.forEach((write, i) => reasons[i] && write && countConflict(write));
+      return request.respond(transactionCancelled(reasons));
+    };
+    // A transaction doomed to conflict is answered at once, without any backend call.
+    if (conflicts().some(Boolean)) return cancel(conflicts());
     // The old images (for the write counts) are read before the items are held, so counting
     // never widens the window in which this transaction conflicts with others; an item
     // changed in between only skews the counts, never the conflicts.
     await readBefore(writes, request.headers);
     // From here to locks.holdTransaction nothing awaits: the check and the hold are one step.
-    const reasons = planned.map((write) => write !== undefined && locks.heldByTransaction(write.id));
-    if (reasons.some(Boolean)) {
-      counters.transactionConflicts++;
-      planned.forEach((write, i) => reasons[i] && write && countConflict(write));
-      return request.respond(transactionCancelled(reasons));
-    }
+    const reasons = conflicts();
+    if (reasons.some(Boolean)) return cancel(reasons);
     const ids = planned.flatMap((write) => (write ? [write.id] : []));
     const release = locks.holdTransaction(ids);
     try {
@@ -283,12 +287,14 @@ export async function startConflictProxy(options: ConflictProxyOptions): Promise
     const spec = parseSingleWrite(request.body, kind);
     const [write] = spec ? await planWrites([spec], request.headers) : [];
     if (!write) return request.passThrough();
-    await readBefore([write], request.headers);
-    if (locks.heldByTransaction(write.id)) {
+    const conflict = () => {
       counters.singleWriteConflicts++;
       countConflict(write);
       return request.respond(errorResponse('TransactionConflictException', 'Transaction is ongoing for the item'));
-    }
+    };
+    if (locks.heldByTransaction(write.id)) return conflict();
+    await readBefore([write], request.headers);
+    if (locks.heldByTransaction(write.id)) return conflict();
     const release = locks.holdSingleWrites([write.id]);
     try {
       const response = await request.forward();

@@ -1,4 +1,4 @@
-import { healthSchema, openApiDocumentSchema } from '../../shared/schemas/service.js';
+import { docsAssetPathSchema, docsAssetSchema, docsPageSchema, healthSchema, openApiDocumentSchema } from '../../shared/schemas/service.js';
 import type { RouteDefinition } from '../route-types.js';
 
 export const serviceRoutes = {
@@ -11,5 +11,18 @@ export const serviceRoutes = {
     method: 'GET', path: '/openapi.json', handler: 'functions/service/openapi.ts', auth: 'public',
     access: {}, summary: 'This API as an OpenAPI 3.1 document', tag: 'Service',
     schemas: { response: { status: 200, schema: openApiDocumentSchema } },
+  },
+  // The API reference page (openapi-explorer from npm, no CDN): the page and, in its own
+  // function so that only that bundle carries the 750 KB script, the script it loads.
+  docs: {
+    method: 'GET', path: '/docs', handler: 'functions/service/docs.ts', auth: 'public',
+    access: {}, summary: 'Interactive API reference of /openapi.json (HTML page)', tag: 'Service',
+    schemas: { response: { status: 200, schema: docsPageSchema, contentType: 'text/html' } },
+  },
+  docsAsset: {
+    method: 'GET', path: '/docs/{asset}', handler: 'functions/service/docs-asset.ts', auth: 'public',
+    access: {}, summary: 'Script of the API reference page (versioned name, cached for good)', tag: 'Service',
+    schemas: { path: docsAssetPathSchema, response: { status: 200, schema: docsAssetSchema, contentType: 'text/javascript' } },
+    errors: [404],
   },
 } as const satisfies Record<string, RouteDefinition>;

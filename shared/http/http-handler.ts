@@ -46,7 +46,10 @@ function finish(event: HttpEvent, context: HttpContext, response: HttpResponse):
     durationMs: Date.now() - startedAt,
     userId: auth?.userId,
   });
-  return { ...response, headers: { ...response.headers, ...corsHeaders(headerValue(event, 'origin')), 'x-request-id': requestId } };
+  const cors = corsHeaders(headerValue(event, 'origin'));
+  // A handler's own `vary` (e.g. accept-encoding) and CORS's `vary: origin` both count.
+  const vary = [response.headers?.vary, cors.vary].filter(Boolean).join(', ');
+  return { ...response, headers: { ...response.headers, ...cors, ...(vary ? { vary } : {}), 'x-request-id': requestId } };
 }
 
 /** Authentication and role check, from the route table's `auth`. */
@@ -81,6 +84,7 @@ function serialize(result: HttpResult): HttpResponse {
       ...result.headers,
     },
     body: hasBody ? (isText ? (result.body as string) : JSON.stringify(result.body)) : '',
+    ...(hasBody && result.isBase64Encoded ? { isBase64Encoded: true } : {}),
     ...(result.cookies ? { cookies: [...result.cookies] } : {}),
   };
 }

@@ -24,4 +24,6 @@ export interface HttpResult {
   readonly body?: unknown;
   readonly headers?: Record<string, string>;
   readonly cookies?: readonly string[];
+  /** `body` is a base64 string of binary content (e.g. gzip); API Gateway decodes it. */
+  readonly isBase64Encoded?: boolean;
 }
