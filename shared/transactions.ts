@@ -51,11 +51,20 @@ export const TRANSACTION_RETRY_BUDGET_MS = 6_000;
 export interface TransactWriteOptions {
   readonly attempts?: number;
   /**
-   * Runs before every other retry after a conflict (the 2nd, 4th, …), and may throw to answer
-   * otherwise: a checkout that conflicts on a sold-out product reads its stock and answers 409
-   * soon rather than queueing for an item it cannot have.
+   * Runs before every other retry after a conflict (the 2nd, 4th, …) and before giving up with
+   * 503, and may throw to answer otherwise: a checkout that conflicts on a sold-out product
+   * reads its stock and answers 409 rather than queueing for an item it cannot have.
    */
   readonly beforeRetry?: () => Promise<void>;
+}
+
+/** Runs a `beforeRetry` check: an answer it throws (409, 404) ends the retries; a failed check (a throttled read) does not. */
+async function answerInstead(check: (() => Promise<void>) | undefined): Promise<void> {
+  try {
+    await check?.();
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+  }
 }
 
 /**
@@ -77,17 +86,14 @@ export async function transactWrite(items: TransactItems, options: TransactWrite
       if (!conflictOnly) throw new TransactionCancelled(reasons);
       if (attempt >= attempts || Date.now() >= deadline) {
         transactionConflicts.exhausted += 1;
+        // A sold-out product is a 409, however long its buyers have been queueing.
+        await answerInstead(options.beforeRetry);
         throw new ServiceBusyError();
       }
       transactionConflicts.retried += 1;
-      try {
-        // Every other retry from the second on: enough to stop queueing soon after a sell-out,
-        // without a read per retry from every waiting buyer on the hot item's partition.
-        if (attempt % 2 === 0) await options.beforeRetry?.();
-      } catch (check) {
-        // An answer (409, 404) ends the retries; a failed check (a throttled read) does not.
-        if (check instanceof AppError) throw check;
-      }
+      // Every other retry from the second on: enough to stop queueing soon after a sell-out,
+      // without a read per retry from every waiting buyer on the hot item's partition.
+      if (attempt % 2 === 0) await answerInstead(options.beforeRetry);
       await backoff(attempt);
     }
   }
