@@ -32,7 +32,7 @@ try {
       '',
       `Order Management API is up in ${((Date.now() - startedAt) / 1000).toFixed(1)}s`,
       `  API:          ${stack.apiUrl}`,
-      `  OpenAPI:      ${stack.apiUrl}/openapi.json`,
+      `  OpenAPI:      ${stack.apiUrl}/openapi.json (reference page: ${stack.apiUrl}/docs)`,
       `  Mail viewer:  ${stack.mailViewerUrl}`,
       `  Admin:        ${process.env.ADMIN_EMAIL}${usingDefault('ADMIN_EMAIL')} / ${process.env.ADMIN_PASSWORD}${usingDefault('ADMIN_PASSWORD')}`,
       `  Data:         ${persist ? `kept in ${path.join(repoRoot, '.local-data')}` : 'in memory (use --persist to keep it)'}`,
