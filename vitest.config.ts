@@ -12,6 +12,8 @@ const unitEnv = {
   ADMIN_EMAIL: 'admin@example.com',
   APP_BASE_URL: 'http://localhost:5173',
   POWERTOOLS_LOG_LEVEL: 'SILENT',
+  // EMF metric lines (shared/metrics.ts) would go to stdout; test/unit/metrics.test.ts turns them on.
+  POWERTOOLS_METRICS_DISABLED: 'true',
   BCRYPT_COST: '10',
 };
 

@@ -9,6 +9,12 @@ export const consumers: readonly ConsumerDefinition[] = [
     queue: 'orderEvents',
     batchSize: 10,
     timeoutSeconds: 30,
+    // At most 2 batches at once (the smallest cap Lambda allows): up to 20 emails in flight,
+    // against SES's default sending rate of 14 a second; SES throttles are retried by the SDK.
+    // A backlog (after an SES or processor outage) drains at ~20 events a second instead of
+    // fanning out to hundreds of instances that take the account's concurrency and get
+    // throttled by SES into the DLQ. Raise it with the SES quota.
+    maxConcurrency: 2,
     access: { table: 'write', sendEmail: true },
   },
 ];

@@ -17,7 +17,9 @@
  * secrets holding the Stripe secret key and webhook signing secret; unset: no payments),
  * checkoutSuccessUrl / checkoutCancelUrl (default <appBaseUrl>/orders/{ORDER_ID}?checkout=…),
  * cloudfront (true; false: no CloudFront distribution for product images, for LocalStack
- * without a paid plan; image URLs then point at the private bucket).
+ * without a paid plan; image URLs then point at the private bucket), alarmEmail (unset: the
+ * alarm topic has no subscriber), sesDomain (unset: the emailFrom address is the SES identity;
+ * set: a domain identity with Easy DKIM, output SesDkimRecords).
  */
 import { Aspects, Tags, Validations, type App } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -106,6 +108,8 @@ export function defineApp(app: App): void {
       checkoutCancelUrl: contextString('checkoutCancelUrl', ''),
     },
     cloudFront,
+    alarmEmail: contextString('alarmEmail', '') || undefined,
+    sesDomain: contextString('sesDomain', '') || undefined,
   });
 
   if (contextBoolean('nag', contextDefaults.nag)) {

@@ -64,6 +64,8 @@ export interface ConsumerDefinition {
   readonly batchSize: number;
   /** Must satisfy queue visibility timeout >= 6x this. */
   readonly timeoutSeconds: number;
+  /** Most batches processed at once (event source mapping `maxConcurrency`, 2..1000). Default: no cap. */
+  readonly maxConcurrency?: number;
   readonly access: Access;
 }
 

@@ -31,7 +31,9 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
 import { AppFunction, bindAccess, commonEnvironment, grantSecretRead, type AccessResources, type BindOptions, type RuntimeSecret } from './app-function.js';
 import { consumers as defaultConsumers, streamConsumers } from './consumers.js';
+import { EmailSending } from './email.js';
 import { FunctionBundles } from './function-bundles.js';
+import { Observability } from './observability.js';
 import { queueDefinitions, type QueueDefinition, type QueueId } from './queue-definitions.js';
 import { routeAccess, type Access, type ConsumerDefinition, type RouteDefinition, type ScheduleDefinition } from './route-types.js';
 import { routeList as defaultRoutes } from './routes.js';
@@ -78,6 +80,10 @@ export interface OrderManagementStackProps extends StackProps {
    * `imageUrl`s point at the private bucket, so on AWS they would not load.
    */
   readonly cloudFront?: boolean;
+  /** Subscribed (by email) to the alarm topic (infra/observability.ts). Default: no subscription. */
+  readonly alarmEmail?: string | undefined;
+  /** SES domain identity with Easy DKIM (infra/email.ts). Default: the `emailFrom` address is the identity. */
+  readonly sesDomain?: string | undefined;
 }
 
 export interface StripeSettings {
@@ -102,6 +108,12 @@ export class OrderManagementStack extends Stack {
   readonly deadLetterQueues: Readonly<Record<QueueId, sqs.Queue>>;
   /** Where the table stream's consumers put batches they could not process (after retries). */
   readonly streamFailureQueue: sqs.Queue;
+  /** Schedule invocations EventBridge could not deliver after its retries (alarmed). */
+  readonly scheduleFailureQueue: sqs.Queue;
+  /** SES identity and configuration set (infra/email.ts). */
+  readonly email: EmailSending;
+  /** Alarm topic, alarms, dashboard: a nested stack (infra/observability.ts). */
+  readonly observability: Observability;
   /** Private product-image bucket; browsers upload with presigned PUTs, never read it directly. */
   readonly imagesBucket: s3.Bucket;
   /** Serves `products/*` of the images bucket publicly (Origin Access Control); none with `cloudFront: false`. */
@@ -157,7 +169,7 @@ export class OrderManagementStack extends Stack {
       const dlq = new sqs.Queue(this, `${pascal(def.id)}Dlq`, {
         encryption: sqs.QueueEncryption.SQS_MANAGED,
         enforceSSL: true,
-        retentionPeriod: Duration.days(14),
+        retentionPeriod: Duration.days(def.deadLetterRetentionDays),
       });
       queues[def.id] = new sqs.Queue(this, `${pascal(def.id)}Queue`, {
         encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -261,11 +273,13 @@ export class OrderManagementStack extends Stack {
       images: { bucket: this.imagesBucket, publicUrl: this.imagesPublicUrl },
       stripe: this.stripeEnvironment(props.stripe),
     };
+    this.email = new EmailSending(this, 'Email', { emailFrom: props.emailFrom, sesDomain: props.sesDomain });
     /** Functions that may PUT product images (their IAM5 finding is acknowledged below). */
     const imageUploaders: AppFunction[] = [];
     const bind = (fn: AppFunction, access: Access, options: BindOptions = {}) => {
       bindAccess(fn, access, resources, options);
       if (access.uploadImages) imageUploaders.push(fn);
+      if (access.sendEmail) this.email.grantSend(fn);
     };
 
     // ---- HTTP API --------------------------------------------------------------------------
@@ -364,6 +378,7 @@ export class OrderManagementStack extends Stack {
         new SqsEventSource(queues[consumer.queue], {
           batchSize: consumer.batchSize,
           reportBatchItemFailures: true,
+          ...(consumer.maxConcurrency !== undefined && { maxConcurrency: consumer.maxConcurrency }),
         }),
       );
       functions.set(fnId, fn);
@@ -378,6 +393,12 @@ export class OrderManagementStack extends Stack {
       retentionPeriod: Duration.days(14),
     });
     this.streamFailureQueue = streamFailures;
+    Validations.of(streamFailures).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself a dead-letter destination (the stream event source mapping\'s ' +
+        'on-failure destination, alarmed); cdk-nag only recognises redrive policies and function DLQs.',
+    });
     for (const consumer of streamConsumers) {
       const fnId = `StreamConsumer${pascal(consumer.id)}`;
       const fn = new AppFunction(this, fnId, {
@@ -402,6 +423,18 @@ export class OrderManagementStack extends Stack {
     }
 
     // ---- Schedules -------------------------------------------------------------------------
+    const scheduleFailures = new sqs.Queue(this, 'ScheduleFailures', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.scheduleFailureQueue = scheduleFailures;
+    Validations.of(scheduleFailures).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself a dead-letter queue (of the schedules\' EventBridge targets, ' +
+        'alarmed); cdk-nag only recognises redrive policies and function DLQs.',
+    });
     for (const schedule of scheduleDefs) {
       const fnId = `Schedule${pascal(schedule.id)}`;
       const fn = new AppFunction(this, fnId, {
@@ -415,7 +448,7 @@ export class OrderManagementStack extends Stack {
         description: `${schedule.id}: ${schedule.schedule}`,
         schedule: events.Schedule.expression(schedule.schedule),
         // Jobs are idempotent and run again on the next tick, so stale retries are pointless.
-        targets: [new targets.LambdaFunction(fn, { retryAttempts: 2, maxEventAge: Duration.minutes(15) })],
+        targets: [new targets.LambdaFunction(fn, { retryAttempts: 2, maxEventAge: Duration.minutes(15), deadLetterQueue: scheduleFailures })],
       });
       functions.set(fnId, fn);
     }
@@ -446,6 +479,23 @@ export class OrderManagementStack extends Stack {
 
     this.acknowledgeNagFindings(seedProvider, [jwtSecret, adminPassword]);
     this.acknowledgeImageNagFindings(imageUploaders);
+
+    // ---- Alarms, dashboard (nested stack, infra/observability.ts) --------------------------
+    this.observability = new Observability(this, 'Observability', {
+      httpApi: this.httpApi,
+      functions,
+      table: this.table,
+      orderEventsQueue: queues.orderEvents,
+      deadLetterQueues: {
+        ...Object.fromEntries(Object.entries(deadLetterQueues).map(([queueId, dlq]) => [`${pascal(queueId)}Dlq`, dlq])),
+        StreamConsumerFailures: streamFailures,
+        ScheduleFailures: scheduleFailures,
+      },
+      scheduleRules: this.node.children.filter((child): child is events.Rule => child instanceof events.Rule),
+      sesConfigurationSetName: this.email.configurationSet.configurationSetName,
+      alarmEmail: props.alarmEmail,
+      serviceName: SERVICE_NAME,
+    });
 
     // ---- Outputs ---------------------------------------------------------------------------
     new CfnOutput(this, 'ApiUrl', { value: this.stage.url });

@@ -2,6 +2,7 @@ import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/l
 import type { CancellationReason } from '@aws-sdk/client-dynamodb';
 import { db } from './clients/dynamodb.js';
 import { AppError } from './errors.js';
+import { countMetric } from './metrics.js';
 
 export class ServiceBusyError extends AppError {
   readonly status = 503;
@@ -11,7 +12,11 @@ export class ServiceBusyError extends AppError {
   }
 }
 
-/** Conflicts seen by this container (benchmarks and metrics read them). */
+/**
+ * Conflicts seen by this container (benchmarks read them). Each retry also counts the metric
+ * TransactionConflictRetried; 503s are counted where they reach a client (ServiceBusy503, in
+ * the HTTP pipeline), since some callers catch ServiceBusyError and try again.
+ */
 export const transactionConflicts = { retried: 0, exhausted: 0 };
 
 export type TransactItems = NonNullable<TransactWriteCommandInput['TransactItems']>;
@@ -91,6 +96,7 @@ export async function transactWrite(items: TransactItems, options: TransactWrite
         throw new ServiceBusyError();
       }
       transactionConflicts.retried += 1;
+      countMetric('TransactionConflictRetried');
       // Every other retry from the second on: enough to stop queueing soon after a sell-out,
       // without a read per retry from every waiting buyer on the hot item's partition.
       if (attempt % 2 === 0) await answerInstead(options.beforeRetry);
@@ -116,6 +122,7 @@ export async function writeRetryingConflicts<T>(write: () => Promise<T>, attempt
         throw new ServiceBusyError();
       }
       transactionConflicts.retried += 1;
+      countMetric('TransactionConflictRetried');
       await backoff(attempt);
     }
   }

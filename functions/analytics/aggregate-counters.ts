@@ -3,6 +3,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { applyCounterChanges, type ItemChange } from '../../shared/analytics/counter-aggregator.js';
 import { logger } from '../../shared/logger.js';
+import { withMetrics } from '../../shared/metrics.js';
 
 type Image = NonNullable<DynamoDBRecord['dynamodb']>['NewImage'];
 const plain = (image: Image) => (image ? unmarshall(image as Record<string, AttributeValue>) : undefined);
@@ -12,7 +13,7 @@ const plain = (image: Image) => (image ? unmarshall(image as Record<string, Attr
  * counters, each change counted exactly once. A failed chunk is reported by its first record's
  * sequence number, so Lambda retries from there; what had counted is recognised by its marker.
  */
-export const handler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
+export const handler = withMetrics(async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
   const sequenceOf = new Map<ItemChange, string>();
   const changes = event.Records.flatMap((record) => {
     if (!record.eventID || !record.dynamodb?.SequenceNumber) return [];
@@ -31,4 +32,4 @@ export const handler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatch
   if (!failedFrom) return { batchItemFailures: [] };
   logger.error('counters not applied; the batch resumes at this record', { eventId: failedFrom.id, error });
   return { batchItemFailures: [{ itemIdentifier: sequenceOf.get(failedFrom)! }] };
-};
+});

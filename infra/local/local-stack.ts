@@ -53,6 +53,8 @@ export const localDefaults = {
   APP_BASE_URL: 'http://localhost:3000',
   BCRYPT_COST: '10',
   POWERTOOLS_LOG_LEVEL: 'WARN',
+  // No CloudWatch here: don't print an EMF line per request (set to false to see them).
+  POWERTOOLS_METRICS_DISABLED: 'true',
   IMAGES_BUCKET: 'order-management-images',
 } as const;
 

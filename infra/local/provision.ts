@@ -115,14 +115,14 @@ export async function provisionQueues(prefix = ''): Promise<ProvisionedQueues> {
     const deadLetterUrls = {} as Record<QueueId, string>;
     const definitions: readonly QueueDefinition[] = Object.values(queueDefinitions);
     for (const queue of definitions) {
-      const retention = String(queue.retentionDays * 24 * 60 * 60);
+      const days = (n: number) => String(n * 24 * 60 * 60);
       const dlqUrl = await ensureQueue(client, `${prefix}${deadLetterQueueName(queue)}`, {
-        MessageRetentionPeriod: retention,
+        MessageRetentionPeriod: days(queue.deadLetterRetentionDays),
       });
       const dlqArn = await queueArn(client, dlqUrl);
       const url = await ensureQueue(client, `${prefix}${queue.name}`, {
         VisibilityTimeout: String(queue.visibilityTimeoutSeconds),
-        MessageRetentionPeriod: retention,
+        MessageRetentionPeriod: days(queue.retentionDays),
         RedrivePolicy: JSON.stringify({
           deadLetterTargetArn: dlqArn,
           maxReceiveCount: queue.maxReceiveCount,

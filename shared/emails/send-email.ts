@@ -2,14 +2,23 @@ import { SendEmailCommand } from '@aws-sdk/client-sesv2';
 import * as z from 'zod';
 import { ses } from '../clients/ses.js';
 import { readEnv } from '../config.js';
+import { countMetric } from '../metrics.js';
 import type { EmailContent } from './templates.js';
 
-const { EMAIL_FROM: from } = readEnv(z.object({ EMAIL_FROM: z.email() }));
+/**
+ * SES_CONFIGURATION_SET (set by the stack, infra/email.ts): every send names it, so SES
+ * suppresses bounced and complaining addresses and publishes the send's events to the
+ * alarmed CloudWatch metrics. Unset locally (aws-ses-v2-local has no configuration sets).
+ */
+const { EMAIL_FROM: from, SES_CONFIGURATION_SET: configurationSet } = readEnv(
+  z.object({ EMAIL_FROM: z.email(), SES_CONFIGURATION_SET: z.string().optional() }),
+);
 
 export async function sendEmail(to: string, content: EmailContent): Promise<string | undefined> {
   const result = await ses.send(
     new SendEmailCommand({
       FromEmailAddress: from,
+      ...(configurationSet && { ConfigurationSetName: configurationSet }),
       Destination: { ToAddresses: [to] },
       Content: {
         Simple: {
@@ -19,5 +28,6 @@ export async function sendEmail(to: string, content: EmailContent): Promise<stri
       },
     }),
   );
+  countMetric('EmailsSent');
   return result.MessageId;
 }

@@ -3,6 +3,7 @@ import type { Context } from 'aws-lambda';
 import type { RouteDefinition } from '../../infra/route-types.js';
 import type { AuthContext } from '../auth/authenticate.js';
 import { logger } from '../logger.js';
+import { countErrorAnswer, publishMetrics } from '../metrics.js';
 import { corsHeaders } from './cors.js';
 import { errorResponse } from './error-mapper.js';
 import { headerValue, parseJsonBody, validatePart } from './parse.js';
@@ -21,7 +22,10 @@ interface PipelineState {
 type HttpContext = Context & { pipeline: PipelineState };
 type Middleware = MiddlewareObj<HttpEvent, HttpResponse, Error, HttpContext>;
 
-/** Request id, one structured log line per request, and the headers every response carries. */
+/**
+ * Request id, one structured log line per request, the headers every response carries, and
+ * the request's business metrics (shared/metrics.ts), published once per invocation.
+ */
 const envelope: Middleware = {
   before: ({ event, context }) => {
     const requestId = event.requestContext?.requestId ?? context.awsRequestId;
@@ -30,10 +34,13 @@ const envelope: Middleware = {
   },
   after: (request) => {
     request.response = finish(request.event, request.context, request.response!);
+    publishMetrics();
   },
   onError: (request) => {
     request.context.pipeline ??= { requestId: request.context.awsRequestId, startedAt: Date.now() };
+    countErrorAnswer(request.error);
     request.response = finish(request.event, request.context, errorResponse(request.error, request.context.pipeline.requestId));
+    publishMetrics();
   },
 };
 

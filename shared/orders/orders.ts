@@ -5,6 +5,7 @@
 import type { AuthContext } from '../auth/authenticate.js';
 import { isAdmin } from '../auth/roles.js';
 import { publishAfterCommit } from '../events/publish.js';
+import { countMetric } from '../metrics.js';
 import type { PlaceOrderInput } from '../schemas/orders.js';
 import { getOrderFor } from './order-queries.js';
 import { changeOrderStatus, placeOrder } from './order-repository.js';
@@ -14,7 +15,10 @@ import type { OrderRecord } from './order.js';
 
 export async function placeOrderFor(auth: AuthContext, input: PlaceOrderInput, idempotencyKey: string | undefined) {
   const result = await placeOrder({ userId: auth.userId, input, idempotencyKey });
-  if (!result.replayed) await publishAfterCommit('order.placed', { orderId: result.order.id, userId: result.order.userId });
+  if (!result.replayed) {
+    countMetric('OrdersPlaced');
+    await publishAfterCommit('order.placed', { orderId: result.order.id, userId: result.order.userId });
+  }
   return result;
 }
 

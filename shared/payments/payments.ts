@@ -8,6 +8,7 @@ import type { AuthContext } from '../auth/authenticate.js';
 import { NotFoundError } from '../errors.js';
 import { publishAfterCommit } from '../events/publish.js';
 import { logger } from '../logger.js';
+import { countMetric } from '../metrics.js';
 import { IdempotencyKeyReusedError } from '../orders/order-repository.js';
 import type { RecordPaymentInput } from '../schemas/payments.js';
 import { findOrder } from '../orders/order-repository.js';
@@ -18,6 +19,7 @@ import { recordPayment, type NewPayment, type PaymentOutcome } from './payment-r
 export async function recordAndAnnounce(input: NewPayment): Promise<PaymentOutcome | undefined> {
   const outcome = await recordPayment(input);
   if (outcome?.kind !== 'recorded') return outcome;
+  countMetric('PaymentsRecorded');
   const { payment, order } = outcome;
   if (payment.flags.length > 0) {
     logger.warn('payment needs attention', {

@@ -4,6 +4,7 @@
  */
 import Stripe from 'stripe';
 import { BadRequestError, PaymentsNotConfiguredError } from '../errors.js';
+import { countMetric } from '../metrics.js';
 import { stripeConfig } from './stripe-config.js';
 
 let client: Stripe | undefined;
@@ -21,10 +22,14 @@ export function stripeClient(): Stripe {
  */
 export function verifyStripeEvent(rawBody: Buffer, signature: string | undefined): Stripe.Event {
   if (!stripeConfig.webhookSecret) throw new PaymentsNotConfiguredError('Stripe webhooks are not configured on this server');
-  if (!signature) throw new BadRequestError('The Stripe-Signature header is missing');
+  if (!signature) {
+    countMetric('WebhooksRejected');
+    throw new BadRequestError('The Stripe-Signature header is missing');
+  }
   try {
     return Stripe.webhooks.constructEvent(rawBody, signature, stripeConfig.webhookSecret);
   } catch (error) {
+    countMetric('WebhooksRejected');
     throw new BadRequestError(error instanceof Stripe.errors.StripeSignatureVerificationError ? 'The Stripe-Signature header is invalid or too old' : 'The webhook body is not a Stripe event');
   }
 }

@@ -1,26 +1,30 @@
 /**
  * CloudFormation limits, with room to grow: every stack of the app (as `cdk synth` defines it,
  * infra/define-app.ts) stays under 400 resources (quota 500), 40 dynamic references
- * `{{resolve:…}}` (quota 60), 800 KB of template (quota 1 MB via S3) and 150 outputs
- * (quota 200). The counts are printed on every run.
+ * `{{resolve:…}}` (quota 60), 800 KB of template (quota 1 MB via S3), 150 outputs
+ * (quota 200) and 150 parameters (quota 200; a nested stack receives what it reads from its
+ * parent as parameters). Nested stacks (infra/observability.ts) count as stacks of their own.
+ * The counts are printed on every run.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { App } from 'aws-cdk-lib';
-import type { CloudFormationStackArtifact } from 'aws-cdk-lib/cx-api';
 import { describe, expect, it } from 'vitest';
 import { defineApp } from '../../infra/define-app.js';
 import { testAppContext } from '../support/synth-stack.js';
 
-const LIMITS = { resources: 400, dynamicReferences: 40, templateBytes: 800 * 1024, outputs: 150 } as const;
+const LIMITS = { resources: 400, dynamicReferences: 40, templateBytes: 800 * 1024, outputs: 150, parameters: 150 } as const;
 
 interface Counts {
   readonly resources: number;
   readonly dynamicReferences: number;
   readonly templateBytes: number;
   readonly outputs: number;
+  readonly parameters: number;
 }
 
 /** What CloudFormation counts, from a template as CDK writes it. */
-function countsOf(template: { Resources?: object; Outputs?: object }): Counts {
+function countsOf(template: { Resources?: object; Outputs?: object; Parameters?: object }): Counts {
   const json = JSON.stringify(template);
   return {
     resources: Object.keys(template.Resources ?? {}).length,
@@ -29,14 +33,30 @@ function countsOf(template: { Resources?: object; Outputs?: object }): Counts {
     // CDK uploads the template as written to cdk.out (JSON, indented by one space).
     templateBytes: Buffer.byteLength(JSON.stringify(template, undefined, 1)),
     outputs: Object.keys(template.Outputs ?? {}).length,
+    parameters: Object.keys(template.Parameters ?? {}).length,
   };
 }
 
-/** Synthesizes the whole app with the given context (bundling and cdk-nag off: other tests cover them). */
-function synthApp(context: Record<string, unknown> = {}): CloudFormationStackArtifact[] {
+interface SynthesizedStack {
+  readonly stackName: string;
+  readonly template: { Resources?: object; Outputs?: object; Parameters?: object };
+}
+
+/**
+ * Synthesizes the whole app with the given context (bundling and cdk-nag off: other tests
+ * cover them): every stack, and every nested stack's template (`*.nested.template.json`).
+ */
+function synthApp(context: Record<string, unknown> = {}): SynthesizedStack[] {
   const app = new App({ context: { ...testAppContext(), nag: false, ...context } });
   defineApp(app);
-  return app.synth().stacks;
+  const assembly = app.synth();
+  const nested = readdirSync(assembly.directory)
+    .filter((file) => file.endsWith('.nested.template.json'))
+    .map((file) => ({
+      stackName: `${file.replace(/\.nested\.template\.json$/, '')} (nested)`,
+      template: JSON.parse(readFileSync(path.join(assembly.directory, file), 'utf8')) as SynthesizedStack['template'],
+    }));
+  return [...assembly.stacks.map((stack) => ({ stackName: stack.stackName, template: stack.template as SynthesizedStack['template'] })), ...nested];
 }
 
 const variants: Record<string, Record<string, unknown>> = {
@@ -56,9 +76,9 @@ describe('CloudFormation limits', () => {
       const rows = stacks.map((stack) => ({ stack: stack.stackName, ...countsOf(stack.template) }));
       console.log(
         `CloudFormation counts (${name}; limits ${LIMITS.resources} resources, ${LIMITS.dynamicReferences} dynamic references, ` +
-          `${LIMITS.templateBytes / 1024} KB, ${LIMITS.outputs} outputs):\n` +
+          `${LIMITS.templateBytes / 1024} KB, ${LIMITS.outputs} outputs, ${LIMITS.parameters} parameters):\n` +
           rows
-            .map((r) => `  ${r.stack}: ${r.resources} resources, ${r.dynamicReferences} dynamic references, ${(r.templateBytes / 1024).toFixed(0)} KB, ${r.outputs} outputs`)
+            .map((r) => `  ${r.stack}: ${r.resources} resources, ${r.dynamicReferences} dynamic references, ${(r.templateBytes / 1024).toFixed(0)} KB, ${r.outputs} outputs, ${r.parameters} parameters`)
             .join('\n'),
       );
       for (const row of rows) {
@@ -66,7 +86,10 @@ describe('CloudFormation limits', () => {
         expect(row.dynamicReferences, `${row.stack} dynamic references`).toBeLessThanOrEqual(LIMITS.dynamicReferences);
         expect(row.templateBytes, `${row.stack} template bytes`).toBeLessThanOrEqual(LIMITS.templateBytes);
         expect(row.outputs, `${row.stack} outputs`).toBeLessThanOrEqual(LIMITS.outputs);
+        expect(row.parameters, `${row.stack} parameters`).toBeLessThanOrEqual(LIMITS.parameters);
       }
+      // The alarms' nested stack is counted too.
+      expect(rows.some((row) => row.stack.endsWith('(nested)'))).toBe(true);
     }, 120_000);
   }
 
@@ -88,7 +111,7 @@ describe('CloudFormation limits', () => {
       },
       Outputs: { O: { Value: 'v' } },
     };
-    expect(countsOf(template)).toMatchObject({ resources: 2, dynamicReferences: 2, outputs: 1 });
+    expect(countsOf(template)).toMatchObject({ resources: 2, dynamicReferences: 2, outputs: 1, parameters: 0 });
     expect(countsOf(template).templateBytes).toBe(Buffer.byteLength(JSON.stringify(template, undefined, 1)));
   });
 });

@@ -236,7 +236,10 @@ describe('OrderManagementStack (real route, consumer and schedule lists)', () =>
       const consumer = consumers.find((c) => c.access.sendEmail)!;
       const fn = fnOf(stack, `Consumer${pascal(consumer.id)}`);
       const statements = statementsOf(template, fn);
-      const ses = statements.filter((s) => actionsOf([s]).some((a) => a.startsWith('ses:')));
+      const sesStatements = statements.filter((s) => actionsOf([s]).some((a) => a.startsWith('ses:')));
+      // The other one is ses:SendEmail on the configuration set (test/infra/email.test.ts).
+      expect(sesStatements).toHaveLength(2);
+      const ses = sesStatements.filter((s) => JSON.stringify(s.Resource).includes(':identity/'));
       expect(ses).toHaveLength(1);
       expect(actionsOf(ses).sort()).toEqual(['ses:SendEmail', 'ses:SendRawEmail']);
       const resources = JSON.stringify(ses[0]!.Resource);
