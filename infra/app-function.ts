@@ -18,7 +18,7 @@ import type { Construct } from 'constructs';
 import { PRODUCT_IMAGE_KEY_PREFIX } from '../shared/schemas/product-images.js';
 import { FunctionBundles } from './function-bundles.js';
 import { queueDefinitions, type QueueId } from './queue-definitions.js';
-import type { Access } from './route-types.js';
+import { tableAccessOf, type Access } from './route-types.js';
 
 /** Repository root: handler paths in the route/consumer/schedule lists are relative to it. */
 export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -270,7 +270,10 @@ export interface AccessResources {
   } | undefined;
 }
 
-/** Item-level reads. No Scan: every access pattern is GetItem, Query or a transaction. */
+/**
+ * Item-level reads on the table. No Scan: every access pattern is GetItem, Query or a
+ * transaction (ConditionCheckItem: the ConditionCheck items of TransactWriteItems).
+ */
 export const TABLE_READ_ACTIONS = [
   'dynamodb:GetItem',
   'dynamodb:BatchGetItem',
@@ -278,14 +281,56 @@ export const TABLE_READ_ACTIONS = [
   'dynamodb:ConditionCheckItem',
 ] as const;
 
-/** Reads plus item writes; TransactWriteItems is authorised per item through these. */
+/**
+ * Reads plus item writes; TransactWriteItems is authorised per item through these. No
+ * BatchWriteItem: the app's code never sends one (test/infra/least-privilege.test.ts checks).
+ */
 export const TABLE_WRITE_ACTIONS = [
   ...TABLE_READ_ACTIONS,
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
   'dynamodb:DeleteItem',
-  'dynamodb:BatchWriteItem',
 ] as const;
+
+/** The only action that works on an index (GetItem, writes and transactions address the table). */
+export const INDEX_ACTIONS = ['dynamodb:Query'] as const;
+
+/** `ForAllValues:StringLike` on `dynamodb:LeadingKeys`: every partition key the request touches must match one pattern. */
+export const leadingKeysCondition = (patterns: readonly string[]) => ({
+  'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...patterns] },
+});
+
+/**
+ * The table grants of one `Access.table`: the table's actions on the table ARN only, and
+ * `dynamodb:Query` alone on indexes (never a write action on `<table>/index/…`). A plain mode
+ * gets Query on every index (`index/*`) and no key condition; a `TableAccess` gets its keys as a
+ * LeadingKeys condition and Query only on the indexes it declares, each with its own keys.
+ */
+export function grantTableAccess(fn: lambda.Function, table: ITable, declared: NonNullable<Access['table']>): void {
+  const { mode, keys, indexKeys } = tableAccessOf(declared);
+  if (keys && keys.length === 0) throw new Error(`${fn.node.path}: a TableAccess needs at least one key pattern`);
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: [...(mode === 'write' ? TABLE_WRITE_ACTIONS : TABLE_READ_ACTIONS)],
+      resources: [table.tableArn],
+      ...(keys && { conditions: leadingKeysCondition(keys) }),
+    }),
+  );
+  if (!keys) {
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: [...INDEX_ACTIONS], resources: [`${table.tableArn}/index/*`] }));
+    return;
+  }
+  for (const [indexName, patterns] of Object.entries(indexKeys ?? {})) {
+    if (!patterns || patterns.length === 0) throw new Error(`${fn.node.path}: index ${indexName} needs at least one key pattern`);
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: [...INDEX_ACTIONS],
+        resources: [`${table.tableArn}/index/${indexName}`],
+        conditions: leadingKeysCondition(patterns),
+      }),
+    );
+  }
+}
 
 /** `Shop <shop@example.com>` → `shop@example.com`. */
 export function senderAddress(emailFrom: string): string {
@@ -324,7 +369,7 @@ export function bindAccess(fn: AppFunction, access: Access, resources: AccessRes
     }
   }
   if (access.table) {
-    resources.table.grant(fn, ...(access.table === 'write' ? TABLE_WRITE_ACTIONS : TABLE_READ_ACTIONS));
+    grantTableAccess(fn, resources.table, access.table);
     fn.addEnvironment('TABLE_NAME', resources.table.tableName);
   }
   for (const queueId of new Set(access.sendTo ?? [])) {

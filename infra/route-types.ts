@@ -1,5 +1,6 @@
 import type { ZodType } from 'zod';
 import type { QueueId } from './queue-definitions.js';
+import type { IndexName } from './table-definition.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -10,12 +11,40 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type AuthLevel = 'public' | 'optional' | 'user' | 'admin';
 
 /**
+ * IAM `StringLike` patterns (`*` any run of characters, `?` one) of partition key values:
+ * `USER#*`, `CONTACTS`. They become `ForAllValues:StringLike` `dynamodb:LeadingKeys` conditions.
+ */
+export type KeyPatterns = readonly string[];
+
+/**
+ * Table access confined to known partition keys. `keys` must cover the partition key (`pk`)
+ * of every item the function's code reads or writes, transaction and BatchGet items included
+ * (IAM checks each one); a missing pattern is an AccessDenied on AWS only (DynamoDB Local
+ * ignores IAM), so test/integration/least-privilege.test.ts runs the handlers and checks each
+ * key they touch against these patterns.
+ */
+export interface TableAccess {
+  readonly mode: 'read' | 'write';
+  readonly keys: KeyPatterns;
+  /**
+   * Index partition key patterns per index the function queries (`gsi1pk` values for gsi1):
+   * `dynamodb:Query` on that index only, conditioned on them. No entry: no index access.
+   */
+  readonly indexKeys?: Partial<Record<IndexName, KeyPatterns>>;
+}
+
+/**
  * What a function may touch. The CDK bind helper turns this into IAM grants and env vars;
  * nothing else grants permissions, so this list is the function's whole blast radius.
  */
 export interface Access {
-  /** `read`: GetItem/BatchGetItem/Query only. `write`: also Put/Update/Delete/transactions. */
-  readonly table?: 'read' | 'write';
+  /**
+   * `read`: GetItem/BatchGetItem/Query/ConditionCheckItem only. `write`: also
+   * Put/Update/DeleteItem (TransactWriteItems is authorised per item through these). A plain
+   * mode allows any item and Query on every index; a `TableAccess` confines the function to its
+   * declared partition keys and indexes.
+   */
+  readonly table?: 'read' | 'write' | TableAccess;
   /** Queues the function sends to. */
   readonly sendTo?: readonly QueueId[];
   /** Sends email with SES (from the configured sender identity only). */
@@ -93,10 +122,31 @@ export interface ScheduleDefinition {
 }
 
 /**
+ * Partition keys the HTTP pipeline reads for a route that authenticates (shared/auth/authenticate.ts:
+ * one BatchGetItem of the user, the token's denial record and its session family).
+ */
+export const AUTHENTICATION_KEYS: KeyPatterns = ['USER#*', 'REVOKED#*', 'SESSION#*'];
+
+/**
+ * The admin-seeding custom resource's access (infra/stack.ts): `ensureAdmin` creates the user
+ * and its email claim, or reads the claim and the user and promotes it.
+ */
+export const SEED_ADMIN_ACCESS = { table: { mode: 'write', keys: ['EMAIL#*', 'USER#*'] } } as const satisfies Access;
+
+/** `'read' | 'write' | TableAccess` as a `TableAccess`, `keys` undefined for a plain mode (any item). */
+export function tableAccessOf(table: NonNullable<Access['table']>): { mode: 'read' | 'write'; keys?: KeyPatterns; indexKeys?: TableAccess['indexKeys'] } {
+  return typeof table === 'string' ? { mode: table } : table;
+}
+
+/**
  * What a route's function may touch: its own `access`, plus a table read for every
- * authenticated route, because the pipeline checks the user and token state on each request.
+ * authenticated route, because the pipeline checks the user and token state on each request
+ * (with declared keys: `AUTHENTICATION_KEYS` added to them).
  */
 export function routeAccess(route: Pick<RouteDefinition, 'auth' | 'access'>): Access {
-  if (route.auth === 'public' || route.access.table) return route.access;
-  return { ...route.access, table: 'read' };
+  const table = route.access.table;
+  if (route.auth === 'public') return route.access;
+  if (!table) return { ...route.access, table: { mode: 'read', keys: AUTHENTICATION_KEYS } };
+  if (typeof table === 'string') return route.access;
+  return { ...route.access, table: { ...table, keys: [...new Set([...table.keys, ...AUTHENTICATION_KEYS])] } };
 }

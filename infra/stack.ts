@@ -35,7 +35,7 @@ import { EmailSending } from './email.js';
 import { FunctionBundles } from './function-bundles.js';
 import { Observability } from './observability.js';
 import { queueDefinitions, type QueueDefinition, type QueueId } from './queue-definitions.js';
-import { routeAccess, type Access, type ConsumerDefinition, type RouteDefinition, type ScheduleDefinition } from './route-types.js';
+import { routeAccess, SEED_ADMIN_ACCESS, type Access, type ConsumerDefinition, type RouteDefinition, type ScheduleDefinition } from './route-types.js';
 import { routeList as defaultRoutes } from './routes.js';
 import { schedules as defaultSchedules } from './schedules.js';
 import { tableDefinition } from './table-definition.js';
@@ -460,7 +460,7 @@ export class OrderManagementStack extends Stack {
       timeoutSeconds: 30,
       description: 'Creates the first admin on stack create/update',
     });
-    bind(seedFn, { table: 'write' });
+    bind(seedFn, SEED_ADMIN_ACCESS);
     grantSecretRead(seedFn, 'ADMIN_PASSWORD_ARN', { secret: adminPassword, secretId: adminPassword.secretArn });
     functions.set('SeedAdminFunction', seedFn);
     const seedProvider = new cr.Provider(this, 'SeedAdminProvider', {
@@ -564,8 +564,9 @@ export class OrderManagementStack extends Stack {
         {
           id: `AwsSolutions-IAM5[Resource::<${tableLogicalId}.Arn>/index/*]`,
           reason:
-            'Table grants cover <table>/index/* so Query can use gsi1 and gsi2; the actions stay ' +
-            'item-level (no Scan), and only declared writers get write actions.',
+            'Functions whose table access declares no partition keys may Query gsi1 and gsi2: ' +
+            'dynamodb:Query is the only action on <table>/index/* (no write, no Scan); functions ' +
+            'with declared keys get named indexes under a LeadingKeys condition instead.',
         },
         {
           id: 'AwsSolutions-L1',

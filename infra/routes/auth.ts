@@ -14,47 +14,56 @@ import type { RouteDefinition } from '../route-types.js';
 export const authRoutes = {
   register: {
     method: 'POST', path: '/auth/register', handler: 'functions/auth/register.ts', auth: 'public',
-    access: { table: 'write', sendTo: ['orderEvents'] }, summary: 'Create a customer account',
+    // The email claim and the user (one transaction), the new session family.
+    access: { table: { mode: 'write', keys: ['EMAIL#*', 'USER#*', 'SESSION#*'] }, sendTo: ['orderEvents'] },
+    summary: 'Create a customer account',
     tag: 'Auth', errors: [409],
     schemas: { body: registerBodySchema, response: { status: 201, schema: sessionSchema } },
   },
   login: {
     method: 'POST', path: '/auth/login', handler: 'functions/auth/login.ts', auth: 'public',
-    access: { table: 'write' }, summary: 'Sign in (5 failures in 15 min lock the account)',
+    // The lockout counter, the email claim, the user, the new session family.
+    access: { table: { mode: 'write', keys: ['LOGIN#*', 'EMAIL#*', 'USER#*', 'SESSION#*'] } },
+    summary: 'Sign in (5 failures in 15 min lock the account)',
     tag: 'Auth', errors: [401, 429],
     schemas: { body: loginBodySchema, response: { status: 200, schema: sessionSchema } },
   },
   refresh: {
     method: 'POST', path: '/auth/refresh', handler: 'functions/auth/refresh.ts', auth: 'public',
-    access: { table: 'write' }, summary: 'Rotate the refresh token', tag: 'Auth', errors: [401],
+    // The user (session version), the session family (rotated, or revoked on reuse).
+    access: { table: { mode: 'write', keys: ['USER#*', 'SESSION#*'] } }, summary: 'Rotate the refresh token', tag: 'Auth', errors: [401],
     schemas: { body: refreshBodySchema, response: { status: 200, schema: sessionSchema } },
   },
   logout: {
     method: 'POST', path: '/auth/logout', handler: 'functions/auth/logout.ts', auth: 'user',
-    access: { table: 'write' }, summary: 'Revoke this access token and its session family',
+    // The token's denial record and its session family (plus the pipeline's AUTHENTICATION_KEYS).
+    access: { table: { mode: 'write', keys: ['REVOKED#*', 'SESSION#*'] } }, summary: 'Revoke this access token and its session family',
     tag: 'Auth', schemas: { response: { status: 204 } },
   },
   forgotPassword: {
     method: 'POST', path: '/auth/password/forgot', handler: 'functions/auth/forgot-password.ts',
-    auth: 'public', access: { table: 'write', sendTo: ['orderEvents'] },
+    // The email claim, the user, the new reset token.
+    auth: 'public', access: { table: { mode: 'write', keys: ['EMAIL#*', 'USER#*', 'RESET#*'] }, sendTo: ['orderEvents'] },
     summary: 'Email a password reset link (always 202)', tag: 'Auth',
     schemas: { body: forgotPasswordBodySchema, response: { status: 202 } },
   },
   resetPassword: {
     method: 'POST', path: '/auth/password/reset', handler: 'functions/auth/reset-password.ts',
-    auth: 'public', access: { table: 'write' },
+    // The reset token (read, then deleted with the user's password update in one transaction).
+    auth: 'public', access: { table: { mode: 'write', keys: ['RESET#*', 'USER#*'] } },
     summary: 'Set a new password with a reset token; revokes all sessions', tag: 'Auth',
     errors: [400],
     schemas: { body: resetPasswordBodySchema, response: { status: 204 } },
   },
   getMe: {
     method: 'GET', path: '/me', handler: 'functions/me/get.ts', auth: 'user',
-    access: { table: 'read' }, summary: 'The signed-in user', tag: 'Profile',
+    access: { table: { mode: 'read', keys: ['USER#*'] } }, summary: 'The signed-in user', tag: 'Profile',
     schemas: { response: { status: 200, schema: profileSchema } },
   },
   updateMe: {
     method: 'PATCH', path: '/me', handler: 'functions/me/update.ts', auth: 'user',
-    access: { table: 'write' }, summary: 'Change name or password', tag: 'Profile', errors: [401],
+    // The user, and its email claim's search text when the name changes.
+    access: { table: { mode: 'write', keys: ['USER#*', 'EMAIL#*'] } }, summary: 'Change name or password', tag: 'Profile', errors: [401],
     schemas: { body: updateMeBodySchema, response: { status: 200, schema: userSchema } },
   },
 } as const satisfies Record<string, RouteDefinition>;

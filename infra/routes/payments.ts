@@ -13,7 +13,9 @@ export const paymentRoutes = {
   stripeWebhook: {
     // No body schema: the raw body is verified against Stripe-Signature before anything is parsed.
     method: 'POST', path: '/webhooks/stripe', handler: 'functions/payments/stripe-webhook.ts', auth: 'public',
-    access: { table: 'write', sendTo: ['orderEvents'], stripe: 'webhook' },
+    // The order, its ledger (payments, refunds: in the order's partition), the Stripe event and
+    // payment intent markers. Stock never moves here (paid/failed give nothing back).
+    access: { table: { mode: 'write', keys: ['ORDER#*', 'STRIPE_EVENT#*', 'STRIPE_PI#*'] }, sendTo: ['orderEvents'], stripe: 'webhook' },
     summary: 'Stripe webhook (signed): payments, failures and refunds, each recorded once', tag: 'Payments',
     errors: [503],
     schemas: { response: { status: 200, schema: webhookAckSchema } },

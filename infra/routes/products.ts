@@ -15,13 +15,15 @@ import type { RouteDefinition } from '../route-types.js';
 export const productRoutes = {
   listProducts: {
     method: 'GET', path: '/products', handler: 'functions/products/list.ts', auth: 'optional',
-    access: { table: 'read' }, summary: 'List products (admins may add includeDeleted=true)', tag: 'Products',
+    // Index items (gsi1 PRODUCTS, or gsi2 CAT#<category>), then the products (BatchGet).
+    access: { table: { mode: 'read', keys: ['PRODUCT#*'], indexKeys: { gsi1: ['PRODUCTS'], gsi2: ['CAT#*'] } } },
+    summary: 'List products (admins may add includeDeleted=true)', tag: 'Products',
     errors: [403],
     schemas: { query: listProductsQuerySchema, response: { status: 200, schema: productListSchema } },
   },
   getProduct: {
     method: 'GET', path: '/products/{id}', handler: 'functions/products/get.ts', auth: 'optional',
-    access: { table: 'read' }, summary: 'Get a product (soft-deleted: admins only)', tag: 'Products',
+    access: { table: { mode: 'read', keys: ['PRODUCT#*'] } }, summary: 'Get a product (soft-deleted: admins only)', tag: 'Products',
     errors: [404],
     schemas: { path: idParamSchema, response: { status: 200, schema: productSchema } },
   },

@@ -50,11 +50,11 @@ function functionProps(template: Template, fn: AppFunction) {
   };
 }
 
+/** Item writes (no BatchWriteItem: nothing sends one; test/infra/least-privilege.test.ts). */
 const WRITE_ACTIONS = [
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
   'dynamodb:DeleteItem',
-  'dynamodb:BatchWriteItem',
 ];
 
 // ---- the real stack -----------------------------------------------------------------------

@@ -1,0 +1,347 @@
+/**
+ * Issue 9 item 6: the partition keys a function declares (infra/routes/*.ts `TableAccess`,
+ * turned into `dynamodb:LeadingKeys` conditions by bindAccess) are complete. DynamoDB Local
+ * ignores IAM, so a missing pattern would only show up as AccessDenied on AWS; here every keyed
+ * function's real handler runs against DynamoDB Local, typical and error paths, while a
+ * middleware on the shared client records the partition key of every item each request
+ * touches (test/support/dynamo-key-recorder.ts). Each touch must be allowed by the function's
+ * declared access, and each declared pattern must be used by some path (no dead grants).
+ * Setup writes (users, products, orders) happen outside the recorded calls.
+ */
+import { randomInt, randomUUID } from 'node:crypto';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyEventV2, CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { routeAccess, SEED_ADMIN_ACCESS, type Access } from '../../infra/route-types.js';
+import { routes, type RouteId } from '../../infra/routes.js';
+import { db, dynamoClient, tableName } from '../../shared/clients/dynamodb.js';
+import { apiEvent, invoke, lambdaContext, type ParsedResponse } from '../support/api-gateway-event.js';
+import { deniedTouches, recordTouches, touchesOf, unusedPatterns, type Touch } from '../support/dynamo-key-recorder.js';
+import { checkoutSession, paymentIntent, refundedCharge, sign, startFakeStripe, stripeEvent, stripeTestEnv, type FakeStripe } from '../support/stripe-fake.js';
+import { createTestQueue } from '../support/test-queue.js';
+
+const recorder = recordTouches(dynamoClient);
+const tag = `lp${randomUUID().slice(0, 6)}`;
+const unique = (label: string) => `${label}-${tag}-${randomUUID().slice(0, 8)}@example.com`;
+const address = { line1: '1 Main Street', city: 'Springfield', postalCode: '12345', country: 'us' };
+
+type Handler = (event: APIGatewayProxyEventV2, context: ReturnType<typeof lambdaContext>) => Promise<unknown>;
+
+/** The keyed functions this file exercises: route ids, plus the seed function. */
+const COVERED = [
+  'register', 'login', 'refresh', 'forgotPassword', 'resetPassword', 'createContactMessage', 'stripeWebhook',
+  'listProducts', 'getProduct',
+  'logout', 'getMe', 'updateMe', 'listUsers', 'getUser', 'updateUser', 'deleteUser', 'listContactMessages', 'deleteContactMessage',
+] as const satisfies readonly RouteId[];
+type Covered = (typeof COVERED)[number];
+
+let h: Record<Covered, Handler>;
+let seed: (event: CloudFormationCustomResourceEvent) => Promise<unknown>;
+let drainQueue: () => Promise<{ Body?: string }[]>;
+let fake: FakeStripe;
+let m: {
+  ensureAdmin: typeof import('../../shared/users/accounts.js').ensureAdmin;
+  createUser: typeof import('../../shared/users/user-repository.js').createUser;
+  updateUser: typeof import('../../shared/users/user-repository.js').updateUser;
+  findUserByEmail: typeof import('../../shared/users/user-repository.js').findUserByEmail;
+  hashPassword: typeof import('../../shared/auth/passwords.js').hashPassword;
+  startSession: typeof import('../../shared/auth/sessions.js').startSession;
+  resetKey: typeof import('../../shared/auth/password-reset.js').resetKey;
+  createProduct: typeof import('../../shared/products/product-repository.js').createProduct;
+  placeOrder: typeof import('../../shared/orders/order-repository.js').placeOrder;
+  changeOrderStatus: typeof import('../../shared/orders/order-repository.js').changeOrderStatus;
+};
+let admin: { id: string; token: string };
+const SEED_EMAIL = unique('seed-admin');
+
+/** Every touch recorded per function, over all its paths. */
+const seen = new Map<string, { access: Access; touches: Touch[]; paths: string[] }>();
+
+function check(fn: string, access: Access, path: string, touches: Touch[]): void {
+  expect(deniedTouches(access, touches), `${fn}, ${path}: IAM would deny`).toEqual([]);
+  const entry = seen.get(fn) ?? { access, touches: [], paths: [] };
+  entry.touches.push(...touches);
+  entry.paths.push(path);
+  seen.set(fn, entry);
+}
+
+/** Invokes a route's handler as Lambda would and checks what it touched against the route's access. */
+async function call(id: Covered, path: string, options: Parameters<typeof apiEvent>[1] = {}, sourceIp?: string): Promise<ParsedResponse> {
+  const event = apiEvent(routes[id], options);
+  if (sourceIp) event.requestContext.http.sourceIp = sourceIp;
+  recorder.take(); // setup traffic is not the function's
+  const response = await invoke(h[id], event);
+  check(id, routeAccess(routes[id]), path, recorder.take());
+  return response;
+}
+
+async function callSeed(path: string, requestType: 'Create' | 'Update' | 'Delete'): Promise<void> {
+  recorder.take();
+  await seed({ RequestType: requestType, ResourceProperties: {}, PhysicalResourceId: `admin-${SEED_EMAIL}` } as unknown as CloudFormationCustomResourceEvent);
+  check('SeedAdminFunction', SEED_ADMIN_ACCESS, path, recorder.take());
+}
+
+beforeAll(async () => {
+  const queue = await createTestQueue('least-privilege-it');
+  drainQueue = queue.drain;
+  process.env.ORDER_EVENTS_QUEUE_URL = queue.url;
+  fake = await startFakeStripe();
+  Object.assign(process.env, stripeTestEnv(fake.port));
+  process.env.ADMIN_EMAIL = SEED_EMAIL;
+  process.env.ADMIN_PASSWORD = 'seed-admin-password';
+  h = {
+    register: (await import('../../functions/auth/register.js')).handler,
+    login: (await import('../../functions/auth/login.js')).handler,
+    refresh: (await import('../../functions/auth/refresh.js')).handler,
+    forgotPassword: (await import('../../functions/auth/forgot-password.js')).handler,
+    resetPassword: (await import('../../functions/auth/reset-password.js')).handler,
+    createContactMessage: (await import('../../functions/contact/create.js')).handler,
+    stripeWebhook: (await import('../../functions/payments/stripe-webhook.js')).handler,
+    listProducts: (await import('../../functions/products/list.js')).handler,
+    getProduct: (await import('../../functions/products/get.js')).handler,
+    logout: (await import('../../functions/auth/logout.js')).handler,
+    getMe: (await import('../../functions/me/get.js')).handler,
+    updateMe: (await import('../../functions/me/update.js')).handler,
+    listUsers: (await import('../../functions/users/list.js')).handler,
+    getUser: (await import('../../functions/users/get.js')).handler,
+    updateUser: (await import('../../functions/users/update.js')).handler,
+    deleteUser: (await import('../../functions/users/delete.js')).handler,
+    listContactMessages: (await import('../../functions/contact/list.js')).handler,
+    deleteContactMessage: (await import('../../functions/contact/delete.js')).handler,
+  } as Record<Covered, Handler>;
+  seed = (await import('../../functions/service/seed-admin.js')).handler as never;
+  m = {
+    ...(await import('../../shared/users/accounts.js')),
+    ...(await import('../../shared/users/user-repository.js')),
+    ...(await import('../../shared/auth/passwords.js')),
+    ...(await import('../../shared/auth/sessions.js')),
+    ...(await import('../../shared/auth/password-reset.js')),
+    ...(await import('../../shared/products/product-repository.js')),
+    ...(await import('../../shared/orders/order-repository.js')),
+  };
+  const adminUser = await m.ensureAdmin({ email: unique('admin'), password: 'admin-password' });
+  admin = { id: adminUser.id, token: (await m.startSession(adminUser)).accessToken };
+});
+afterAll(async () => fake?.close());
+
+/** A customer with a password, signed in (tokens from startSession: not a recorded call). */
+async function customer(label: string, password = 'correct horse') {
+  const user = await m.createUser({ email: unique(label), name: `${label} ${tag}`, passwordHash: await m.hashPassword(password), role: 'customer' });
+  return { user, password, session: await m.startSession(user) };
+}
+
+describe('public routes', () => {
+  it('register: created, email taken, invalid body', async () => {
+    const email = unique('reg');
+    expect((await call('register', 'created', { body: { email, password: 'correct horse', name: 'Reg' } })).statusCode).toBe(201);
+    expect((await call('register', 'email taken', { body: { email, password: 'correct horse', name: 'Reg' } })).statusCode).toBe(409);
+    expect((await call('register', 'invalid body', { body: { email } })).statusCode).toBe(400);
+  });
+
+  it('login: success, wrong password, unknown email, disabled account, lockout and locked', async () => {
+    const { user, password } = await customer('login');
+    expect((await call('login', 'success', { body: { email: user.email, password } })).statusCode).toBe(200);
+    expect((await call('login', 'wrong password', { body: { email: user.email, password: 'wrong password' } })).statusCode).toBe(401);
+    expect((await call('login', 'unknown email', { body: { email: unique('nobody'), password } })).statusCode).toBe(401);
+    const disabled = await customer('disabled');
+    await m.updateUser(disabled.user, { disabled: true });
+    expect((await call('login', 'disabled account', { body: { email: disabled.user.email, password } })).statusCode).toBe(401);
+    const victim = await customer('lock');
+    for (let attempt = 1; attempt <= 5; attempt += 1) {
+      expect((await call('login', `failure ${attempt} (the 5th locks)`, { body: { email: victim.user.email, password: 'wrong password' } })).statusCode).toBe(401);
+    }
+    expect((await call('login', 'locked', { body: { email: victim.user.email, password } })).statusCode).toBe(429);
+  });
+
+  it('refresh: rotation, reuse (revokes the family), garbage token, ended session', async () => {
+    const { user, session } = await customer('refresh');
+    const rotated = await call('refresh', 'rotation', { body: { refreshToken: session.refreshToken } });
+    expect(rotated.statusCode).toBe(200);
+    expect((await call('refresh', 'reuse', { body: { refreshToken: session.refreshToken } })).statusCode).toBe(401);
+    expect((await call('refresh', 'garbage token', { body: { refreshToken: 'not.a.token' } })).statusCode).toBe(401);
+    const other = await m.startSession(user);
+    const { bumpSessionVersion } = await import('../../shared/users/user-repository.js');
+    await bumpSessionVersion(user.id);
+    expect((await call('refresh', 'session version ended', { body: { refreshToken: other.refreshToken } })).statusCode).toBe(401);
+  });
+
+  it('forgot and reset password: known, unknown and disabled emails; valid, reused, expired and orphaned tokens', async () => {
+    const { user } = await customer('forgot');
+    await drainQueue();
+    expect((await call('forgotPassword', 'known email', { body: { email: user.email } })).statusCode).toBe(202);
+    expect((await call('forgotPassword', 'unknown email', { body: { email: unique('nobody') } })).statusCode).toBe(202);
+    const disabled = await customer('forgot-disabled');
+    await m.updateUser(disabled.user, { disabled: true });
+    expect((await call('forgotPassword', 'disabled account', { body: { email: disabled.user.email } })).statusCode).toBe(202);
+
+    const message = (await drainQueue()).map((msg) => JSON.parse(msg.Body!)).find((event) => event.data?.email === user.email);
+    const token = new URL(message.data.resetUrl as string).searchParams.get('token')!;
+    expect((await call('resetPassword', 'valid token', { body: { token, password: 'a new password' } })).statusCode).toBe(204);
+    expect((await call('resetPassword', 'reused token', { body: { token, password: 'a new password' } })).statusCode).toBe(400);
+
+    const expired = `expired-${randomUUID()}`;
+    await db.send(new PutCommand({ TableName: tableName, Item: { ...m.resetKey(expired), type: 'passwordReset', userId: user.id, expiresAt: Date.now() - 1000 } }));
+    expect((await call('resetPassword', 'expired token', { body: { token: expired, password: 'a new password' } })).statusCode).toBe(400);
+    const orphan = `orphan-${randomUUID()}`;
+    await db.send(new PutCommand({ TableName: tableName, Item: { ...m.resetKey(orphan), type: 'passwordReset', userId: `gone-${randomUUID()}`, expiresAt: Date.now() + 60_000 } }));
+    expect((await call('resetPassword', 'token of a deleted user', { body: { token: orphan, password: 'a new password' } })).statusCode).toBe(400);
+  });
+
+  it('contact: created until the per-IP limit, then 429; invalid body', async () => {
+    const ip = `10.${randomInt(256)}.${randomInt(256)}.${randomInt(1, 255)}`;
+    const body = { name: 'Visitor', email: unique('visitor'), message: `hello ${tag}` };
+    for (let i = 1; i <= 5; i += 1) expect((await call('createContactMessage', `message ${i}`, { body }, ip)).statusCode).toBe(201);
+    expect((await call('createContactMessage', 'over the limit', { body }, ip)).statusCode).toBe(429);
+    expect((await call('createContactMessage', 'invalid body', { body: { name: 'x' } }, ip)).statusCode).toBe(400);
+  });
+
+  describe('Stripe webhook', () => {
+    const send = (path: string, event: object) => {
+      const payload = JSON.stringify(event);
+      return call('stripeWebhook', path, { rawBody: payload, headers: { 'stripe-signature': sign(payload) } });
+    };
+    async function pendingOrder(price = 1000, quantity = 2) {
+      const { user } = await customer('payer');
+      const product = await m.createProduct({ name: `Item ${tag}`, description: '', price, currency: 'usd', stock: 50, lowStockThreshold: 0 });
+      const { order } = await m.placeOrder({ userId: user.id, input: { shippingAddress: address, items: [{ productId: product.id, quantity }] } });
+      return order;
+    }
+    const pi = () => `pi_${randomUUID().replace(/-/g, '')}`;
+
+    it('payments: completing, duplicate, partial, mismatched, unpaid session, unknown order, order that can no longer be paid', async () => {
+      const order = await pendingOrder();
+      const paid = stripeEvent('checkout.session.completed', checkoutSession({ orderId: order.id, paymentIntentId: pi(), amount: order.total }));
+      expect((await send('payment completing the order', paid)).statusCode).toBe(200);
+      expect((await send('the same event again', paid)).statusCode).toBe(200);
+      const again = stripeEvent('checkout.session.completed', paid.data.object);
+      expect((await send('the same payment, another event', again)).statusCode).toBe(200);
+
+      const partial = await pendingOrder();
+      expect((await send('partial payment', stripeEvent('payment_intent.succeeded', paymentIntent({ id: pi(), orderId: partial.id, amount: 500, amountDue: 500 })))).statusCode).toBe(200);
+      expect((await send('currency mismatch', stripeEvent('payment_intent.succeeded', paymentIntent({ id: pi(), orderId: partial.id, amount: 500, currency: 'eur' })))).statusCode).toBe(200);
+      expect((await send('unpaid session', stripeEvent('checkout.session.completed', checkoutSession({ orderId: partial.id, paymentIntentId: pi(), amount: 100, paid: false })))).statusCode).toBe(200);
+      expect((await send('unknown order', stripeEvent('payment_intent.succeeded', paymentIntent({ id: pi(), orderId: `nope-${randomUUID()}`, amount: 100 })))).statusCode).toBe(200);
+      expect((await send('no order id', stripeEvent('payment_intent.succeeded', paymentIntent({ id: pi(), amount: 100 })))).statusCode).toBe(200);
+
+      const cancelled = await pendingOrder();
+      await m.changeOrderStatus({ orderId: cancelled.id, to: 'cancelled', actor: 'admin', by: admin.id });
+      expect((await send('payment for a cancelled order', stripeEvent('payment_intent.succeeded', paymentIntent({ id: pi(), orderId: cancelled.id, amount: cancelled.total })))).statusCode).toBe(200);
+    });
+
+    it('failures, refunds (with and without the order id), unknown event types, bad signatures', async () => {
+      const order = await pendingOrder();
+      const failed = stripeEvent('payment_intent.payment_failed', { ...paymentIntent({ id: pi(), orderId: order.id, amount: order.total }), last_payment_error: { message: 'declined' } });
+      expect((await send('payment failed', failed)).statusCode).toBe(200);
+      expect((await send('payment failed, no order id', stripeEvent('payment_intent.payment_failed', paymentIntent({ id: pi(), amount: 100 })))).statusCode).toBe(200);
+      const failedAgain = await pendingOrder();
+      await m.changeOrderStatus({ orderId: failedAgain.id, to: 'cancelled', actor: 'admin', by: admin.id });
+      expect((await send('payment failed, order not pending', stripeEvent('payment_intent.payment_failed', paymentIntent({ id: pi(), orderId: failedAgain.id, amount: 100 })))).statusCode).toBe(200);
+
+      const refunded = await pendingOrder();
+      const intent = pi();
+      await send('payment to refund', stripeEvent('payment_intent.succeeded', paymentIntent({ id: intent, orderId: refunded.id, amount: refunded.total })));
+      expect((await send('refund with order id', stripeEvent('charge.refunded', refundedCharge({ chargeId: `ch_${randomUUID()}`, paymentIntentId: intent, orderId: refunded.id, refunded: 300 })))).statusCode).toBe(200);
+      const charge = `ch_${randomUUID()}`;
+      expect((await send('refund found by payment intent', stripeEvent('charge.refunded', refundedCharge({ chargeId: charge, paymentIntentId: intent, refunded: 200 })))).statusCode).toBe(200);
+      expect((await send('older, smaller refund figure', stripeEvent('charge.refunded', refundedCharge({ chargeId: charge, paymentIntentId: intent, refunded: 100 })))).statusCode).toBe(200);
+      expect((await send('refund of an unknown payment intent', stripeEvent('charge.refunded', refundedCharge({ chargeId: `ch_${randomUUID()}`, paymentIntentId: pi(), refunded: 100 })))).statusCode).toBe(200);
+
+      expect((await send('unknown event type', stripeEvent('customer.created', { id: 'cus_1', object: 'customer' }))).statusCode).toBe(200);
+      const payload = JSON.stringify(stripeEvent('customer.created', { id: 'cus_2', object: 'customer' }));
+      expect((await call('stripeWebhook', 'bad signature', { rawBody: payload, headers: { 'stripe-signature': sign(payload, { secret: 'whsec_wrong' }) } })).statusCode).toBe(400);
+    });
+  });
+});
+
+describe('catalogue reads (anyone; a token if sent is checked)', () => {
+  it('list: all products, one category, admins with deleted ones, refused includeDeleted; get: found, as admin, missing', async () => {
+    const category = `cat-${tag}`;
+    const product = await m.createProduct({ name: `Listed ${tag}`, description: '', price: 1500, currency: 'usd', stock: 5, lowStockThreshold: 0, category });
+    const { session } = await customer('shopper');
+    expect((await call('listProducts', 'everything, newest first', { query: { limit: '5' } })).statusCode).toBe(200);
+    expect((await call('listProducts', 'one category, by price', { query: { category, sort: 'price' } })).statusCode).toBe(200);
+    expect((await call('listProducts', 'admin with deleted ones', { token: admin.token, query: { includeDeleted: 'true', category } })).statusCode).toBe(200);
+    expect((await call('listProducts', 'customer asking for deleted ones', { token: session.accessToken, query: { includeDeleted: 'true' } })).statusCode).toBe(403);
+    expect((await call('getProduct', 'found', { path: { id: product.id } })).statusCode).toBe(200);
+    expect((await call('getProduct', 'admin', { token: admin.token, path: { id: product.id } })).statusCode).toBe(200);
+    expect((await call('getProduct', 'missing', { path: { id: `nope${randomInt(1e9)}` } })).statusCode).toBe(404);
+  });
+});
+
+describe('seed function (custom resource)', () => {
+  it('creates the admin, leaves an admin alone, promotes a demoted one, ignores Delete', async () => {
+    await callSeed('create', 'Create');
+    await callSeed('already an admin', 'Update');
+    const seeded = (await m.findUserByEmail(SEED_EMAIL))!;
+    await m.updateUser(seeded, { role: 'customer', disabled: true });
+    await callSeed('promote a demoted account', 'Update');
+    expect((await m.findUserByEmail(SEED_EMAIL))!.role).toBe('admin');
+    await callSeed('delete', 'Delete');
+  });
+});
+
+describe('authenticated routes with declared keys', () => {
+  it('logout, profile: success and refused tokens', async () => {
+    const { user, password, session } = await customer('profile');
+    expect((await call('getMe', 'signed in', { token: session.accessToken })).statusCode).toBe(200);
+    expect((await call('getMe', 'no token', {})).statusCode).toBe(401);
+    expect((await call('updateMe', 'rename', { token: session.accessToken, body: { name: `Renamed ${tag}` } })).statusCode).toBe(200);
+    expect((await call('updateMe', 'new password', { token: session.accessToken, body: { currentPassword: password, newPassword: 'another password' } })).statusCode).toBe(200);
+    expect((await call('updateMe', 'wrong current password', { token: session.accessToken, body: { currentPassword: 'nope', newPassword: 'another password' } })).statusCode).toBe(401);
+    expect((await call('logout', 'logout', { token: session.accessToken })).statusCode).toBe(204);
+    expect((await call('logout', 'revoked token', { token: session.accessToken })).statusCode).toBe(401);
+    expect((await call('getMe', 'revoked token', { token: session.accessToken })).statusCode).toBe(401);
+    expect(user.id).toBeDefined();
+  });
+
+  it('admin user routes: every listing order, by email, search, get, update, delete and their refusals', async () => {
+    const { user, session } = await customer('managed');
+    for (const sort of ['createdAt', '-createdAt', 'name', 'email']) {
+      expect((await call('listUsers', `sort ${sort}`, { token: admin.token, query: { sort, limit: '5' } })).statusCode).toBe(200);
+    }
+    expect((await call('listUsers', 'search', { token: admin.token, query: { search: tag, sort: 'email' } })).statusCode).toBe(200);
+    expect((await call('listUsers', 'by email', { token: admin.token, query: { email: user.email } })).statusCode).toBe(200);
+    expect((await call('listUsers', 'not an admin', { token: session.accessToken })).statusCode).toBe(403);
+
+    expect((await call('getUser', 'found', { token: admin.token, path: { id: user.id } })).statusCode).toBe(200);
+    expect((await call('getUser', 'not found', { token: admin.token, path: { id: `nope${randomInt(1e9)}` } })).statusCode).toBe(404);
+
+    expect((await call('updateUser', 'rename', { token: admin.token, path: { id: user.id }, body: { name: `Managed ${tag}` } })).statusCode).toBe(200);
+    expect((await call('updateUser', 'disable', { token: admin.token, path: { id: user.id }, body: { disabled: true } })).statusCode).toBe(200);
+    expect((await call('updateUser', 'self-demotion', { token: admin.token, path: { id: admin.id }, body: { role: 'customer' } })).statusCode).toBe(409);
+    expect((await call('updateUser', 'not found', { token: admin.token, path: { id: `nope${randomInt(1e9)}` }, body: { name: 'x' } })).statusCode).toBe(404);
+
+    expect((await call('deleteUser', 'delete', { token: admin.token, path: { id: user.id } })).statusCode).toBe(204);
+    expect((await call('deleteUser', 'not found', { token: admin.token, path: { id: user.id } })).statusCode).toBe(404);
+    expect((await call('deleteUser', 'self', { token: admin.token, path: { id: admin.id } })).statusCode).toBe(409);
+  });
+
+  it('admin contact routes: list, search, delete, not found', async () => {
+    const ip = `10.${randomInt(256)}.${randomInt(256)}.${randomInt(1, 255)}`;
+    const created = await call('createContactMessage', 'message to delete', { body: { name: 'Visitor', email: unique('visitor'), message: `bye ${tag}` } }, ip);
+    expect((await call('listContactMessages', 'newest first', { token: admin.token })).statusCode).toBe(200);
+    expect((await call('listContactMessages', 'search', { token: admin.token, query: { search: tag } })).statusCode).toBe(200);
+    expect((await call('deleteContactMessage', 'delete', { token: admin.token, path: { id: created.body.id } })).statusCode).toBe(204);
+    expect((await call('deleteContactMessage', 'not found', { token: admin.token, path: { id: created.body.id } })).statusCode).toBe(404);
+  });
+});
+
+describe('coverage of the declarations', () => {
+  it('every covered function ran, and each declared pattern was needed by some path', () => {
+    for (const fn of [...COVERED, 'SeedAdminFunction']) {
+      const entry = seen.get(fn);
+      expect(entry, `${fn} never ran`).toBeDefined();
+      expect(entry!.touches.length, `${fn} touched nothing`).toBeGreaterThan(0);
+      expect(unusedPatterns(entry!.access, entry!.touches), `${fn}: declared but never used`).toEqual([]);
+    }
+  });
+
+  it('the check is live: a declaration missing one prefix is reported, and a Scan is never allowed', () => {
+    const register = seen.get('register')!;
+    expect(deniedTouches({ table: { mode: 'write', keys: ['EMAIL#*', 'USER#*'] } }, register.touches).join('\n')).toMatch(/PutItem of SESSION#.*matches none/);
+    expect(deniedTouches({ table: { mode: 'read', keys: ['EMAIL#*', 'USER#*', 'SESSION#*'] } }, register.touches).join('\n')).toMatch(/not granted to a read function/);
+    expect(deniedTouches({ table: { mode: 'read', keys: ['*'] } }, touchesOf('Scan', { TableName: tableName }))).toHaveLength(1);
+    const listUsers = seen.get('listUsers')!;
+    expect(deniedTouches({ table: { mode: 'read', keys: ['*'], indexKeys: { gsi1: ['USERS#*'] } } }, listUsers.touches).join('\n')).toMatch(/index gsi2 not declared/);
+  });
+});
