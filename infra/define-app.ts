@@ -83,9 +83,12 @@ export function defineApp(app: App): void {
     });
     Aspects.of(app).add(new RetainStatefulResources());
   }
-  // Every taggable resource; the stack itself gets them through its `tags` below.
-  Tags.of(app).add('app', APP_TAG);
-  Tags.of(app).add('stage', stage);
+  // Every taggable resource; the stack itself gets them through its `tags` below. Dashboards
+  // are left out: CDK's model lets them carry Tags, CloudFormation's schema (cfn-lint E3002)
+  // does not, and the stack-level tags still reach them where CloudFormation can.
+  const untaggable = { excludeResourceTypes: ['AWS::CloudWatch::Dashboard'] };
+  Tags.of(app).add('app', APP_TAG, untaggable);
+  Tags.of(app).add('stage', stage, untaggable);
 
   new OrderManagementStack(app, contextString('stackName', stage === 'prod' ? `${contextDefaults.stackName}-prod` : contextDefaults.stackName), {
     description: `Order Management backend (API Gateway, Lambda, DynamoDB, SQS, SES, EventBridge), stage ${stage}`,

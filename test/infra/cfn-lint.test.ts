@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../infra/app-function.js';
-import { defaultStack } from '../support/synth-stack.js';
+import { defaultStack, synthApp } from '../support/synth-stack.js';
 
 const available = spawnSync('cfn-lint', ['--version'], { encoding: 'utf8' }).status === 0;
 const config = path.join(repoRoot, '.cfnlintrc');
@@ -34,6 +34,17 @@ describe.skipIf(!available)('cfn-lint', () => {
     expect(result.output).toBe('');
     expect(result.status).toBe(0);
   }, 120_000);
+
+  it('reports nothing on every template of the app as `cdk synth` defines it (tags, nested stacks), dev and prod', () => {
+    const prod = { stage: 'prod', appBaseUrl: 'https://shop.acme.io', emailFrom: 'shop@acme.io', corsAllowedOrigins: 'https://shop.acme.io' };
+    for (const context of [{}, prod]) {
+      for (const stack of synthApp(context)) {
+        const result = lint(stack.template);
+        expect(result.output, stack.stackName).toBe('');
+        expect(result.status, stack.stackName).toBe(0);
+      }
+    }
+  }, 300_000);
 
   it('fails on a broken template (the check is live)', () => {
     const result = lint({ Resources: { Q: { Type: 'AWS::SQS::Queue', Properties: { VisibilityTimeout: 'soon' } } } });

@@ -6,12 +6,8 @@
  * parent as parameters). Nested stacks (infra/observability.ts) count as stacks of their own.
  * The counts are printed on every run.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { App } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
-import { defineApp } from '../../infra/define-app.js';
-import { testAppContext } from '../support/synth-stack.js';
+import { synthApp } from '../support/synth-stack.js';
 
 const LIMITS = { resources: 400, dynamicReferences: 40, templateBytes: 800 * 1024, outputs: 150, parameters: 150 } as const;
 
@@ -35,28 +31,6 @@ function countsOf(template: { Resources?: object; Outputs?: object; Parameters?:
     outputs: Object.keys(template.Outputs ?? {}).length,
     parameters: Object.keys(template.Parameters ?? {}).length,
   };
-}
-
-interface SynthesizedStack {
-  readonly stackName: string;
-  readonly template: { Resources?: object; Outputs?: object; Parameters?: object };
-}
-
-/**
- * Synthesizes the whole app with the given context (bundling and cdk-nag off: other tests
- * cover them): every stack, and every nested stack's template (`*.nested.template.json`).
- */
-function synthApp(context: Record<string, unknown> = {}): SynthesizedStack[] {
-  const app = new App({ context: { ...testAppContext(), nag: false, ...context } });
-  defineApp(app);
-  const assembly = app.synth();
-  const nested = readdirSync(assembly.directory)
-    .filter((file) => file.endsWith('.nested.template.json'))
-    .map((file) => ({
-      stackName: `${file.replace(/\.nested\.template\.json$/, '')} (nested)`,
-      template: JSON.parse(readFileSync(path.join(assembly.directory, file), 'utf8')) as SynthesizedStack['template'],
-    }));
-  return [...assembly.stacks.map((stack) => ({ stackName: stack.stackName, template: stack.template as SynthesizedStack['template'] })), ...nested];
 }
 
 const variants: Record<string, Record<string, unknown>> = {

@@ -1,6 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { App, Stack, type CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { defineApp } from '../../infra/define-app.js';
 import { OrderManagementStack, type OrderManagementStackProps } from '../../infra/stack.js';
 
 const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
@@ -43,3 +45,25 @@ export function defaultStack(): ReturnType<typeof synthStack> {
 
 export const logicalId = (construct: { node: { defaultChild?: unknown } }) =>
   Stack.of(construct as never).getLogicalId(construct.node.defaultChild as CfnElement);
+
+export interface SynthesizedStack {
+  readonly stackName: string;
+  readonly template: { Resources?: object; Outputs?: object; Parameters?: object };
+}
+
+/**
+ * Synthesizes the whole app with the given context (bundling and cdk-nag off: other tests
+ * cover them): every stack, and every nested stack's template (`*.nested.template.json`).
+ */
+export function synthApp(context: Record<string, unknown> = {}): SynthesizedStack[] {
+  const app = new App({ context: { ...testAppContext(), nag: false, ...context } });
+  defineApp(app);
+  const assembly = app.synth();
+  const nested = readdirSync(assembly.directory)
+    .filter((file) => file.endsWith('.nested.template.json'))
+    .map((file) => ({
+      stackName: `${file.replace(/\.nested\.template\.json$/, '')} (nested)`,
+      template: JSON.parse(readFileSync(path.join(assembly.directory, file), 'utf8')) as SynthesizedStack['template'],
+    }));
+  return [...assembly.stacks.map((stack) => ({ stackName: stack.stackName, template: stack.template as SynthesizedStack['template'] })), ...nested];
+}
