@@ -387,18 +387,8 @@ export class OrderManagementStack extends Stack {
     // ---- Table stream consumers (analytics counters) ----------------------------------------
     // Records that still fail after the retries are described in this queue (depth alarmed):
     // their counters must then be replayed by hand (README runbook).
-    const streamFailures = new sqs.Queue(this, 'StreamConsumerFailures', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
+    const streamFailures = this.failureQueue('StreamConsumerFailures', "the stream event source mapping's on-failure destination");
     this.streamFailureQueue = streamFailures;
-    Validations.of(streamFailures).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is itself a dead-letter destination (the stream event source mapping\'s ' +
-        'on-failure destination, alarmed); cdk-nag only recognises redrive policies and function DLQs.',
-    });
     for (const consumer of streamConsumers) {
       const fnId = `StreamConsumer${pascal(consumer.id)}`;
       const fn = new AppFunction(this, fnId, {
@@ -423,18 +413,8 @@ export class OrderManagementStack extends Stack {
     }
 
     // ---- Schedules -------------------------------------------------------------------------
-    const scheduleFailures = new sqs.Queue(this, 'ScheduleFailures', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
+    const scheduleFailures = this.failureQueue('ScheduleFailures', "the dead-letter queue of the schedules' EventBridge targets");
     this.scheduleFailureQueue = scheduleFailures;
-    Validations.of(scheduleFailures).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is itself a dead-letter queue (of the schedules\' EventBridge targets, ' +
-        'alarmed); cdk-nag only recognises redrive policies and function DLQs.',
-    });
     for (const schedule of scheduleDefs) {
       const fnId = `Schedule${pascal(schedule.id)}`;
       const fn = new AppFunction(this, fnId, {
@@ -524,6 +504,20 @@ export class OrderManagementStack extends Stack {
       checkoutSuccessUrl: settings.checkoutSuccessUrl,
       checkoutCancelUrl: settings.checkoutCancelUrl,
     };
+  }
+
+  /** A queue that is itself where failures land (encrypted, TLS only, 14 days, depth alarmed). */
+  private failureQueue(id: string, role: string): sqs.Queue {
+    const queue = new sqs.Queue(this, id, {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(queue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: `This queue is itself a dead-letter destination (${role}, alarmed); cdk-nag only recognises redrive policies and function DLQs.`,
+    });
+    return queue;
   }
 
   /**
