@@ -23,23 +23,27 @@ const orderDetailSchema = orderSchema
 export const cartRoutes = {
   getCart: {
     method: 'GET', path: '/cart', handler: 'functions/cart/get.ts', auth: 'user',
-    access: { table: 'read' }, summary: 'The cart: live holds with current prices', tag: 'Cart',
+    // The cart's holds, the held products (BatchGet for current prices).
+    access: { table: { mode: 'read', keys: ['CART#*', 'PRODUCT#*'] } }, summary: 'The cart: live holds with current prices', tag: 'Cart',
     schemas: { response: { status: 200, schema: cartSchema } },
   },
   setCartLine: {
     method: 'PUT', path: '/cart/items/{productId}', handler: 'functions/cart/set-line.ts', auth: 'user',
-    access: { table: 'write' }, summary: 'Hold this quantity (reserves or releases the difference; renews the hold)',
+    // The hold and the cart header, the product's stock (one transaction; fail-fast stock reads), then the cart view.
+    access: { table: { mode: 'write', keys: ['CART#*', 'PRODUCT#*'] } }, summary: 'Hold this quantity (reserves or releases the difference; renews the hold)',
     tag: 'Cart', errors: [404, 409],
     schemas: { path: cartLinePathSchema, body: setCartLineBodySchema, response: { status: 200, schema: cartSchema } },
   },
   removeCartLine: {
     method: 'DELETE', path: '/cart/items/{productId}', handler: 'functions/cart/remove-line.ts', auth: 'user',
-    access: { table: 'write' }, summary: 'Release one line', tag: 'Cart',
+    // The hold and the cart header, the product's stock returned (one transaction), then the cart view.
+    access: { table: { mode: 'write', keys: ['CART#*', 'PRODUCT#*'] } }, summary: 'Release one line', tag: 'Cart',
     schemas: { path: cartLinePathSchema, response: { status: 200, schema: cartSchema } },
   },
   clearCart: {
     method: 'DELETE', path: '/cart', handler: 'functions/cart/clear.ts', auth: 'user',
-    access: { table: 'write' }, summary: 'Release every line', tag: 'Cart',
+    // The cart's holds and header, each held product's stock returned.
+    access: { table: { mode: 'write', keys: ['CART#*', 'PRODUCT#*'] } }, summary: 'Release every line', tag: 'Cart',
     schemas: { response: { status: 204 } },
   },
 } as const satisfies Record<string, RouteDefinition>;
@@ -47,35 +51,43 @@ export const cartRoutes = {
 export const orderRoutes = {
   placeOrder: {
     method: 'POST', path: '/orders', handler: 'functions/orders/place.ts', auth: 'user',
-    access: { table: 'write', sendTo: ['orderEvents'] },
+    // The order and its index item (keyed replays read the order), the cart's holds and header,
+    // the products (BatchGet, stock taken or fail-fast reads). The event goes to SQS.
+    access: { table: { mode: 'write', keys: ['ORDER#*', 'CART#*', 'PRODUCT#*'] }, sendTo: ['orderEvents'] },
     summary: 'Place an order from the cart or from items (Idempotency-Key supported)', tag: 'Orders',
     errors: [404, 409, 422, 503],
     schemas: { body: placeOrderBodySchema, response: { status: 201, schema: orderSchema } },
   },
   listOrders: {
     method: 'GET', path: '/orders', handler: 'functions/orders/list.ts', auth: 'user',
-    access: { table: 'read' }, summary: 'Orders, newest first (customers: their own)', tag: 'Orders',
+    // A user's orders on gsi1; admins: by status on gsi2's shards, or every order's index items
+    // on gsi1's shards, then the orders (BatchGet).
+    access: { table: { mode: 'read', keys: ['ORDER#*'], indexKeys: { gsi1: ['USER#*', 'ORDERS#*'], gsi2: ['STATUS#*'] } } }, summary: 'Orders, newest first (customers: their own)', tag: 'Orders',
     schemas: { query: listOrdersQuerySchema, response: { status: 200, schema: orderListSchema } },
   },
   exportOrders: {
     method: 'GET', path: '/orders/export', handler: 'functions/orders/export.ts', auth: 'admin',
-    access: { table: 'read' }, summary: 'Orders as CSV', tag: 'Orders', timeoutSeconds: 29, memoryMiB: 1024,
+    // Admin listing pages (no userId filter): by status on gsi2, or all orders on gsi1 then BatchGet.
+    access: { table: { mode: 'read', keys: ['ORDER#*'], indexKeys: { gsi1: ['ORDERS#*'], gsi2: ['STATUS#*'] } } }, summary: 'Orders as CSV', tag: 'Orders', timeoutSeconds: 29, memoryMiB: 1024,
     schemas: { query: exportOrdersQuerySchema, response: { status: 200, contentType: 'text/csv' } },
   },
   getOrder: {
     method: 'GET', path: '/orders/{id}', handler: 'functions/orders/get.ts', auth: 'user',
-    access: { table: 'read' }, summary: 'One order (owner or admin)', tag: 'Orders', errors: [404],
+    // The order, its payments and shipments (all in the order's partition).
+    access: { table: { mode: 'read', keys: ['ORDER#*'] } }, summary: 'One order (owner or admin)', tag: 'Orders', errors: [404],
     schemas: { path: idParamSchema, response: { status: 200, schema: orderDetailSchema } },
   },
   cancelOrder: {
     method: 'POST', path: '/orders/{id}/cancel', handler: 'functions/orders/cancel.ts', auth: 'user',
-    access: { table: 'write', sendTo: ['orderEvents'] }, summary: 'Cancel; stock is returned', tag: 'Orders',
+    // The order and its index item, each line's product stock returned.
+    access: { table: { mode: 'write', keys: ['ORDER#*', 'PRODUCT#*'] }, sendTo: ['orderEvents'] }, summary: 'Cancel; stock is returned', tag: 'Orders',
     errors: [404, 409],
     schemas: { path: idParamSchema, response: { status: 200, schema: orderSchema } },
   },
   changeOrderStatus: {
     method: 'PATCH', path: '/orders/{id}/status', handler: 'functions/orders/change-status.ts', auth: 'admin',
-    access: { table: 'write', sendTo: ['orderEvents'] }, summary: 'Move an order along its state machine', tag: 'Orders',
+    // The order and its index item, the products' stock when the move returns it (cancel).
+    access: { table: { mode: 'write', keys: ['ORDER#*', 'PRODUCT#*'] }, sendTo: ['orderEvents'] }, summary: 'Move an order along its state machine', tag: 'Orders',
     errors: [404, 409],
     schemas: { path: idParamSchema, body: changeStatusBodySchema, response: { status: 200, schema: orderSchema } },
   },

@@ -22,14 +22,17 @@ export const paymentRoutes = {
   },
   recordPayment: {
     method: 'POST', path: '/orders/{id}/payments', handler: 'functions/payments/record.ts', auth: 'admin',
-    access: { table: 'write', sendTo: ['orderEvents'] },
+    // The order, its ledger and the new payment (the order's partition; a payment that completes
+    // the order also moves it to paid: its index item, no stock). No Stripe items.
+    access: { table: { mode: 'write', keys: ['ORDER#*'] }, sendTo: ['orderEvents'] },
     summary: 'Record an offline or partial payment (Idempotency-Key supported; overpayment flagged)', tag: 'Payments',
     errors: [404, 422, 503],
     schemas: { path: idParamSchema, body: recordPaymentBodySchema, response: { status: 201, schema: paymentSchema } },
   },
   listPayments: {
     method: 'GET', path: '/payments', handler: 'functions/payments/list.ts', auth: 'user',
-    access: { table: 'read' }, summary: 'Payments (customers: their own orders only)', tag: 'Payments', errors: [404],
+    // One order's payments (the order, its partition); a customer's on gsi1; everyone's on gsi2's shards.
+    access: { table: { mode: 'read', keys: ['ORDER#*'], indexKeys: { gsi1: ['USER#*#PAYMENTS'], gsi2: ['PAYMENTS#*'] } } }, summary: 'Payments (customers: their own orders only)', tag: 'Payments', errors: [404],
     schemas: { query: listPaymentsQuerySchema, response: { status: 200, schema: paymentListSchema } },
   },
 } as const satisfies Record<string, RouteDefinition>;

@@ -183,12 +183,16 @@ describe('least privilege on the table (issue 9, item 6)', () => {
       }
     });
 
-    it('every public route, the catalogue reads, the seed and the auth, profile, user and contact routes are keyed', () => {
+    it('every public route, the catalogue reads, the seed and the auth, profile, user, contact, cart, order, payment and shipment routes are keyed', () => {
       const keyed = new Set(declaredAccess().filter(({ access }) => typeof access.table === 'object').map(({ fnId }) => fnId));
       const expected = [
         ...PUBLIC_TABLE_ROUTES,
         'listProducts', 'getProduct',
         'logout', 'getMe', 'updateMe', 'listUsers', 'getUser', 'updateUser', 'deleteUser', 'listContactMessages', 'deleteContactMessage',
+        'getCart', 'setCartLine', 'removeCartLine', 'clearCart',
+        'placeOrder', 'listOrders', 'exportOrders', 'getOrder', 'cancelOrder', 'changeOrderStatus',
+        'recordPayment', 'listPayments',
+        'createShipment', 'listShipments', 'getShipment', 'updateShipment',
       ].map((id) => `Route${pascal(id)}`);
       for (const fnId of [...expected, 'SeedAdminFunction']) expect(keyed.has(fnId), fnId).toBe(true);
       expect(keyed.size).toBeGreaterThanOrEqual(expected.length + 1);

@@ -32,6 +32,10 @@ const COVERED = [
   'register', 'login', 'refresh', 'forgotPassword', 'resetPassword', 'createContactMessage', 'stripeWebhook',
   'listProducts', 'getProduct',
   'logout', 'getMe', 'updateMe', 'listUsers', 'getUser', 'updateUser', 'deleteUser', 'listContactMessages', 'deleteContactMessage',
+  'getCart', 'setCartLine', 'removeCartLine', 'clearCart',
+  'placeOrder', 'listOrders', 'exportOrders', 'getOrder', 'cancelOrder', 'changeOrderStatus',
+  'recordPayment', 'listPayments',
+  'createShipment', 'listShipments', 'getShipment', 'updateShipment',
 ] as const satisfies readonly RouteId[];
 type Covered = (typeof COVERED)[number];
 
@@ -75,6 +79,14 @@ async function call(id: Covered, path: string, options: Parameters<typeof apiEve
   return response;
 }
 
+/** Like `call`, for a route answering text (the CSV export): status and raw body. */
+async function callText(id: Covered, path: string, options: Parameters<typeof apiEvent>[1] = {}): Promise<{ statusCode: number; body: string }> {
+  recorder.take();
+  const result = (await h[id](apiEvent(routes[id], options), lambdaContext())) as { statusCode: number; body?: string };
+  check(id, routeAccess(routes[id]), path, recorder.take());
+  return { statusCode: result.statusCode, body: result.body ?? '' };
+}
+
 async function callSeed(path: string, requestType: 'Create' | 'Update' | 'Delete'): Promise<void> {
   recorder.take();
   await seed({ RequestType: requestType, ResourceProperties: {}, PhysicalResourceId: `admin-${SEED_EMAIL}` } as unknown as CloudFormationCustomResourceEvent);
@@ -108,6 +120,22 @@ beforeAll(async () => {
     deleteUser: (await import('../../functions/users/delete.js')).handler,
     listContactMessages: (await import('../../functions/contact/list.js')).handler,
     deleteContactMessage: (await import('../../functions/contact/delete.js')).handler,
+    getCart: (await import('../../functions/cart/get.js')).handler,
+    setCartLine: (await import('../../functions/cart/set-line.js')).handler,
+    removeCartLine: (await import('../../functions/cart/remove-line.js')).handler,
+    clearCart: (await import('../../functions/cart/clear.js')).handler,
+    placeOrder: (await import('../../functions/orders/place.js')).handler,
+    listOrders: (await import('../../functions/orders/list.js')).handler,
+    exportOrders: (await import('../../functions/orders/export.js')).handler,
+    getOrder: (await import('../../functions/orders/get.js')).handler,
+    cancelOrder: (await import('../../functions/orders/cancel.js')).handler,
+    changeOrderStatus: (await import('../../functions/orders/change-status.js')).handler,
+    recordPayment: (await import('../../functions/payments/record.js')).handler,
+    listPayments: (await import('../../functions/payments/list.js')).handler,
+    createShipment: (await import('../../functions/shipments/create.js')).handler,
+    listShipments: (await import('../../functions/shipments/list.js')).handler,
+    getShipment: (await import('../../functions/shipments/get.js')).handler,
+    updateShipment: (await import('../../functions/shipments/update.js')).handler,
   } as Record<Covered, Handler>;
   seed = (await import('../../functions/service/seed-admin.js')).handler as never;
   m = {
@@ -323,6 +351,166 @@ describe('authenticated routes with declared keys', () => {
     expect((await call('listContactMessages', 'search', { token: admin.token, query: { search: tag } })).statusCode).toBe(200);
     expect((await call('deleteContactMessage', 'delete', { token: admin.token, path: { id: created.body.id } })).statusCode).toBe(204);
     expect((await call('deleteContactMessage', 'not found', { token: admin.token, path: { id: created.body.id } })).statusCode).toBe(404);
+  });
+});
+
+describe('cart routes', () => {
+  it('set (new, more, fewer), out of stock, unknown product, view, remove (held and not held), clear', async () => {
+    const { session } = await customer('cart');
+    const token = session.accessToken;
+    const product = () => m.createProduct({ name: `Cart ${tag}`, description: '', price: 700, currency: 'usd', stock: 10, lowStockThreshold: 0 });
+    const [a, b, c] = [await product(), await product(), await product()];
+    expect((await call('getCart', 'empty cart', { token })).statusCode).toBe(200);
+    expect((await call('setCartLine', 'new line', { token, path: { productId: a.id }, body: { quantity: 2 } })).statusCode).toBe(200);
+    expect((await call('setCartLine', 'more of it', { token, path: { productId: a.id }, body: { quantity: 5 } })).statusCode).toBe(200);
+    expect((await call('setCartLine', 'fewer of it', { token, path: { productId: a.id }, body: { quantity: 1 } })).statusCode).toBe(200);
+    expect((await call('setCartLine', 'same quantity', { token, path: { productId: a.id }, body: { quantity: 1 } })).statusCode).toBe(200);
+    expect((await call('setCartLine', 'out of stock', { token, path: { productId: b.id }, body: { quantity: 50 } })).statusCode).toBe(409);
+    expect((await call('setCartLine', 'unknown product', { token, path: { productId: `nope${randomInt(1e9)}` }, body: { quantity: 1 } })).statusCode).toBe(404);
+    expect((await call('setCartLine', 'second line', { token, path: { productId: b.id }, body: { quantity: 3 } })).statusCode).toBe(200);
+    expect((await call('setCartLine', 'third line', { token, path: { productId: c.id }, body: { quantity: 1 } })).statusCode).toBe(200);
+    expect((await call('getCart', 'with holds', { token })).statusCode).toBe(200);
+    expect((await call('removeCartLine', 'held line', { token, path: { productId: b.id } })).statusCode).toBe(200);
+    expect((await call('removeCartLine', 'line not held', { token, path: { productId: b.id } })).statusCode).toBe(200);
+    expect((await call('clearCart', 'two lines', { token })).statusCode).toBe(204);
+    expect((await call('clearCart', 'already empty', { token })).statusCode).toBe(204);
+    expect((await call('getCart', 'no token', {})).statusCode).toBe(401);
+  });
+});
+
+describe('order routes', () => {
+  const product = (stock = 20) => m.createProduct({ name: `Ordered ${tag}`, description: '', price: 1200, currency: 'usd', stock, lowStockThreshold: 0 });
+
+  it('place: from items, from the cart, keyed and replayed, key reused, out of stock, unknown product, empty cart', async () => {
+    const { session } = await customer('orderer');
+    const token = session.accessToken;
+    const [p, scarce] = [await product(), await product(1)];
+    expect((await call('placeOrder', 'from items', { token, body: { shippingAddress: address, items: [{ productId: p.id, quantity: 2 }] } })).statusCode).toBe(201);
+    const key = `key-${randomUUID()}`;
+    const keyed = { token, headers: { 'idempotency-key': key }, body: { shippingAddress: address, items: [{ productId: p.id, quantity: 1 }] } };
+    expect((await call('placeOrder', 'keyed', keyed)).statusCode).toBe(201);
+    const replay = await call('placeOrder', 'keyed replay', keyed);
+    expect(replay.statusCode).toBe(201);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect((await call('placeOrder', 'key reused with another body', { ...keyed, body: { shippingAddress: address, items: [{ productId: p.id, quantity: 3 }] } })).statusCode).toBe(422);
+    expect((await call('placeOrder', 'out of stock', { token, body: { shippingAddress: address, items: [{ productId: scarce.id, quantity: 2 }] } })).statusCode).toBe(409);
+    expect((await call('placeOrder', 'unknown product', { token, body: { shippingAddress: address, items: [{ productId: `nope${randomInt(1e9)}`, quantity: 1 }] } })).statusCode).toBe(404);
+    expect((await call('placeOrder', 'empty cart', { token, body: { shippingAddress: address } })).statusCode).toBe(400);
+    expect((await call('setCartLine', 'line to order', { token, path: { productId: p.id }, body: { quantity: 2 } })).statusCode).toBe(200);
+    expect((await call('placeOrder', 'from the cart', { token, body: { shippingAddress: address } })).statusCode).toBe(201);
+    expect((await call('placeOrder', 'empty cart, keyed', { token, headers: { 'idempotency-key': `key-${randomUUID()}` }, body: { shippingAddress: address } })).statusCode).toBe(400);
+  });
+
+  it('list, export, get, cancel and change status: customers, admins, filters and refusals', async () => {
+    const owner = await customer('owner');
+    const other = await customer('other');
+    const p = await product();
+    const place = async () => (await call('placeOrder', 'order to manage', { token: owner.session.accessToken, body: { shippingAddress: address, items: [{ productId: p.id, quantity: 1 }] } })).body.id as string;
+    const [first, second, third] = [await place(), await place(), await place()];
+
+    expect((await call('listOrders', 'own orders', { token: owner.session.accessToken })).statusCode).toBe(200);
+    expect((await call('listOrders', 'own orders by status and dates', { token: owner.session.accessToken, query: { status: 'pending', from: '2020-01-01', to: '2100-01-01' } })).statusCode).toBe(200);
+    expect((await call('listOrders', 'admin: everything', { token: admin.token, query: { limit: '5' } })).statusCode).toBe(200);
+    expect((await call('listOrders', 'admin: by status', { token: admin.token, query: { status: 'pending', limit: '5' } })).statusCode).toBe(200);
+    expect((await call('listOrders', 'admin: one user', { token: admin.token, query: { userId: owner.user.id } })).statusCode).toBe(200);
+    const csv = await callText('exportOrders', 'everything', { token: admin.token });
+    expect(csv.statusCode).toBe(200);
+    expect(csv.body).toContain(first);
+    expect((await callText('exportOrders', 'by status and dates', { token: admin.token, query: { status: 'pending', from: '2020-01-01', to: '2100-01-01' } })).statusCode).toBe(200);
+    expect((await callText('exportOrders', 'not an admin', { token: owner.session.accessToken })).statusCode).toBe(403);
+
+    expect((await call('getOrder', 'owner', { token: owner.session.accessToken, path: { id: first } })).statusCode).toBe(200);
+    expect((await call('getOrder', 'admin', { token: admin.token, path: { id: first } })).statusCode).toBe(200);
+    expect((await call('getOrder', 'another customer', { token: other.session.accessToken, path: { id: first } })).statusCode).toBe(404);
+
+    expect((await call('cancelOrder', 'owner cancels', { token: owner.session.accessToken, path: { id: first } })).statusCode).toBe(200);
+    expect((await call('cancelOrder', 'already cancelled', { token: owner.session.accessToken, path: { id: first } })).statusCode).toBe(409);
+    expect((await call('cancelOrder', 'another customer', { token: other.session.accessToken, path: { id: second } })).statusCode).toBe(404);
+
+    const move = (path: string, id: string, status: string, note?: string) =>
+      call('changeOrderStatus', path, { token: admin.token, path: { id }, body: { status, ...(note ? { note } : {}) } });
+    expect((await move('confirm payment', second, 'paid', 'paid by bank transfer')).statusCode).toBe(200);
+    expect((await move('processing', second, 'processing')).statusCode).toBe(200);
+    expect((await move('invalid transition', second, 'pending')).statusCode).toBe(409);
+    expect((await move('admin cancels (stock returned)', third, 'cancelled')).statusCode).toBe(200);
+    expect((await move('not found', `nope${randomInt(1e9)}`, 'paid')).statusCode).toBe(404);
+    expect((await call('changeOrderStatus', 'not an admin', { token: owner.session.accessToken, path: { id: second }, body: { status: 'shipped' } })).statusCode).toBe(403);
+  });
+});
+
+describe('payment routes (no Stripe call)', () => {
+  it('record: partial, completing, overpaying, keyed replay, key reused, cancelled order, unknown order; list: order, own, everyone, refusals', async () => {
+    const owner = await customer('payments');
+    const other = await customer('payments-other');
+    const p = await m.createProduct({ name: `Paid ${tag}`, description: '', price: 1000, currency: 'usd', stock: 20, lowStockThreshold: 0 });
+    const { order } = await m.placeOrder({ userId: owner.user.id, input: { shippingAddress: address, items: [{ productId: p.id, quantity: 2 }] } });
+    const record = (path: string, id: string, body: object, headers?: Record<string, string>) =>
+      call('recordPayment', path, { token: admin.token, path: { id }, body, ...(headers ? { headers } : {}) });
+    expect((await record('partial payment', order.id, { amount: 500, method: 'cash' })).statusCode).toBe(201);
+    const key = { 'idempotency-key': `pay-${randomUUID()}` };
+    expect((await record('completing payment, keyed', order.id, { amount: 1500, method: 'bank_transfer', reference: 'wire 1' }, key)).statusCode).toBe(201);
+    const replay = await record('keyed replay', order.id, { amount: 1500, method: 'bank_transfer', reference: 'wire 1' }, key);
+    expect(replay.statusCode).toBe(201);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect((await record('key reused with another body', order.id, { amount: 100, method: 'cash' }, key)).statusCode).toBe(422);
+    expect((await record('overpayment', order.id, { amount: 300, method: 'card' })).statusCode).toBe(201);
+    const { order: cancelled } = await m.placeOrder({ userId: owner.user.id, input: { shippingAddress: address, items: [{ productId: p.id, quantity: 1 }] } });
+    await m.changeOrderStatus({ orderId: cancelled.id, to: 'cancelled', actor: 'admin', by: admin.id });
+    expect((await record('cancelled order (refund required)', cancelled.id, { amount: 1000, method: 'cash' })).statusCode).toBe(201);
+    expect((await record('unknown order', `nope${randomInt(1e9)}`, { amount: 100, method: 'cash' })).statusCode).toBe(404);
+    expect((await call('recordPayment', 'not an admin', { token: owner.session.accessToken, path: { id: order.id }, body: { amount: 100, method: 'cash' } })).statusCode).toBe(403);
+
+    expect((await call('listPayments', 'one order, owner', { token: owner.session.accessToken, query: { orderId: order.id } })).statusCode).toBe(200);
+    expect((await call('listPayments', 'own payments', { token: owner.session.accessToken, query: { limit: '5' } })).statusCode).toBe(200);
+    expect((await call('listPayments', 'admin: everyone', { token: admin.token, query: { limit: '5' } })).statusCode).toBe(200);
+    expect((await call('listPayments', 'admin: one order', { token: admin.token, query: { orderId: order.id } })).statusCode).toBe(200);
+    expect((await call('listPayments', 'another customer order', { token: other.session.accessToken, query: { orderId: order.id } })).statusCode).toBe(404);
+  });
+});
+
+describe('shipment routes', () => {
+  it('create (first, later, tracking number taken, unpaid order, unknown order), list, get, update (moves, checkpoint, invalid, deliveries)', async () => {
+    const owner = await customer('shipped');
+    const other = await customer('shipped-other');
+    const p = await m.createProduct({ name: `Shipped ${tag}`, description: '', price: 900, currency: 'usd', stock: 20, lowStockThreshold: 0 });
+    const paidOrder = async () => {
+      const { order } = await m.placeOrder({ userId: owner.user.id, input: { shippingAddress: address, items: [{ productId: p.id, quantity: 1 }] } });
+      await m.changeOrderStatus({ orderId: order.id, to: 'paid', actor: 'admin', by: admin.id });
+      return order;
+    };
+    const order = await paidOrder();
+    const tracking = () => `TR${randomUUID().replace(/-/g, '').slice(0, 16).toUpperCase()}`;
+    const [t1, t2] = [tracking(), tracking()];
+    const create = (path: string, body: object, token = admin.token) => call('createShipment', path, { token, body });
+    expect((await create('first shipment (order shipped)', { orderId: order.id, carrier: 'UPS', trackingNumber: t1 })).statusCode).toBe(201);
+    expect((await create('second shipment', { orderId: order.id, carrier: 'DHL', trackingNumber: t2 })).statusCode).toBe(201);
+    expect((await create('tracking number taken', { orderId: order.id, carrier: 'DHL', trackingNumber: t2 })).statusCode).toBe(409);
+    const { order: unpaid } = await m.placeOrder({ userId: owner.user.id, input: { shippingAddress: address, items: [{ productId: p.id, quantity: 1 }] } });
+    expect((await create('unpaid order', { orderId: unpaid.id, carrier: 'UPS', trackingNumber: tracking() })).statusCode).toBe(409);
+    expect((await create('unknown order', { orderId: `nope${randomInt(1e9)}`, carrier: 'UPS', trackingNumber: tracking() })).statusCode).toBe(404);
+    expect((await create('not an admin', { orderId: order.id, carrier: 'UPS', trackingNumber: tracking() }, owner.session.accessToken)).statusCode).toBe(403);
+
+    expect((await call('listShipments', 'admin: everything', { token: admin.token, query: { limit: '5' } })).statusCode).toBe(200);
+    expect((await call('listShipments', 'own shipments', { token: owner.session.accessToken })).statusCode).toBe(200);
+    expect((await call('listShipments', 'by order', { token: owner.session.accessToken, query: { orderId: order.id } })).statusCode).toBe(200);
+    expect((await call('listShipments', 'admin: by order', { token: admin.token, query: { orderId: order.id } })).statusCode).toBe(200);
+    expect((await call('listShipments', 'by tracking number', { token: owner.session.accessToken, query: { trackingNumber: t1 } })).statusCode).toBe(200);
+    expect((await call('listShipments', 'unknown tracking number', { token: admin.token, query: { trackingNumber: tracking() } })).statusCode).toBe(200);
+
+    expect((await call('getShipment', 'owner', { token: owner.session.accessToken, path: { trackingNumber: t1 } })).statusCode).toBe(200);
+    expect((await call('getShipment', 'admin', { token: admin.token, path: { trackingNumber: t1 } })).statusCode).toBe(200);
+    expect((await call('getShipment', 'another customer', { token: other.session.accessToken, path: { trackingNumber: t1 } })).statusCode).toBe(404);
+    expect((await call('getShipment', 'unknown', { token: admin.token, path: { trackingNumber: tracking() } })).statusCode).toBe(404);
+
+    const update = (path: string, trackingNumber: string, body: object) => call('updateShipment', path, { token: admin.token, path: { trackingNumber }, body });
+    expect((await update('in transit with a checkpoint', t1, { status: 'in_transit', checkpoint: { location: 'Hub', description: 'Sorted' } })).statusCode).toBe(200);
+    expect((await update('checkpoint only', t1, { checkpoint: { location: 'Depot', description: 'Arrived' } })).statusCode).toBe(200);
+    expect((await update('invalid transition', t1, { status: 'label_created' })).statusCode).toBe(409);
+    expect((await update('out for delivery', t1, { status: 'out_for_delivery' })).statusCode).toBe(200);
+    expect((await update('delivered, not the last', t1, { status: 'delivered' })).statusCode).toBe(200);
+    expect((await update('exception', t2, { status: 'exception' })).statusCode).toBe(200);
+    expect((await update('last delivery (order delivered)', t2, { status: 'delivered' })).statusCode).toBe(200);
+    expect((await update('unknown', tracking(), { status: 'in_transit' })).statusCode).toBe(404);
   });
 });
 
