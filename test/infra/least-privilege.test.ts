@@ -183,7 +183,7 @@ describe('least privilege on the table (issue 9, item 6)', () => {
       }
     });
 
-    it('every public route, the catalogue reads, the seed and the auth, profile, user, contact, cart, order, payment and shipment routes are keyed', () => {
+    it('every public route, the catalogue reads, the seed and the auth, profile, user, contact, cart, order, payment, shipment, analytics and product admin routes are keyed', () => {
       const keyed = new Set(declaredAccess().filter(({ access }) => typeof access.table === 'object').map(({ fnId }) => fnId));
       const expected = [
         ...PUBLIC_TABLE_ROUTES,
@@ -193,6 +193,8 @@ describe('least privilege on the table (issue 9, item 6)', () => {
         'placeOrder', 'listOrders', 'exportOrders', 'getOrder', 'cancelOrder', 'changeOrderStatus',
         'recordPayment', 'listPayments',
         'createShipment', 'listShipments', 'getShipment', 'updateShipment',
+        'getAnalytics',
+        'createProduct', 'updateProduct', 'deleteProduct', 'restoreProduct', 'adjustStock', 'listStockAdjustments',
       ].map((id) => `Route${pascal(id)}`);
       for (const fnId of [...expected, 'SeedAdminFunction']) expect(keyed.has(fnId), fnId).toBe(true);
       expect(keyed.size).toBeGreaterThanOrEqual(expected.length + 1);

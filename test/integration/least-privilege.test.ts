@@ -36,6 +36,8 @@ const COVERED = [
   'placeOrder', 'listOrders', 'exportOrders', 'getOrder', 'cancelOrder', 'changeOrderStatus',
   'recordPayment', 'listPayments',
   'createShipment', 'listShipments', 'getShipment', 'updateShipment',
+  'getAnalytics',
+  'createProduct', 'updateProduct', 'deleteProduct', 'restoreProduct', 'adjustStock', 'listStockAdjustments',
 ] as const satisfies readonly RouteId[];
 type Covered = (typeof COVERED)[number];
 
@@ -136,6 +138,13 @@ beforeAll(async () => {
     listShipments: (await import('../../functions/shipments/list.js')).handler,
     getShipment: (await import('../../functions/shipments/get.js')).handler,
     updateShipment: (await import('../../functions/shipments/update.js')).handler,
+    getAnalytics: (await import('../../functions/admin/analytics.js')).handler,
+    createProduct: (await import('../../functions/products/create.js')).handler,
+    updateProduct: (await import('../../functions/products/update.js')).handler,
+    deleteProduct: (await import('../../functions/products/delete.js')).handler,
+    restoreProduct: (await import('../../functions/products/restore.js')).handler,
+    adjustStock: (await import('../../functions/products/adjust-stock.js')).handler,
+    listStockAdjustments: (await import('../../functions/products/list-stock-adjustments.js')).handler,
   } as Record<Covered, Handler>;
   seed = (await import('../../functions/service/seed-admin.js')).handler as never;
   m = {
@@ -511,6 +520,52 @@ describe('shipment routes', () => {
     expect((await update('exception', t2, { status: 'exception' })).statusCode).toBe(200);
     expect((await update('last delivery (order delivered)', t2, { status: 'delivered' })).statusCode).toBe(200);
     expect((await update('unknown', tracking(), { status: 'in_transit' })).statusCode).toBe(404);
+  });
+});
+
+describe('analytics', () => {
+  it('default range, a range with counters (top products named), invalid and too long ranges, not an admin', async () => {
+    const owner = await customer('analytics');
+    const p = await m.createProduct({ name: `Counted ${tag}`, description: '', price: 800, currency: 'usd', stock: 1, lowStockThreshold: 5 });
+    await m.placeOrder({ userId: owner.user.id, input: { shippingAddress: address, items: [{ productId: p.id, quantity: 1 }] } });
+    // A SALES counter as the aggregator writes it (setup, not the function's traffic), on a random
+    // far-future day so no other test file's report of its own day sees it.
+    const day = `21${10 + randomInt(89)}-0${1 + randomInt(9)}-2${randomInt(9)}`;
+    await db.send(new PutCommand({ TableName: tableName, Item: { pk: `STATS#${day}`, sk: 'SALES', paidOrders: 1, paidValue: 800, [`q_${p.id}`]: 1, [`r_${p.id}`]: 800 } }));
+    expect((await call('getAnalytics', 'default range', { token: admin.token })).statusCode).toBe(200);
+    const report = await call('getAnalytics', 'today, with counters', { token: admin.token, query: { from: day, to: day } });
+    expect(report.statusCode).toBe(200);
+    expect(report.body.topProducts.some((line: { productId: string; name: string | null }) => line.productId === p.id && line.name !== null)).toBe(true);
+    expect((await call('getAnalytics', 'from after to', { token: admin.token, query: { from: '2025-02-01', to: '2025-01-01' } })).statusCode).toBe(400);
+    expect((await call('getAnalytics', 'over 366 days', { token: admin.token, query: { from: '2020-01-01', to: '2025-01-01' } })).statusCode).toBe(400);
+    expect((await call('getAnalytics', 'not an admin', { token: owner.session.accessToken })).statusCode).toBe(403);
+  });
+});
+
+describe('product admin writes', () => {
+  it('create, update (category set and cleared), delete twice, restore twice, adjust stock up, down, below zero, list adjustments, unknown products', async () => {
+    const created = await call('createProduct', 'create', { token: admin.token, body: { name: `Admin ${tag}`, price: 1000, stock: 3, category: `cat-${tag}`, sku: `SKU-${tag}` } });
+    expect(created.statusCode).toBe(201);
+    const id = created.body.id as string;
+    const missing = `nope${randomInt(1e9)}`;
+    expect((await call('createProduct', 'invalid body', { token: admin.token, body: { name: '' } })).statusCode).toBe(400);
+    expect((await call('updateProduct', 'rename and reprice', { token: admin.token, path: { id }, body: { name: `Renamed ${tag}`, price: 1200 } })).statusCode).toBe(200);
+    expect((await call('updateProduct', 'clear category and sku', { token: admin.token, path: { id }, body: { category: null, sku: null } })).statusCode).toBe(200);
+    expect((await call('updateProduct', 'unknown product', { token: admin.token, path: { id: missing }, body: { name: 'x' } })).statusCode).toBe(404);
+    expect((await call('deleteProduct', 'soft delete', { token: admin.token, path: { id } })).statusCode).toBe(204);
+    expect((await call('deleteProduct', 'already deleted', { token: admin.token, path: { id } })).statusCode).toBe(204);
+    expect((await call('deleteProduct', 'unknown product', { token: admin.token, path: { id: missing } })).statusCode).toBe(404);
+    expect((await call('restoreProduct', 'restore', { token: admin.token, path: { id } })).statusCode).toBe(200);
+    expect((await call('restoreProduct', 'not deleted', { token: admin.token, path: { id } })).statusCode).toBe(200);
+    expect((await call('restoreProduct', 'unknown product', { token: admin.token, path: { id: missing } })).statusCode).toBe(404);
+    expect((await call('adjustStock', 'add', { token: admin.token, path: { id }, body: { delta: 5, reason: 'delivery' } })).statusCode).toBe(200);
+    expect((await call('adjustStock', 'remove', { token: admin.token, path: { id }, body: { delta: -2, reason: 'damaged' } })).statusCode).toBe(200);
+    expect((await call('adjustStock', 'below zero', { token: admin.token, path: { id }, body: { delta: -100, reason: 'lost' } })).statusCode).toBe(409);
+    expect((await call('adjustStock', 'unknown product', { token: admin.token, path: { id: missing }, body: { delta: 1, reason: 'x' } })).statusCode).toBe(404);
+    expect((await call('listStockAdjustments', 'audit trail', { token: admin.token, path: { id }, query: { limit: '1' } })).statusCode).toBe(200);
+    expect((await call('listStockAdjustments', 'unknown product', { token: admin.token, path: { id: missing } })).statusCode).toBe(404);
+    const { session } = await customer('not-admin');
+    expect((await call('createProduct', 'not an admin', { token: session.accessToken, body: { name: 'x', price: 1, stock: 1 } })).statusCode).toBe(403);
   });
 });
 
