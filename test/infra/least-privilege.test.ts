@@ -194,7 +194,7 @@ describe('least privilege on the table (issue 9, item 6)', () => {
         'recordPayment', 'listPayments',
         'createShipment', 'listShipments', 'getShipment', 'updateShipment',
         'getAnalytics',
-        'createProduct', 'updateProduct', 'deleteProduct', 'restoreProduct', 'adjustStock', 'listStockAdjustments',
+        'createProduct', 'updateProduct', 'deleteProduct', 'restoreProduct', 'adjustStock', 'listStockAdjustments', 'createProductImageUpload',
       ].map((id) => `Route${pascal(id)}`);
       for (const fnId of [...expected, 'SeedAdminFunction']) expect(keyed.has(fnId), fnId).toBe(true);
       expect(keyed.size).toBeGreaterThanOrEqual(expected.length + 1);

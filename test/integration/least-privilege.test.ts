@@ -37,7 +37,7 @@ const COVERED = [
   'recordPayment', 'listPayments',
   'createShipment', 'listShipments', 'getShipment', 'updateShipment',
   'getAnalytics',
-  'createProduct', 'updateProduct', 'deleteProduct', 'restoreProduct', 'adjustStock', 'listStockAdjustments',
+  'createProduct', 'updateProduct', 'deleteProduct', 'restoreProduct', 'adjustStock', 'listStockAdjustments', 'createProductImageUpload',
 ] as const satisfies readonly RouteId[];
 type Covered = (typeof COVERED)[number];
 
@@ -145,6 +145,7 @@ beforeAll(async () => {
     restoreProduct: (await import('../../functions/products/restore.js')).handler,
     adjustStock: (await import('../../functions/products/adjust-stock.js')).handler,
     listStockAdjustments: (await import('../../functions/products/list-stock-adjustments.js')).handler,
+    createProductImageUpload: (await import('../../functions/products/create-image-upload.js')).handler,
   } as Record<Covered, Handler>;
   seed = (await import('../../functions/service/seed-admin.js')).handler as never;
   m = {
@@ -543,7 +544,7 @@ describe('analytics', () => {
 });
 
 describe('product admin writes', () => {
-  it('create, update (category set and cleared), delete twice, restore twice, adjust stock up, down, below zero, list adjustments, unknown products', async () => {
+  it('create, update (category set and cleared), delete twice, restore twice, adjust stock up, down, below zero, list adjustments, image upload (live, deleted), unknown products', async () => {
     const created = await call('createProduct', 'create', { token: admin.token, body: { name: `Admin ${tag}`, price: 1000, stock: 3, category: `cat-${tag}`, sku: `SKU-${tag}` } });
     expect(created.statusCode).toBe(201);
     const id = created.body.id as string;
@@ -564,6 +565,11 @@ describe('product admin writes', () => {
     expect((await call('adjustStock', 'unknown product', { token: admin.token, path: { id: missing }, body: { delta: 1, reason: 'x' } })).statusCode).toBe(404);
     expect((await call('listStockAdjustments', 'audit trail', { token: admin.token, path: { id }, query: { limit: '1' } })).statusCode).toBe(200);
     expect((await call('listStockAdjustments', 'unknown product', { token: admin.token, path: { id: missing } })).statusCode).toBe(404);
+    const image = { contentType: 'image/png', filename: 'photo.png', size: 1024 };
+    expect((await call('createProductImageUpload', 'upload URL', { token: admin.token, path: { id }, body: image })).statusCode).toBe(201);
+    expect((await call('createProductImageUpload', 'unknown product', { token: admin.token, path: { id: missing }, body: image })).statusCode).toBe(404);
+    expect((await call('deleteProduct', 'deleted again', { token: admin.token, path: { id } })).statusCode).toBe(204);
+    expect((await call('createProductImageUpload', 'deleted product', { token: admin.token, path: { id }, body: image })).statusCode).toBe(404);
     const { session } = await customer('not-admin');
     expect((await call('createProduct', 'not an admin', { token: session.accessToken, body: { name: 'x', price: 1, stock: 1 } })).statusCode).toBe(403);
   });
