@@ -54,6 +54,7 @@ export const TRANSACTION_ATTEMPTS = 20;
 export const TRANSACTION_RETRY_BUDGET_MS = 6_000;
 
 export interface TransactWriteOptions {
+  /** Fewer attempts than TRANSACTION_ATTEMPTS (tests). */
   readonly attempts?: number;
   /**
    * Runs before every other retry after a conflict (the 2nd, 4th, …) and before giving up with
@@ -110,14 +111,14 @@ export async function transactWrite(items: TransactItems, options: TransactWrite
  * write: DynamoDB answers TransactionConflictException while one of them is in flight. Retried
  * like a conflicting transaction, then 503.
  */
-export async function writeRetryingConflicts<T>(write: () => Promise<T>, attempts = TRANSACTION_ATTEMPTS): Promise<T> {
+export async function writeRetryingConflicts<T>(write: () => Promise<T>): Promise<T> {
   const deadline = Date.now() + TRANSACTION_RETRY_BUDGET_MS;
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await write();
     } catch (error) {
       if (!(error instanceof Error) || error.name !== 'TransactionConflictException') throw error;
-      if (attempt >= attempts || Date.now() >= deadline) {
+      if (attempt >= TRANSACTION_ATTEMPTS || Date.now() >= deadline) {
         transactionConflicts.exhausted += 1;
         throw new ServiceBusyError();
       }

@@ -42,7 +42,7 @@ function addItem(increment: CounterIncrement): TransactItems[number] {
 }
 
 /** The changes that move a counter, with what each adds. */
-export function countingChanges(changes: readonly ItemChange[]) {
+function countingChanges(changes: readonly ItemChange[]) {
   return changes.flatMap((change) => {
     const increments = counterIncrements(change);
     return increments.length > 0 ? [{ change, increments }] : [];

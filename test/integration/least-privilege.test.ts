@@ -19,6 +19,7 @@ import { apiEvent, invoke, lambdaContext, type ParsedResponse } from '../support
 import { deniedTouches, recordTouches, touchesOf, unusedPatterns, type Touch } from '../support/dynamo-key-recorder.js';
 import { checkoutSession, paymentIntent, refundedCharge, sign, startFakeStripe, stripeEvent, stripeTestEnv, type FakeStripe } from '../support/stripe-fake.js';
 import { createTestQueue } from '../support/test-queue.js';
+import { KEYED_ROUTES } from '../support/keyed-routes.js';
 
 const recorder = recordTouches(dynamoClient);
 const tag = `lp${randomUUID().slice(0, 6)}`;
@@ -28,17 +29,7 @@ const address = { line1: '1 Main Street', city: 'Springfield', postalCode: '1234
 type Handler = (event: APIGatewayProxyEventV2, context: ReturnType<typeof lambdaContext>) => Promise<unknown>;
 
 /** The keyed functions this file exercises: route ids, plus the seed function. */
-const COVERED = [
-  'register', 'login', 'refresh', 'forgotPassword', 'resetPassword', 'createContactMessage', 'stripeWebhook',
-  'listProducts', 'getProduct',
-  'logout', 'getMe', 'updateMe', 'listUsers', 'getUser', 'updateUser', 'deleteUser', 'listContactMessages', 'deleteContactMessage',
-  'getCart', 'setCartLine', 'removeCartLine', 'clearCart',
-  'placeOrder', 'listOrders', 'exportOrders', 'getOrder', 'cancelOrder', 'changeOrderStatus',
-  'recordPayment', 'listPayments',
-  'createShipment', 'listShipments', 'getShipment', 'updateShipment',
-  'getAnalytics',
-  'createProduct', 'updateProduct', 'deleteProduct', 'restoreProduct', 'adjustStock', 'listStockAdjustments', 'createProductImageUpload',
-] as const satisfies readonly RouteId[];
+const COVERED = KEYED_ROUTES;
 type Covered = (typeof COVERED)[number];
 
 let h: Record<Covered, Handler>;
