@@ -1,7 +1,12 @@
 /**
  * Email templates: every email has a subject, an HTML part and a text part. Values are
- * HTML-escaped; nothing user-supplied is ever interpreted as markup.
+ * HTML-escaped; nothing user-supplied is ever interpreted as markup. Customers never see an
+ * internal status name (`ORDER_STATUS_WORDS`), and every date is written by `formatDateTime`
+ * in the shop's time zone (SHOP_TIME_ZONE, default UTC).
  */
+import { shopTimeZone } from '../app-config.js';
+import type { OrderStatus } from '../orders/order-status.js';
+
 export interface EmailContent {
   readonly subject: string;
   readonly html: string;
@@ -28,11 +33,57 @@ export function welcomeEmail(input: { name: string; shopUrl: string }): EmailCon
   };
 }
 
+/**
+ * The one date format of every email: `1 May 2026, 13:15 CEST`, in the shop's time zone.
+ */
+export function formatDateTime(iso: string, timeZone: string = shopTimeZone): string {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-GB', {
+      timeZone,
+      day: 'numeric',
+      month: 'short',
+      year: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+      timeZoneName: 'short',
+    })
+      .formatToParts(new Date(iso))
+      .map((part) => [part.type, part.value]),
+  );
+  return `${parts.day} ${parts.month} ${parts.year}, ${parts.hour}:${parts.minute} ${parts.timeZoneName}`;
+}
+
+/**
+ * What a customer reads for each order status: a short label (subjects, "now …") and a
+ * sentence for the body. Typed over every status, so a new status cannot go out unworded.
+ */
+export const ORDER_STATUS_WORDS: Record<OrderStatus, { readonly label: string; readonly sentence: (orderId: string) => string }> = {
+  pending: { label: 'waiting for payment', sentence: (id) => `Order ${id} is waiting for your payment.` },
+  paid: { label: 'paid', sentence: (id) => `We received the payment for order ${id}.` },
+  processing: { label: 'being prepared', sentence: (id) => `We're preparing order ${id}.` },
+  shipped: { label: 'shipped', sentence: (id) => `Order ${id} has shipped.` },
+  delivered: { label: 'delivered', sentence: (id) => `Order ${id} has been delivered.` },
+  cancelled: { label: 'cancelled', sentence: (id) => `Order ${id} has been cancelled.` },
+  failed: { label: 'payment failed', sentence: (id) => `The payment for order ${id} did not go through.` },
+  pending_stock_rolledback: {
+    label: 'cancelled: payment not received in time',
+    sentence: (id) => `Order ${id} was cancelled because we did not receive the payment in time. Its items are back on sale; you are welcome to order again.`,
+  },
+  failed_stock_rolledback: {
+    label: 'cancelled: payment failed',
+    sentence: (id) => `Order ${id} was cancelled because its payment did not go through. Its items are back on sale; you are welcome to order again.`,
+  },
+};
+
+/** The customer's words for a status; an unknown one (never expected) is spelled out plainly. */
+export const statusLabel = (status: string) => (ORDER_STATUS_WORDS as Record<string, { label: string }>)[status]?.label ?? status.replace(/_/g, ' ');
+
 export function passwordResetEmail(input: { name: string; resetUrl: string; expiresAt: string }): EmailContent {
   const lines = [
     `Hi ${input.name},`,
     'Someone asked to reset the password of your account. If it was you, use the link below; it works once and expires at ' +
-      `${input.expiresAt}.`,
+      `${formatDateTime(input.expiresAt)}.`,
     'If it was not you, ignore this email: your password stays as it is.',
   ];
   return {
@@ -74,14 +125,20 @@ function orderEmail(subject: string, title: string, lines: readonly string[], or
 export const orderReceivedEmail = (input: { name: string; order: OrderSummary; orderUrl: string }) =>
   orderEmail(`We received your order ${input.order.id}`, 'Thank you for your order', [`Hi ${input.name},`, `We received order ${input.order.id}. It is waiting for payment.`], input.order, input.orderUrl);
 
-export const orderStatusEmail = (input: { name: string; order: OrderSummary; orderUrl: string; from: string; to: string; note?: string | undefined }) =>
-  orderEmail(
-    `Your order ${input.order.id} is now ${input.to.replace(/_/g, ' ')}`,
+export const orderStatusEmail = (input: { name: string; order: OrderSummary; orderUrl: string; from: string; to: string; note?: string | undefined }) => {
+  const words = (ORDER_STATUS_WORDS as Record<string, (typeof ORDER_STATUS_WORDS)[OrderStatus] | undefined>)[input.to];
+  return orderEmail(
+    `Your order ${input.order.id} is now ${statusLabel(input.to)}`,
     'Order update',
-    [`Hi ${input.name},`, `Order ${input.order.id} went from ${input.from.replace(/_/g, ' ')} to ${input.to.replace(/_/g, ' ')}.`, ...(input.note ? [`Note: ${input.note}`] : [])],
+    [
+      `Hi ${input.name},`,
+      words ? words.sentence(input.order.id) : `Order ${input.order.id} is now ${statusLabel(input.to)}.`,
+      ...(input.note ? [`Note: ${input.note}`] : []),
+    ],
     input.order,
     input.orderUrl,
   );
+};
 
 const shipmentStatusWords: Record<string, string> = {
   label_created: 'has a shipping label and will be handed to the carrier soon',
@@ -91,19 +148,29 @@ const shipmentStatusWords: Record<string, string> = {
   exception: 'has a delivery problem; the carrier is working on it',
 };
 
+/** Short shipment status labels (subjects, "was …"). */
+const shipmentStatusLabels: Record<string, string> = {
+  label_created: 'ready to ship',
+  in_transit: 'in transit',
+  out_for_delivery: 'out for delivery',
+  delivered: 'delivered',
+  exception: 'delivery problem',
+};
+const shipmentLabel = (status: string) => shipmentStatusLabels[status] ?? status.replace(/_/g, ' ');
+
 /** A shipment of the customer's order: new (no `from`) or a status change; carrier and tracking number always. */
 export function shipmentUpdateEmail(input: { name: string; orderId: string; carrier: string; trackingNumber: string; from?: string | undefined; to: string; orderUrl: string }): EmailContent {
   const lines = [
     `Hi ${input.name},`,
     input.from
-      ? `A shipment of order ${input.orderId} ${shipmentStatusWords[input.to] ?? `is now ${input.to.replace(/_/g, ' ')}`} (was ${input.from.replace(/_/g, ' ')}).`
-      : `Another shipment of order ${input.orderId} is on its way to you: it ${shipmentStatusWords[input.to] ?? input.to.replace(/_/g, ' ')}.`,
+      ? `A shipment of order ${input.orderId} ${shipmentStatusWords[input.to] ?? `is now ${shipmentLabel(input.to)}`} (was ${shipmentLabel(input.from)}).`
+      : `Another shipment of order ${input.orderId} is on its way to you: it ${shipmentStatusWords[input.to] ?? `is ${shipmentLabel(input.to)}`}.`,
     `Carrier: ${input.carrier}`,
     `Tracking number: ${input.trackingNumber}`,
   ];
   return {
     subject: input.from
-      ? `Shipment ${input.trackingNumber} of order ${input.orderId}: ${input.to.replace(/_/g, ' ')}`
+      ? `Shipment ${input.trackingNumber} of order ${input.orderId}: ${shipmentLabel(input.to)}`
       : `New shipment ${input.trackingNumber} for order ${input.orderId}`,
     html: layout('Shipment update', lines, { label: 'View your order', url: input.orderUrl }),
     text: `${lines.join('\n\n')}\n\n${input.orderUrl}\n`,
@@ -125,8 +192,6 @@ export const orderConfirmationEmail = (input: { name: string; order: OrderSummar
 
 // ---- Schedules: reminders and alerts ------------------------------------------------------
 
-/** `2026-05-01T14:03:27.123Z` → `2026-05-01 14:03 UTC`. */
-const formatTime = (iso: string) => `${new Date(iso).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 
 /** An order email with its own button label (admin emails link to the same order page). */
 function orderEmailWithAction(subject: string, title: string, lines: readonly string[], order: OrderSummary, action: { label: string; url: string }): EmailContent {
@@ -141,7 +206,7 @@ export const paymentReminderEmail = (input: { name: string; order: OrderSummary;
     'Waiting for your payment',
     [
       `Hi ${input.name},`,
-      `Order ${input.order.id} is still waiting for payment. Please pay before ${formatTime(input.payBefore)}: after that the order is released and its items go back on sale.`,
+      `Order ${input.order.id} is still waiting for payment. Please pay before ${formatDateTime(input.payBefore)}: after that the order is released and its items go back on sale.`,
     ],
     input.order,
     { label: 'Pay for your order', url: input.orderUrl },
@@ -167,7 +232,7 @@ export const fulfilmentReminderAdminEmail = (input: {
     `Order ${input.order.id} waits for fulfilment`,
     'Order waiting for fulfilment',
     [
-      `Order ${input.order.id} (${input.order.status.replace(/_/g, ' ')}) waits for fulfilment since ${formatTime(input.waitingSince)}.`,
+      `Order ${input.order.id} (${statusLabel(input.order.status)}) waits for fulfilment since ${formatDateTime(input.waitingSince)}.`,
       input.customer ? `Customer: ${input.customer.name} <${input.customer.email}>` : 'Customer: account deleted',
       ...(address ? [`Ship to: ${[address.line1, address.line2, `${address.postalCode} ${address.city}`, address.country].filter(Boolean).join(', ')}`] : []),
     ],

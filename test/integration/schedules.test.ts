@@ -449,7 +449,7 @@ describe('sendReminders', () => {
     expect(toCustomer.map((email) => email.subject).sort()).toEqual(fulfilled.map((o) => `We're preparing your order ${o.id}`).sort());
     const toAdmin = (await emailsTo(process.env.SES_STORE_URL!, adminEmail)).filter((email) => email.subject.includes('waits for fulfilment'));
     expect(toAdmin.map((email) => email.subject).sort()).toEqual(fulfilled.map((o) => `Order ${o.id} waits for fulfilment`).sort());
-    expect(toAdmin.find((email) => email.subject.includes(processing.id))!.body.text).toMatch(/\(processing\) waits for fulfilment since \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+    expect(toAdmin.find((email) => email.subject.includes(processing.id))!.body.text).toMatch(/\(being prepared\) waits for fulfilment since \d{1,2} \w{3} \d{4}, \d\d:\d\d UTC/);
     expect(toAdmin[0]!.body.text).toContain(user.email);
   });
 });

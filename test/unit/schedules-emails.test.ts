@@ -53,7 +53,7 @@ describe('reminder and alert templates', () => {
     for (const part of [html, text]) {
       expect(part).toContain('$12.50');
       expect(part).toContain('$25.00');
-      expect(part).toContain('2026-05-01 11:15 UTC');
+      expect(part).toContain('1 May 2026, 11:15 UTC');
       expect(part).toContain(url);
     }
     expect(html).toContain(`href="${url}"`);
@@ -63,7 +63,7 @@ describe('reminder and alert templates', () => {
     expect(emails.customer.subject).toBe("We're preparing your order ORD1");
     expect(emails.customer.text).toContain("we're preparing order ORD1");
     expect(emails.admin.subject).toBe('Order ORD1 waits for fulfilment');
-    expect(emails.admin.text).toContain('Order ORD1 (paid) waits for fulfilment since 2026-04-30 09:00 UTC.');
+    expect(emails.admin.text).toContain('Order ORD1 (paid) waits for fulfilment since 30 Apr 2026, 09:00 UTC.');
     expect(emails.admin.text).toContain('ann@example.com');
     expect(emails.admin.text).toContain('Ship to: 1 <script>alert("x")</script> Road, 9000 Ghent, BE');
   });
