@@ -2,7 +2,7 @@
  * Account use cases: what the auth, profile and admin user handlers call. Registration lives
  * in registration.ts because it publishes events: functions that don't publish don't load SQS.
  */
-import { assertNotLocked, clearLoginFailures, recordLoginFailure } from '../auth/lockout.js';
+import { claimLoginAttempt, clearLoginAttempts } from '../auth/lockout.js';
 import { burnPasswordCheck, hashPassword, verifyPassword } from '../auth/passwords.js';
 import { revokeAccessToken, revokeFamily, startSession, type IssuedSession } from '../auth/sessions.js';
 import type { AuthContext } from '../auth/authenticate.js';
@@ -18,17 +18,15 @@ export interface SignedIn {
 
 /**
  * Unknown email, wrong password and disabled account give one and the same answer, after the
- * same bcrypt work, and all count towards the lockout.
+ * same bcrypt work, and all count towards the lockout. Each check is claimed before bcrypt
+ * runs (shared/auth/lockout.ts), so a burst gets at most 5 checks per window.
  */
 export async function login(input: { email: string; password: string }): Promise<SignedIn> {
-  await assertNotLocked(input.email);
+  const claim = await claimLoginAttempt(input.email);
   const user = await findUserByEmail(input.email);
   const valid = user ? await verifyPassword(input.password, user.passwordHash) : await burnPasswordCheck(input.password);
-  if (!user || !valid || user.disabled) {
-    await recordLoginFailure(input.email);
-    throw new InvalidCredentialsError();
-  }
-  await clearLoginFailures(input.email);
+  if (!user || !valid || user.disabled) throw new InvalidCredentialsError();
+  await clearLoginAttempts(claim);
   return { user, session: await startSession(user) };
 }
 

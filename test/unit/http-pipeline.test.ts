@@ -111,16 +111,17 @@ describe('HTTP pipeline', () => {
 });
 
 describe('login', () => {
-  it('answers an unknown email exactly like a wrong password, and counts both', async () => {
+  const claimed = { Attributes: { windowStartedAt: Date.now(), attempts: 1 } };
+  const loginCalls = () => ddb.commandCalls(UpdateCommand).filter((c) => String(c.args[0].input.Key!.pk).startsWith('LOGIN#'));
+
+  it('answers an unknown email exactly like a wrong password, and claims a check for both', async () => {
     const passwordHash = await hashPassword('the right one');
-    ddb.on(GetCommand, { Key: { pk: 'LOGIN#ann@example.com', sk: 'FAILURES' } }).resolves({});
-    ddb.on(GetCommand, { Key: { pk: 'LOGIN#ghost@example.com', sk: 'FAILURES' } }).resolves({});
     ddb.on(GetCommand, { Key: { pk: 'EMAIL#ann@example.com', sk: 'EMAIL' } }).resolves({ Item: { userId: 'u1' } });
     ddb.on(GetCommand, { Key: { pk: 'EMAIL#ghost@example.com', sk: 'EMAIL' } }).resolves({});
     ddb.on(GetCommand, { Key: { pk: 'USER#u1', sk: 'PROFILE' } }).resolves({
       Item: { id: 'u1', email: 'ann@example.com', name: 'Ann', role: 'customer', passwordHash, sessionVersion: 0 },
     });
-    ddb.on(UpdateCommand).resolves({ Attributes: { failures: 1 } });
+    ddb.on(UpdateCommand).resolves(claimed);
     const wrong = await invoke(login, apiEvent(routes.login, { body: { email: 'ann@example.com', password: 'wrong password' } }));
     const unknown = await invoke(login, apiEvent(routes.login, { body: { email: 'ghost@example.com', password: 'wrong password' } }));
     expect(wrong.statusCode).toBe(401);
@@ -128,35 +129,34 @@ describe('login', () => {
     expect(strip(unknown.body)).toEqual(strip(wrong.body));
     expect(unknown.statusCode).toBe(401);
     expect(wrong.body.error.code).toBe('INVALID_CREDENTIALS');
-    expect(ddb.commandCalls(UpdateCommand).map((c) => c.args[0].input.Key!.pk)).toEqual(['LOGIN#ann@example.com', 'LOGIN#ghost@example.com']);
+    expect(loginCalls().map((c) => c.args[0].input.Key!.pk)).toEqual(['LOGIN#ann@example.com', 'LOGIN#ghost@example.com']);
   });
 
-  it('answers 429 with Retry-After while the account is locked, before checking the password', async () => {
-    ddb.on(GetCommand, { Key: { pk: 'LOGIN#ann@example.com', sk: 'FAILURES' } }).resolves({ Item: { lockedUntil: Date.now() + 600_000 } });
+  it('answers 429 with Retry-After while the window is full, before reading the user or checking the password', async () => {
+    const startedAt = Date.now() - 300_000;
+    ddb.on(UpdateCommand).resolves({ Attributes: { hits: 1 } });
+    ddb.on(UpdateCommand, { Key: { pk: 'LOGIN#ann@example.com', sk: 'ATTEMPTS' } }).rejects(
+      Object.assign(new ConditionalCheckFailedException({ message: 'no', $metadata: {} }), { Item: { windowStartedAt: { N: String(startedAt) }, attempts: { N: '5' } } }),
+    );
     const response = await invoke(login, apiEvent(routes.login, { body: { email: 'ann@example.com', password: 'anything' } }));
     expect(response.statusCode).toBe(429);
     expect(response.body.error.code).toBe('TOO_MANY_REQUESTS');
     expect(Number(response.headers['retry-after'])).toBeGreaterThan(590);
     expect(Number(response.headers['retry-after'])).toBeLessThanOrEqual(600);
-    expect(ddb.commandCalls(GetCommand)).toHaveLength(1);
+    expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
   });
 
-  it('locks on the fifth failure in the window', async () => {
+  it('opens a new window, setting the whole item, when the old one is over', async () => {
     ddb.on(GetCommand).resolves({});
-    ddb.on(UpdateCommand, { UpdateExpression: 'ADD failures :one' }).resolves({ Attributes: { failures: 5 } });
-    const response = await invoke(login, apiEvent(routes.login, { body: { email: 'ann@example.com', password: 'wrong password' } }));
-    expect(response.statusCode).toBe(401);
-    const lock = ddb.commandCalls(UpdateCommand).find((c) => c.args[0].input.UpdateExpression?.startsWith('SET lockedUntil'));
-    expect(lock?.args[0].input.ExpressionAttributeValues![':until']).toBeGreaterThan(Date.now() + 14 * 60_000);
-  });
-
-  it('opens a new window with a conditional put when the old one is over', async () => {
-    ddb.on(GetCommand).resolves({});
-    ddb.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'no', $metadata: {} }));
-    ddb.on(PutCommand).resolves({});
+    ddb.on(UpdateCommand).resolves({ Attributes: { hits: 1 } });
+    ddb.on(UpdateCommand, { UpdateExpression: 'ADD attempts :one' }).rejects(
+      Object.assign(new ConditionalCheckFailedException({ message: 'no', $metadata: {} }), { Item: { windowStartedAt: { N: String(Date.now() - 16 * 60_000) } } }),
+    );
     const response = await invoke(login, apiEvent(routes.login, { body: { email: 'new@example.com', password: 'wrong password' } }));
     expect(response.statusCode).toBe(401);
-    expect(ddb.commandCalls(PutCommand)[0]!.args[0].input.Item).toMatchObject({ pk: 'LOGIN#new@example.com', failures: 1 });
+    const opened = loginCalls().find((c) => c.args[0].input.UpdateExpression!.startsWith('SET windowStartedAt'));
+    expect(opened?.args[0].input.ExpressionAttributeValues).toMatchObject({ ':one': 1 });
+    expect(opened?.args[0].input.ConditionExpression).toBe('attribute_not_exists(windowStartedAt) OR windowStartedAt <= :cutoff');
   });
 });
 
