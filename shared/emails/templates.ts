@@ -212,6 +212,35 @@ export const paymentReminderEmail = (input: { name: string; order: OrderSummary;
     { label: 'Pay for your order', url: input.orderUrl },
   );
 
+/**
+ * A card payment failed. With `retryUntil` (the payment window is open) the email links to
+ * the order to pay again and says until when; without, the order is released.
+ */
+export const paymentFailedEmail = (input: { name: string; order: OrderSummary; orderUrl: string; reason: string; retryUntil?: string | undefined }) =>
+  input.retryUntil
+    ? orderEmailWithAction(
+        `Payment for order ${input.order.id} did not go through`,
+        'Your payment did not go through',
+        [
+          `Hi ${input.name},`,
+          `The payment for order ${input.order.id} did not go through (${input.reason}). Nothing was charged.`,
+          `Your order is still reserved: you can pay again, with the same or another card, until ${formatDateTime(input.retryUntil)}. After that the order is cancelled and its items go back on sale.`,
+        ],
+        input.order,
+        { label: 'Pay again', url: input.orderUrl },
+      )
+    : orderEmailWithAction(
+        `Payment for order ${input.order.id} did not go through`,
+        'Your payment did not go through',
+        [
+          `Hi ${input.name},`,
+          `The payment for order ${input.order.id} did not go through (${input.reason}). Nothing was charged.`,
+          'The time to pay for this order is over, so it will be cancelled and its items go back on sale. You are welcome to order again.',
+        ],
+        input.order,
+        { label: 'View your order', url: input.orderUrl },
+      );
+
 export const fulfilmentReminderCustomerEmail = (input: { name: string; order: OrderSummary; orderUrl: string }) =>
   orderEmailWithAction(
     `We're preparing your order ${input.order.id}`,

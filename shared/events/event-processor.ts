@@ -6,8 +6,10 @@ import {
   fulfilmentReminderAdminEmail,
   fulfilmentReminderCustomerEmail,
   lowStockAlertEmail,
+  paymentFailedEmail,
   paymentReminderEmail,
 } from '../emails/templates.js';
+import { MIN_RETRY_MS } from '../payments/payment-retry.js';
 import * as z from 'zod';
 import { readEnv } from '../config.js';
 import { findOrder } from '../orders/order-repository.js';
@@ -86,6 +88,17 @@ const reactions: Reactions = {
       return;
     }
     await sendEmail(user.email, shipmentUpdateEmail({ name: user.name, ...data, orderUrl: orderUrl(data.orderId) }));
+  },
+  'payment.failed': async ({ data }) => {
+    const { order, user } = await orderAndCustomer(data.orderId, data.userId);
+    if (!order || !user) return;
+    if (order.amountPaid > 0 || !['pending', 'failed'].includes(order.status)) {
+      logger.info('payment failed email skipped: the order was paid or moved on', { orderId: order.id, status: order.status });
+      return;
+    }
+    // The link to pay again only while the order can still be paid and the deadline is ahead.
+    const retryUntil = data.retryUntil && order.status === 'pending' && Date.parse(data.retryUntil) - Date.now() >= MIN_RETRY_MS ? data.retryUntil : undefined;
+    await sendEmail(user.email, paymentFailedEmail({ name: user.name, order, orderUrl: orderUrl(order.id), reason: data.reason, retryUntil }));
   },
   'payment.completed': async ({ data }) => {
     const { order, user } = await orderAndCustomer(data.orderId, data.userId);

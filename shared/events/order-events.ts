@@ -32,6 +32,12 @@ export const eventSchemas = {
     to: z.string(),
   }),
 
+  /**
+   * A card payment failed (id `payment-failed:<Stripe event id>`). `retryUntil`: the order is
+   * still pending and may be paid again until then; absent: the order failed for good.
+   */
+  'payment.failed': z.object({ orderId: z.string(), userId: z.string(), reason: z.string(), retryUntil: z.string().optional() }),
+
   /** The order's payments reached `completed` and moved it to `paid`; id `payment-completed:<orderId>`. */
   'payment.completed': z.object({ orderId: z.string(), userId: z.string(), paymentId: z.string(), amountPaid: z.number() }),
 

@@ -4,7 +4,10 @@
  * recorded and answered 200 so Stripe stops retrying. Type-only use of the SDK.
  */
 import type Stripe from 'stripe';
+import { publishAfterCommit, publishEvent } from '../events/publish.js';
 import { logger } from '../logger.js';
+import { findOrder } from '../orders/order-repository.js';
+import { paymentFailedEventId, paymentRetryDeadline } from './payment-retry.js';
 import { recordAndAnnounce } from './payments.js';
 import { failOrderPayment, orderOfPaymentIntent, recordRefund, recordStripeEvent, type StripeEventRef } from './payment-repository.js';
 
@@ -50,6 +53,27 @@ async function stripePayment(input: {
   return outcome.kind;
 }
 
+/**
+ * A failed payment. While the order's payment window is open the order stays `pending` and the
+ * customer is emailed a link to pay again (the event is published before the Stripe event is
+ * recorded, under an id derived from it, so a retried webhook sends one email). Once the
+ * window is (nearly) closed the order moves to `failed` as before (the rollback returns its
+ * stock) and the email says so, without a link.
+ */
+async function paymentFailed(ref: StripeEventRef, orderId: string, reason: string): Promise<StripeEventOutcome> {
+  const order = await findOrder(orderId);
+  if (!order) return recordOnly(ref, 'unknown order', orderId);
+  const retryUntil = paymentRetryDeadline(order, Date.now());
+  const eventId = paymentFailedEventId(ref.eventId);
+  if (retryUntil) {
+    await publishEvent('payment.failed', { orderId, userId: order.userId, reason, retryUntil }, { id: eventId });
+    return (await recordStripeEvent(ref, orderId)) ? 'recorded' : 'duplicate';
+  }
+  const result = await failOrderPayment({ orderId, stripe: ref, reason: `Stripe payment failed: ${reason}` });
+  if (result === 'failed') await publishAfterCommit('payment.failed', { orderId, userId: order.userId, reason }, { id: eventId });
+  return result === 'failed' ? 'recorded' : result;
+}
+
 export async function handleStripeEvent(event: Stripe.Event): Promise<StripeEventOutcome> {
   const ref: StripeEventRef = { eventId: event.id, eventType: event.type };
   switch (event.type) {
@@ -82,8 +106,7 @@ export async function handleStripeEvent(event: Stripe.Event): Promise<StripeEven
       const intent = event.data.object;
       const orderId = intent.metadata?.orderId;
       if (!orderId) return recordOnly(ref, 'no order id', undefined);
-      const result = await failOrderPayment({ orderId, stripe: ref, reason: `Stripe payment failed: ${intent.last_payment_error?.message ?? intent.id}`.slice(0, 500) });
-      return result === 'failed' ? 'recorded' : result;
+      return paymentFailed(ref, orderId, (intent.last_payment_error?.message ?? 'the payment was declined').slice(0, 300));
     }
     case 'charge.refunded': {
       const charge = event.data.object;

@@ -1,6 +1,7 @@
 /**
- * Timing of the order schedules. Read only by the rollback and reminder modules (which only
- * the schedule functions import), each with a default, so no other function needs them.
+ * Timing of the order schedules. Read by the rollback and reminder modules and by the payment
+ * retry rule (shared/payments/payment-retry.ts: the Stripe webhook and the email processor),
+ * each with a default.
  */
 import * as z from 'zod';
 import { readEnv } from '../config.js';

@@ -173,11 +173,24 @@ if (webhookSecret) {
       expect(paid.body.payments).toEqual([expect.objectContaining({ provider: 'stripe', method: 'card', amount: order.total, status: 'succeeded' })]);
     });
 
-    it('payment_intent.payment_failed → the order is failed', async () => {
+    it('payment_intent.payment_failed within the payment window → the order stays pending and the customer is emailed a link to pay again', async () => {
       const order = await newOrder(bob);
       const payload = event('payment_intent.payment_failed', { ...intent(order.id, order.total), last_payment_error: { message: 'Your card was declined.' } });
       expect((await deliver(payload, sign(payload))).status).toBe(200);
-      expect((await api('GET', `/orders/${order.id}`, { token: bob.accessToken })).body.status).toBe('failed');
+      expect((await api('GET', `/orders/${order.id}`, { token: bob.accessToken })).body.status).toBe('pending');
+      if (target.sesStoreUrl) {
+        const subject = `Payment for order ${order.id} did not go through`;
+        const deadline = Date.now() + 15_000;
+        let emails = await emailsTo(target.sesStoreUrl, bob.email);
+        while (!emails.some((e) => e.subject === subject) && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          emails = await emailsTo(target.sesStoreUrl, bob.email);
+        }
+        const failed = emails.filter((e) => e.subject === subject);
+        expect(failed).toHaveLength(1);
+        expect(failed[0]!.body.text).toMatch(/you can pay again, with the same or another card, until \d{1,2} \w{3} \d{4}, \d\d:\d\d UTC/);
+        expect(failed[0]!.body.text).toContain(`/orders/${order.id}`);
+      }
     });
   });
 }

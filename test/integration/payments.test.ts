@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toSqsRecord } from '../../infra/local/queue-poller.js';
 import { routes } from '../../infra/routes.js';
@@ -108,8 +108,12 @@ const pay = (orderId: string, body: unknown, idempotencyKey?: string, token = ad
   invoke(h.record, apiEvent(routes.recordPayment, { token, path: { id: orderId }, body, ...(idempotencyKey ? { headers: { 'idempotency-key': idempotencyKey } } : {}) }));
 const listPayments = (token: string, query: Record<string, string> = {}) => invoke(h.list, apiEvent(routes.listPayments, { token, query }));
 
-/** Runs every event on this file's queue through the processor, each delivered twice. */
-async function processEvents(): Promise<string[]> {
+/**
+ * Runs every event on this file's queue through the processor, each delivered twice. With
+ * `sameIdTwice`, one event id may be on the queue more than once (a webhook published it twice):
+ * the copies in one batch are refused as in progress, which the second delivery settles.
+ */
+async function processEvents(options: { sameIdTwice?: boolean } = {}): Promise<string[]> {
   const messages: Message[] = [];
   for (;;) {
     const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 300 }));
@@ -118,8 +122,9 @@ async function processEvents(): Promise<string[]> {
   }
   if (messages.length > 0) {
     const batch = { Records: messages.map((message) => toSqsRecord(message, 'arn:aws:sqs:us-east-1:0:payments-it')) };
+    const first = await h.process(batch);
+    if (!options.sameIdTwice) expect(first.batchItemFailures).toEqual([]);
     expect((await h.process(batch)).batchItemFailures).toEqual([]);
-    await h.process(batch);
   }
   return messages.map((message) => (JSON.parse(message.Body!) as { type: string }).type);
 }
@@ -240,9 +245,35 @@ describe('POST /webhooks/stripe: exactly once', () => {
     expect(payment).toMatchObject({ status: 'refund_required', flags: ['refund_required'] });
   });
 
-  it('payment_intent.payment_failed moves a pending order to failed (once); a success after that is flagged for refund', async () => {
+  it('payment_intent.payment_failed while the payment window is open: the order stays pending, one email with the link and deadline to pay again; paying then works', async () => {
     const ann = await newCustomer();
     const { order } = await newOrder(ann);
+    await processEvents();
+    const pi = `pi_${randomUUID()}`;
+    const failed = stripeEvent('payment_intent.payment_failed', { ...paymentIntent({ id: pi, orderId: order.id, amount: order.total }), status: 'requires_payment_method', last_payment_error: { message: 'Your card was declined.' } });
+    expect((await Promise.all([send(failed), send(failed)])).map((r) => r.statusCode)).toEqual([200, 200]);
+    expect((await send(failed)).statusCode).toBe(200);
+    expect(await orderOf(order.id)).toMatchObject({ status: 'pending', paymentStatus: 'pending' });
+    expect(new Set(await processEvents({ sameIdTwice: true }))).toEqual(new Set(['payment.failed']));
+    const emails = (await emailsTo(process.env.SES_STORE_URL!, ann.email)).filter((e) => e.subject === `Payment for order ${order.id} did not go through`);
+    expect(emails).toHaveLength(1);
+    const deadline = new Date(Date.parse(order.createdAt) + 15 * 60_000);
+    const hhmm = deadline.toISOString().slice(11, 16);
+    expect(emails[0]!.body.text).toContain('Your card was declined.');
+    expect(emails[0]!.body.text).toContain(`until ${deadline.getUTCDate()} `);
+    expect(emails[0]!.body.text).toContain(`${hhmm} UTC`);
+    expect(emails[0]!.body.text).toContain(`/orders/${order.id}`);
+    expect(emails[0]!.body.html).toContain('Pay again');
+    expect((await send(stripeEvent('payment_intent.succeeded', paymentIntent({ id: `pi_${randomUUID()}`, orderId: order.id, amount: order.total })))).statusCode).toBe(200);
+    expect(await orderOf(order.id)).toMatchObject({ status: 'paid', paymentStatus: 'completed' });
+  });
+
+  it('payment_intent.payment_failed after the payment window: the order fails (once), the email has no link to pay; a success after that is flagged for refund', async () => {
+    const ann = await newCustomer();
+    const { order } = await newOrder(ann);
+    await processEvents();
+    // Placed 20 minutes ago (the window is 15).
+    await db.send(new UpdateCommand({ TableName: tableName, Key: { pk: `ORDER#${order.id}`, sk: 'ORDER' }, UpdateExpression: 'SET createdAt = :t', ExpressionAttributeValues: { ':t': new Date(Date.now() - 20 * 60_000).toISOString() } }));
     const pi = `pi_${randomUUID()}`;
     const failed = stripeEvent('payment_intent.payment_failed', { ...paymentIntent({ id: pi, orderId: order.id, amount: order.total }), status: 'requires_payment_method', last_payment_error: { message: 'Your card was declined.' } });
     expect((await Promise.all([send(failed), send(failed)])).map((r) => r.statusCode)).toEqual([200, 200]);
@@ -250,6 +281,11 @@ describe('POST /webhooks/stripe: exactly once', () => {
     expect(after.status).toBe('failed');
     expect(after.statusHistory.filter((s) => s.status === 'failed')).toHaveLength(1);
     expect(after.statusHistory.at(-1)!.note).toContain('declined');
+    expect(await processEvents()).toEqual(['payment.failed']);
+    const emails = (await emailsTo(process.env.SES_STORE_URL!, ann.email)).filter((e) => e.subject === `Payment for order ${order.id} did not go through`);
+    expect(emails).toHaveLength(1);
+    expect(emails[0]!.body.text).toContain('will be cancelled');
+    expect(emails[0]!.body.html).not.toContain('Pay again');
     expect((await send(stripeEvent('payment_intent.succeeded', paymentIntent({ id: pi, orderId: order.id, amount: order.total })))).statusCode).toBe(200);
     expect((await orderOf(order.id)).status).toBe('failed');
     expect((await listPayments(admin.token, { orderId: order.id })).body.items[0]).toMatchObject({ status: 'refund_required' });
@@ -374,6 +410,54 @@ describe('POST /orders/{id}/payments (admin)', () => {
     const over = await pay(order.id, { amount: 1000, method: 'card' });
     expect(over.body).toMatchObject({ status: 'succeeded', flags: ['overpayment'], provider: 'manual', currency: 'usd' });
     expect(await orderOf(order.id)).toMatchObject({ status: 'paid', paymentStatus: 'completed', amountPaid: 2500, amountDue: 0, overpaidBy: 500 });
+  });
+
+  it('a cancelled or failed order refuses an admin-recorded payment (issue 12 item 7): 409, nothing written; late Stripe money is still recorded for refund', async () => {
+    const ann = await newCustomer();
+    const { order } = await newOrder(ann);
+    expect((await invoke(h.cancel, apiEvent(routes.cancelOrder, { token: ann.token, path: { id: order.id } }))).statusCode).toBe(200);
+    const refused = await pay(order.id, { amount: order.total, method: 'cash' }, `k-${randomUUID()}`);
+    expect(refused.statusCode).toBe(409);
+    expect(refused.body.error).toMatchObject({ code: 'CONFLICT', details: { status: 'cancelled' } });
+    expect(refused.body.error.message).toContain('can no longer take payments');
+    expect((await listPayments(admin.token, { orderId: order.id })).body.items).toEqual([]);
+    expect(await orderOf(order.id)).toMatchObject({ status: 'cancelled', paymentStatus: 'pending', amountPaid: 0 });
+    expect((await orderOf(order.id)).paymentVersion).toBeUndefined();
+
+    const failed = (await newOrder(ann)).order;
+    await send(stripeEvent('payment_intent.payment_failed', { ...paymentIntent({ id: `pi_${randomUUID()}`, orderId: failed.id, amount: failed.total }), last_payment_error: { message: 'declined' } }));
+    expect((await orderOf(failed.id)).status).toBe('failed');
+    expect((await pay(failed.id, { amount: 100, method: 'bank_transfer' })).statusCode).toBe(409);
+
+    // Stripe money arriving late for the cancelled order keeps today's handling.
+    expect((await send(stripeEvent('payment_intent.succeeded', paymentIntent({ id: `pi_${randomUUID()}`, orderId: order.id, amount: order.total })))).statusCode).toBe(200);
+    expect((await listPayments(admin.token, { orderId: order.id })).body.items).toEqual([expect.objectContaining({ status: 'refund_required', provider: 'stripe' })]);
+  });
+
+  it('an admin payment racing a cancel (40 pairs in parallel): either the payment counts and the cancel is refused, or the cancel wins and the payment is 409; never a payment on a cancelled order', async () => {
+    const ann = await newCustomer();
+    const orders = await Promise.all(Array.from({ length: 40 }, () => newOrder(ann, 500, 1).then((o) => o.order)));
+    const results = await Promise.all(
+      orders.map(async (order) => {
+        const [payment, cancel] = await Promise.all([
+          pay(order.id, { amount: 100, method: 'cash' }),
+          invoke(h.cancel, apiEvent(routes.cancelOrder, { token: admin.token, path: { id: order.id } })),
+        ]);
+        return { order: await orderOf(order.id), payment: payment.statusCode, cancel: cancel.statusCode };
+      }),
+    );
+    for (const { order, payment, cancel } of results) {
+      expect(cancel).toBe(200);
+      expect(order.status).toBe('cancelled');
+      // Cancelling a partially paid order is allowed (the admin refunds it); what never happens is a
+      // payment recorded after the cancel: then the payment is 409 and nothing counted.
+      if (payment === 201) expect(order.amountPaid).toBe(100);
+      else {
+        expect(payment).toBe(409);
+        expect(order.amountPaid).toBe(0);
+        expect(order.paymentVersion).toBeUndefined();
+      }
+    }
   });
 
   it('404 unknown order; 403 for customers', async () => {
