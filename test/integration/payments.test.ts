@@ -97,6 +97,9 @@ async function newOrder(who: Customer, price = 1000, quantity = 2) {
 const stockOf = async (productId: string) =>
   (await db.send(new GetCommand({ TableName: tableName, Key: productKey(productId), ConsistentRead: true }))).Item!.stock as number;
 const orderOf = async (id: string) => (await m.findOrder(id))!;
+/** Moves an order's `createdAt` back by `minutes` (past its payment window, for payment failures). */
+const ageOrder = (id: string, minutes: number) =>
+  db.send(new UpdateCommand({ TableName: tableName, Key: { pk: `ORDER#${id}`, sk: 'ORDER' }, UpdateExpression: 'SET createdAt = :t', ExpressionAttributeValues: { ':t': new Date(Date.now() - minutes * 60_000).toISOString() } }));
 
 const deliver = (payload: string, headers: Record<string, string>, base64 = false) =>
   invoke(h.webhook, apiEvent(routes.stripeWebhook, { rawBody: payload, headers: { 'content-type': 'application/json; charset=utf-8', ...headers }, base64 }));
@@ -273,7 +276,7 @@ describe('POST /webhooks/stripe: exactly once', () => {
     const { order } = await newOrder(ann);
     await processEvents();
     // Placed 20 minutes ago (the window is 15).
-    await db.send(new UpdateCommand({ TableName: tableName, Key: { pk: `ORDER#${order.id}`, sk: 'ORDER' }, UpdateExpression: 'SET createdAt = :t', ExpressionAttributeValues: { ':t': new Date(Date.now() - 20 * 60_000).toISOString() } }));
+    await ageOrder(order.id, 20);
     const pi = `pi_${randomUUID()}`;
     const failed = stripeEvent('payment_intent.payment_failed', { ...paymentIntent({ id: pi, orderId: order.id, amount: order.total }), status: 'requires_payment_method', last_payment_error: { message: 'Your card was declined.' } });
     expect((await Promise.all([send(failed), send(failed)])).map((r) => r.statusCode)).toEqual([200, 200]);
@@ -425,6 +428,8 @@ describe('POST /orders/{id}/payments (admin)', () => {
     expect((await orderOf(order.id)).paymentVersion).toBeUndefined();
 
     const failed = (await newOrder(ann)).order;
+    // A failure fails the order only once its payment window is over (issue 12.2): placed 20 minutes ago.
+    await ageOrder(failed.id, 20);
     await send(stripeEvent('payment_intent.payment_failed', { ...paymentIntent({ id: `pi_${randomUUID()}`, orderId: failed.id, amount: failed.total }), last_payment_error: { message: 'declined' } }));
     expect((await orderOf(failed.id)).status).toBe('failed');
     expect((await pay(failed.id, { amount: 100, method: 'bank_transfer' })).statusCode).toBe(409);
