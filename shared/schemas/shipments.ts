@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { normaliseTrackingNumber } from '../shipments/shipment.js';
-import { SHIPMENT_STATUSES } from '../shipments/shipment-status.js';
+import { describeShipmentMoves, SHIPMENT_STATUSES } from '../shipments/shipment-status.js';
 import { cursorSchema, limitSchema, listOf } from './common.js';
 
 export const shipmentStatusSchema = z.enum(SHIPMENT_STATUSES);
@@ -33,7 +33,12 @@ export const checkpointInputSchema = z
   .strict();
 
 export const updateShipmentBodySchema = z
-  .object({ status: shipmentStatusSchema.optional(), checkpoint: checkpointInputSchema.optional() })
+  .object({
+    status: shipmentStatusSchema
+      .optional()
+      .describe(`The carrier's new status. Legal moves (anything else is 409 INVALID_TRANSITION): ${describeShipmentMoves()}. delivered on the order's last undelivered shipment moves the order to delivered.`),
+    checkpoint: checkpointInputSchema.optional(),
+  })
   .strict()
   .refine((body) => body.status !== undefined || body.checkpoint !== undefined, { message: 'give a status, a checkpoint or both' });
 export type UpdateShipmentInput = z.output<typeof updateShipmentBodySchema>;

@@ -28,7 +28,8 @@ beforeAll(async () => {
 async function paidOrder(customer: Customer, status: 'pending' | 'paid' = 'paid'): Promise<string> {
   const placed = await api('POST', '/orders', { token: customer.accessToken, body: { shippingAddress: address, items: [{ productId, quantity: 1 }] } });
   if (placed.status !== 201) throw new Error(`order failed: ${placed.status} ${placed.text}`);
-  if (status === 'paid') expect((await api('PATCH', `/orders/${placed.body.id}/status`, { token: admin, body: { status: 'paid' } })).status).toBe(200);
+  // `paid` comes only from a completed payment: the admin records it.
+  if (status === 'paid') expect((await api('POST', `/orders/${placed.body.id}/payments`, { token: admin, body: { amount: placed.body.total, method: 'cash' } })).status).toBe(201);
   return placed.body.id;
 }
 const tracking = () => `${tag}${crypto.randomUUID().replace(/-/g, '').slice(0, 10)}`.toUpperCase();
@@ -117,8 +118,9 @@ describe('shipments over HTTP', () => {
       const emails = await waitForEmails(mailStore, customer.email.toLowerCase(), 8);
       const subjects = emails.map((e) => e.subject);
       expect(emails).toHaveLength(8);
-      for (const status of ['in_transit', 'exception', 'out_for_delivery']) {
-        expect(subjects.filter((s) => s === `Shipment ${number} of order ${orderId}: ${status.replace(/_/g, ' ')}`)).toHaveLength(1);
+      // The customer's words for each status (shared/emails/templates.ts, issue 12 item 1).
+      for (const label of ['in transit', 'delivery problem', 'out for delivery']) {
+        expect(subjects.filter((s) => s === `Shipment ${number} of order ${orderId}: ${label}`)).toHaveLength(1);
       }
       expect(subjects.filter((s) => s === `Your order ${orderId} is now delivered`)).toHaveLength(1);
       const update = emails.find((e) => e.subject.endsWith(': in transit'))!;
@@ -126,6 +128,24 @@ describe('shipments over HTTP', () => {
       expect(update.body.text).toContain(`Tracking number: ${number}`);
       expect(emails.find((e) => e.subject === `Your order ${orderId} is now delivered`)!.body.text).toContain(`Delivered by FedEx, tracking number ${number}`);
     }
+  });
+
+  it('PATCH /shipments/{n}: carrier moves (issue 11 item 10): in_transit → delivered skipping out_for_delivery, a failed attempt back to in_transit; the order is delivered', async () => {
+    const customer = await registerUser('ship-skip');
+    const [direct, retried] = [await paidOrder(customer), await paidOrder(customer)];
+    const [a, b] = [tracking(), tracking()];
+    expect((await createShipment({ orderId: direct, carrier: 'USPS', trackingNumber: a })).status).toBe(201);
+    expect((await createShipment({ orderId: retried, carrier: 'USPS', trackingNumber: b })).status).toBe(201);
+    expect((await patchShipment(a, { status: 'in_transit' })).status).toBe(200);
+    expect((await patchShipment(a, { status: 'delivered' })).body.status).toBe('delivered');
+    for (const status of ['in_transit', 'out_for_delivery', 'in_transit', 'delivered']) {
+      const moved = await patchShipment(b, { status });
+      expect(moved.status, `${status}: ${moved.text}`).toBe(200);
+    }
+    for (const orderId of [direct, retried]) {
+      expect((await api('GET', `/orders/${orderId}`, { token: customer.accessToken })).body.status).toBe('delivered');
+    }
+    expect(expectError(await patchShipment(a, { status: 'in_transit' }), 409, 'INVALID_TRANSITION').details).toEqual({ from: 'delivered', to: 'in_transit' });
   });
 
   it('GET /shipments and /shipments/{n}: customers see their own only (others 404), filters, pagination, bad cursor 400, 401', async () => {

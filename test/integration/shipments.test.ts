@@ -19,6 +19,7 @@ let h: {
   place: typeof import('../../functions/orders/place.js').handler;
   getOrder: typeof import('../../functions/orders/get.js').handler;
   changeStatus: typeof import('../../functions/orders/change-status.js').handler;
+  pay: typeof import('../../functions/payments/record.js').handler;
   create: typeof import('../../functions/shipments/create.js').handler;
   list: typeof import('../../functions/shipments/list.js').handler;
   get: typeof import('../../functions/shipments/get.js').handler;
@@ -39,6 +40,7 @@ beforeAll(async () => {
     place: (await import('../../functions/orders/place.js')).handler,
     getOrder: (await import('../../functions/orders/get.js')).handler,
     changeStatus: (await import('../../functions/orders/change-status.js')).handler,
+    pay: (await import('../../functions/payments/record.js')).handler,
     create: (await import('../../functions/shipments/create.js')).handler,
     list: (await import('../../functions/shipments/list.js')).handler,
     get: (await import('../../functions/shipments/get.js')).handler,
@@ -59,12 +61,16 @@ async function newCustomer(label = 'customer'): Promise<Customer> {
   return { id: user.id, token: (await startSession(user)).accessToken };
 }
 
-/** A placed order moved by the admin to `status` (paid, processing). */
+/** A placed order, paid in full by a recorded payment (`paid`), then moved by the admin (`processing`). */
 async function orderIn(who: Customer, status: 'pending' | 'paid' | 'processing' = 'paid'): Promise<string> {
   const placed = await invoke(h.place, apiEvent(routes.placeOrder, { token: who.token, body: { shippingAddress: address, items: [{ productId, quantity: 1 }] } }));
   expect(placed.statusCode, JSON.stringify(placed.body)).toBe(201);
   const id = placed.body.id as string;
-  for (const step of status === 'pending' ? [] : status === 'paid' ? ['paid'] : ['paid', 'processing']) {
+  if (status !== 'pending') {
+    const paid = await invoke(h.pay, apiEvent(routes.recordPayment, { token: admin.token, path: { id }, body: { amount: placed.body.total, method: 'cash' } }));
+    expect(paid.statusCode, JSON.stringify(paid.body)).toBe(201);
+  }
+  for (const step of status === 'processing' ? ['processing'] : []) {
     const moved = await invoke(h.changeStatus, apiEvent(routes.changeOrderStatus, { token: admin.token, path: { id }, body: { status: step } }));
     expect(moved.statusCode).toBe(200);
   }
@@ -164,6 +170,38 @@ describe('delivery', () => {
     const events = await drainEvents();
     expect(events.filter((e) => e.type === 'order.status_changed')).toHaveLength(1);
     expect(events.filter((e) => e.type === 'shipment.status_changed')).toHaveLength(1);
+  });
+
+  it('the moves carriers report (issue 11 item 10): in_transit → delivered, a failed attempt out_for_delivery → in_transit, exception → in_transit or delivered; each last delivery moves the order', async () => {
+    const customer = await newCustomer();
+    const cases: { moves: string[] }[] = [
+      { moves: ['in_transit', 'delivered'] },
+      { moves: ['in_transit', 'out_for_delivery', 'in_transit', 'out_for_delivery', 'delivered'] },
+      { moves: ['in_transit', 'exception', 'in_transit', 'delivered'] },
+      { moves: ['exception', 'delivered'] },
+    ];
+    for (const { moves } of cases) {
+      const orderId = await orderIn(customer);
+      const number = tracking();
+      expect((await create(orderId, number)).statusCode).toBe(201);
+      for (const status of moves) {
+        const moved = await patch(number, { status });
+        expect(moved.statusCode, `${moves.join(' → ')}: ${status} ${JSON.stringify(moved.body)}`).toBe(200);
+        expect(moved.body.status).toBe(status);
+      }
+      const order = (await getOrder(customer.token, orderId)).body;
+      expect(order.status, moves.join(' → ')).toBe('delivered');
+      expect(order.statusHistory.map((s: { status: string }) => s.status)).toEqual(['pending', 'paid', 'shipped', 'delivered']);
+    }
+    // Still refused: backwards to label_created, out of delivered, a status to itself.
+    const orderId = await orderIn(customer);
+    const number = tracking();
+    await create(orderId, number);
+    expect((await patch(number, { status: 'delivered' })).body.error).toMatchObject({ code: 'INVALID_TRANSITION', details: { from: 'label_created', to: 'delivered' } });
+    await patch(number, { status: 'in_transit' });
+    expect((await patch(number, { status: 'label_created' })).statusCode).toBe(409);
+    await patch(number, { status: 'delivered' });
+    expect((await patch(number, { status: 'in_transit' })).body.error).toMatchObject({ code: 'INVALID_TRANSITION', details: { from: 'delivered', to: 'in_transit' } });
   });
 
   it('two concurrent identical status changes: one 200, one 409; checkpoints appended, none lost', async () => {
