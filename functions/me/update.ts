@@ -1,9 +1,6 @@
 import { routes } from '../../infra/routes.js';
 import { httpHandler } from '../../shared/http/http-handler.js';
-import { ok } from '../../shared/http/responses.js';
+import { updatedProfileResult } from '../../shared/http/session-response.js';
 import { updateOwnProfile } from '../../shared/users/accounts.js';
-import { toPublicUser } from '../../shared/users/user.js';
 
-export const handler = httpHandler(routes.updateMe, async ({ auth, body }) =>
-  ok(toPublicUser(await updateOwnProfile(auth.userId, body))),
-);
+export const handler = httpHandler(routes.updateMe, async ({ auth, body }) => updatedProfileResult(await updateOwnProfile(auth.userId, body)));

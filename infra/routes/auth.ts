@@ -7,7 +7,7 @@ import {
   resetPasswordBodySchema,
   sessionSchema,
   updateMeBodySchema,
-  userSchema,
+  updatedProfileSchema,
 } from '../../shared/schemas/users.js';
 import type { RouteDefinition } from '../route-types.js';
 
@@ -62,8 +62,10 @@ export const authRoutes = {
   },
   updateMe: {
     method: 'PATCH', path: '/me', handler: 'functions/me/update.ts', auth: 'user',
-    // The user, and its email claim's search text when the name changes.
-    access: { table: { mode: 'write', keys: ['USER#*', 'EMAIL#*'] } }, summary: 'Change name or password', tag: 'Profile', errors: [401],
-    schemas: { body: updateMeBodySchema, response: { status: 200, schema: userSchema } },
+    // The user, its email claim's search text when the name changes, and after a new password
+    // (which ends every session) this device's new session family.
+    access: { table: { mode: 'write', keys: ['USER#*', 'EMAIL#*', 'SESSION#*'] } },
+    summary: 'Change name or password (a new password ends every other session; this one gets fresh tokens)', tag: 'Profile', errors: [401, 409],
+    schemas: { body: updateMeBodySchema, response: { status: 200, schema: updatedProfileSchema } },
   },
 } as const satisfies Record<string, RouteDefinition>;

@@ -1,6 +1,7 @@
 import { ACCESS_TOKEN_COOKIE } from '../auth/authenticate.js';
+import type { IssuedSession } from '../auth/sessions.js';
 import type { SignedIn } from '../users/accounts.js';
-import { toPublicUser } from '../users/user.js';
+import { toPublicUser, type UserRecord } from '../users/user.js';
 import type { HttpResult } from './types.js';
 
 const cookie = (value: string, maxAgeSeconds: number) =>
@@ -16,3 +17,12 @@ export function sessionResult(statusCode: 200 | 201, { user, session }: SignedIn
 }
 
 export const clearSessionCookie = (): string => cookie('', 0);
+
+/**
+ * PATCH /me: the user; after a password change (which ended every session) also the fresh
+ * session of this device, like a sign-in.
+ */
+export function updatedProfileResult({ user, session }: { user: UserRecord; session?: IssuedSession | undefined }): HttpResult {
+  if (!session) return { statusCode: 200, body: toPublicUser(user) };
+  return { statusCode: 200, body: { ...toPublicUser(user), ...session }, cookies: [cookie(session.accessToken, session.expiresIn)] };
+}

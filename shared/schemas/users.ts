@@ -45,6 +45,15 @@ export const sessionSchema = z
   })
   .meta({ id: 'Session' });
 
+/** PATCH /me's answer: the user, plus a fresh session when the password changed (every other one ended). */
+export const updatedProfileSchema = userSchema
+  .extend({
+    accessToken: z.string().optional().describe('only after a password change: this device\'s new session'),
+    refreshToken: z.string().optional(),
+    expiresIn: z.number().int().optional(),
+  })
+  .meta({ id: 'UpdatedProfile' });
+
 export const updateMeBodySchema = z
   .object({
     name: nameSchema.optional(),

@@ -8,7 +8,7 @@ import { revokeAccessToken, revokeFamily, startSession, type IssuedSession } fro
 import type { AuthContext } from '../auth/authenticate.js';
 import { ConflictError, EmailTakenError, InvalidCredentialsError } from '../errors.js';
 import type { Role } from '../schemas/users.js';
-import { createUser, deleteUser, findUserByEmail, getUserById, updateUser, type UserChanges } from './user-repository.js';
+import { changePassword, createUser, deleteUser, findUserByEmail, getUserById, updateUser, type UserChanges } from './user-repository.js';
 import type { UserRecord } from './user.js';
 
 export interface SignedIn {
@@ -34,20 +34,26 @@ export async function logout(auth: AuthContext): Promise<void> {
   await Promise.all([revokeAccessToken(auth.jti, auth.tokenExpiresAt), revokeFamily(auth.familyId)]);
 }
 
+/**
+ * A new password ends every session of the user, this one included (the session version is
+ * bumped); this request answers with a fresh session, so the device that changed it stays
+ * signed in. The name is written after the password, so a refused password writes nothing.
+ */
 export async function updateOwnProfile(
   userId: string,
   changes: { name?: string | undefined; currentPassword?: string | undefined; newPassword?: string | undefined },
-): Promise<UserRecord> {
-  const user = await getUserById(userId);
-  const update: { name?: string; passwordHash?: string } = {};
-  if (changes.name !== undefined) update.name = changes.name;
+): Promise<{ user: UserRecord; session?: IssuedSession }> {
+  let user = await getUserById(userId);
+  let session: IssuedSession | undefined;
   if (changes.newPassword !== undefined) {
     if (!changes.currentPassword || !(await verifyPassword(changes.currentPassword, user.passwordHash))) {
       throw new InvalidCredentialsError();
     }
-    update.passwordHash = await hashPassword(changes.newPassword);
+    user = await changePassword(user, await hashPassword(changes.newPassword));
+    session = await startSession(user);
   }
-  return Object.keys(update).length > 0 ? updateUser(user, update) : user;
+  if (changes.name !== undefined) user = await updateUser(user, { name: changes.name });
+  return session ? { user, session } : { user };
 }
 
 /** An admin may not lock themselves out: no self-demotion, self-disabling or self-deletion. */

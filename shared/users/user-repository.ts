@@ -21,7 +21,7 @@ import { batchGetInOrder } from '../batch-get.js';
 import { db, tableName } from '../clients/dynamodb.js';
 import { transactWrite } from '../transactions.js';
 import { cancellationReasons, isConditionFailure } from '../dynamo-errors.js';
-import { EmailTakenError, NotFoundError } from '../errors.js';
+import { ConflictError, EmailTakenError, NotFoundError } from '../errors.js';
 import { queryShards, type Page } from '../pagination.js';
 import { allShards, shardedPartition } from '../write-shards.js';
 import type { Role, UserSort } from '../schemas/users.js';
@@ -125,14 +125,19 @@ export async function updateUser(user: UserRecord, changes: UserChanges): Promis
   const names: Record<string, string> = {};
   if (changes.name !== undefined) names['#name'] = 'name';
   if (changes.role !== undefined) names['#role'] = 'role';
+  // Disabling ends every session: re-enabling later must not revive tokens issued before.
+  const endSessions = changes.disabled === true;
+  const values: Record<string, unknown> = Object.fromEntries(assignments.map(([, placeholder, value]) => [placeholder, value]));
+  if (endSessions) values[':one'] = 1;
   const update = {
     TableName: tableName,
     Key: userKey(user.id),
-    UpdateExpression: `SET ${assignments.map(([attribute, placeholder]) => `${attribute} = ${placeholder}`).join(', ')}`,
+    UpdateExpression: `SET ${assignments.map(([attribute, placeholder]) => `${attribute} = ${placeholder}`).join(', ')}${endSessions ? ' ADD sessionVersion :one' : ''}`,
     ConditionExpression: 'attribute_exists(pk)',
     ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
-    ExpressionAttributeValues: Object.fromEntries(assignments.map(([, placeholder, value]) => [placeholder, value])),
+    ExpressionAttributeValues: values,
   };
+  if (endSessions) (next as { sessionVersion: number }).sessionVersion = user.sessionVersion + 1;
   try {
     if (next.name === user.name) {
       await db.send(new UpdateCommand(update));
@@ -155,6 +160,31 @@ export async function updateUser(user: UserRecord, changes: UserChanges): Promis
     throw error;
   }
   return next;
+}
+
+/**
+ * Sets a new password and ends every session at once (`ADD sessionVersion 1`: tokens carry the
+ * version they were issued under, and outstanding reset links name it too), conditioned on the
+ * password being the one the caller just verified: of two concurrent changes, one wins and
+ * the other is a 409. Returns the user as stored now (with the new session version).
+ */
+export async function changePassword(user: UserRecord, passwordHash: string): Promise<UserRecord> {
+  try {
+    const { Attributes } = await db.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: userKey(user.id),
+        UpdateExpression: 'SET passwordHash = :hash, updatedAt = :now ADD sessionVersion :one',
+        ConditionExpression: 'passwordHash = :verified',
+        ExpressionAttributeValues: { ':hash': passwordHash, ':verified': user.passwordHash, ':now': new Date().toISOString(), ':one': 1 },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return toRecord(Attributes!);
+  } catch (error) {
+    if (isConditionFailure(error)) throw new ConflictError('The password was changed by another request; sign in again');
+    throw error;
+  }
 }
 
 /** Ends every session of the user at once: tokens carry the version they were issued under. */

@@ -15,7 +15,10 @@ let h: {
   login: typeof import('../../functions/auth/login.js').handler;
   refresh: typeof import('../../functions/auth/refresh.js').handler;
   getMe: typeof import('../../functions/me/get.js').handler;
+  updateMe: typeof import('../../functions/me/update.js').handler;
+  updateUser: typeof import('../../functions/users/update.js').handler;
 };
+let adminToken: string;
 
 beforeAll(async () => {
   const queue = await createTestQueue('account-hardening-it');
@@ -25,7 +28,13 @@ beforeAll(async () => {
     login: (await import('../../functions/auth/login.js')).handler,
     refresh: (await import('../../functions/auth/refresh.js')).handler,
     getMe: (await import('../../functions/me/get.js')).handler,
+    updateMe: (await import('../../functions/me/update.js')).handler,
+    updateUser: (await import('../../functions/users/update.js')).handler,
   };
+  const { ensureAdmin } = await import('../../shared/users/accounts.js');
+  const adminEmail = unique('admin');
+  await ensureAdmin({ email: adminEmail, password: 'admin-password' });
+  adminToken = (await login(adminEmail, 'admin-password')).body.accessToken;
 });
 
 afterEach(() => vi.useRealTimers());
@@ -35,6 +44,10 @@ const register = (email: string, password = 'correct horse') =>
   invoke(h.register, apiEvent(routes.register, { body: { email, password, name: 'Test User' } }));
 const login = (email: string, password = 'correct horse') => invoke(h.login, apiEvent(routes.login, { body: { email, password } }));
 const me = (token: string) => invoke(h.getMe, apiEvent(routes.getMe, { token }));
+const refresh = (refreshToken: string) => invoke(h.refresh, apiEvent(routes.refresh, { body: { refreshToken } }));
+const updateMe = (token: string, body: Record<string, unknown>) => invoke(h.updateMe, apiEvent(routes.updateMe, { token, body }));
+const setDisabled = (id: string, disabled: boolean) =>
+  invoke(h.updateUser, apiEvent(routes.updateUser, { token: adminToken, path: { id }, body: { disabled } }));
 const statusCounts = (responses: readonly ParsedResponse[]) =>
   responses.reduce<Record<number, number>>((counts, r) => ({ ...counts, [r.statusCode]: (counts[r.statusCode] ?? 0) + 1 }), {});
 
@@ -85,5 +98,63 @@ describe('lockout under parallel bursts (item 1)', () => {
     for (let i = 0; i < 6; i += 1) after.push((await login(email, 'wrong password')).statusCode);
     expect(after).toEqual([401, 401, 401, 401, 401, 429]);
     expect((await login(email)).statusCode).toBe(429);
+  });
+});
+
+describe('sessions end with a password change and with disabling (item 2)', () => {
+  it('PATCH /me with a new password ends every other session; this device gets fresh tokens', async () => {
+    const email = unique('change');
+    const first = (await register(email)).body;
+    const second = (await login(email)).body;
+    const changed = await updateMe(first.accessToken, { currentPassword: 'correct horse', newPassword: 'a brand new one' });
+    expect(changed.statusCode).toBe(200);
+    expect(changed.body).toMatchObject({ email, accessToken: expect.any(String), refreshToken: expect.any(String), expiresIn: 900 });
+    expect(changed.cookies[0]).toMatch(/^accessToken=/);
+    // The other session: access and refresh tokens dead.
+    expect((await me(second.accessToken)).statusCode).toBe(401);
+    expect((await refresh(second.refreshToken)).statusCode).toBe(401);
+    // The tokens this request was made with are replaced too.
+    expect((await me(first.accessToken)).statusCode).toBe(401);
+    expect((await refresh(first.refreshToken)).statusCode).toBe(401);
+    // The fresh pair works, and rotates.
+    expect((await me(changed.body.accessToken)).statusCode).toBe(200);
+    const rotated = await refresh(changed.body.refreshToken);
+    expect(rotated.statusCode).toBe(200);
+    expect((await me(rotated.body.accessToken)).statusCode).toBe(200);
+    expect((await login(email, 'a brand new one')).statusCode).toBe(200);
+  });
+
+  it('a name-only change keeps every session and issues no tokens', async () => {
+    const email = unique('rename');
+    const first = (await register(email)).body;
+    const renamed = await updateMe(first.accessToken, { name: 'Renamed' });
+    expect(renamed.statusCode).toBe(200);
+    expect(renamed.body.accessToken).toBeUndefined();
+    expect((await me(first.accessToken)).statusCode).toBe(200);
+  });
+
+  it('40 parallel password changes from one session: exactly one wins, the rest 409 or 401, nothing 5xx', async () => {
+    const email = unique('parallel-change');
+    const first = (await register(email)).body;
+    const responses = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => updateMe(first.accessToken, { currentPassword: 'correct horse', newPassword: `new password ${i}` })),
+    );
+    const winners = responses.filter((r) => r.statusCode === 200);
+    expect(winners).toHaveLength(1);
+    expect(responses.every((r) => r.statusCode === 200 || r.statusCode === 409 || r.statusCode === 401)).toBe(true);
+    const winningPassword = `new password ${responses.indexOf(winners[0]!)}`;
+    expect((await login(email, winningPassword)).statusCode).toBe(200);
+  });
+
+  it('re-enabling a disabled user does not revive tokens issued before it was disabled', async () => {
+    const registered = (await register(unique('reenable'))).body;
+    expect((await setDisabled(registered.user.id, true)).statusCode).toBe(200);
+    expect((await me(registered.accessToken)).statusCode).toBe(401);
+    expect((await setDisabled(registered.user.id, false)).statusCode).toBe(200);
+    expect((await me(registered.accessToken)).statusCode).toBe(401);
+    expect((await refresh(registered.refreshToken)).statusCode).toBe(401);
+    const again = await login(registered.user.email);
+    expect(again.statusCode).toBe(200);
+    expect((await me(again.body.accessToken)).statusCode).toBe(200);
   });
 });

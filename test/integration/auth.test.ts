@@ -260,7 +260,7 @@ describe('profile and admin user management', () => {
     expect((await login(email, 'another password')).statusCode).toBe(200);
   });
 
-  it('disabling a user stops their tokens at once; enabling brings them back', async () => {
+  it('disabling a user stops their tokens at once; enabling does not bring them back', async () => {
     const { body } = await register(unique('disable'));
     const patch = (disabled: boolean) =>
       invoke(h.updateUser, apiEvent(routes.updateUser, { token: adminToken, path: { id: body.user.id }, body: { disabled } }));
@@ -268,7 +268,8 @@ describe('profile and admin user management', () => {
     expect((await me(body.accessToken)).statusCode).toBe(401);
     expect((await refresh(body.refreshToken)).statusCode).toBe(401);
     expect((await patch(false)).statusCode).toBe(200);
-    expect((await me(body.accessToken)).statusCode).toBe(200);
+    expect((await me(body.accessToken)).statusCode).toBe(401);
+    expect((await login(body.user.email)).statusCode).toBe(200);
   });
 
   it('a promotion takes effect on the next request; admins cannot demote or delete themselves', async () => {
