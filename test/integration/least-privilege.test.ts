@@ -315,11 +315,15 @@ describe('authenticated routes with declared keys', () => {
     expect((await call('getMe', 'signed in', { token: session.accessToken })).statusCode).toBe(200);
     expect((await call('getMe', 'no token', {})).statusCode).toBe(401);
     expect((await call('updateMe', 'rename', { token: session.accessToken, body: { name: `Renamed ${tag}` } })).statusCode).toBe(200);
-    expect((await call('updateMe', 'new password', { token: session.accessToken, body: { currentPassword: password, newPassword: 'another password' } })).statusCode).toBe(200);
-    expect((await call('updateMe', 'wrong current password', { token: session.accessToken, body: { currentPassword: 'nope', newPassword: 'another password' } })).statusCode).toBe(401);
-    expect((await call('logout', 'logout', { token: session.accessToken })).statusCode).toBe(204);
-    expect((await call('logout', 'revoked token', { token: session.accessToken })).statusCode).toBe(401);
-    expect((await call('getMe', 'revoked token', { token: session.accessToken })).statusCode).toBe(401);
+    const changed = await call('updateMe', 'new password', { token: session.accessToken, body: { currentPassword: password, newPassword: 'another password' } });
+    expect(changed.statusCode).toBe(200);
+    // A new password ends every session; this device continues with the fresh one.
+    expect((await call('getMe', 'token from before the password change', { token: session.accessToken })).statusCode).toBe(401);
+    const token = changed.body.accessToken as string;
+    expect((await call('updateMe', 'wrong current password', { token, body: { currentPassword: 'nope', newPassword: 'another password' } })).statusCode).toBe(401);
+    expect((await call('logout', 'logout', { token })).statusCode).toBe(204);
+    expect((await call('logout', 'revoked token', { token })).statusCode).toBe(401);
+    expect((await call('getMe', 'revoked token', { token })).statusCode).toBe(401);
     expect(user.id).toBeDefined();
   });
 
