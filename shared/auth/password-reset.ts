@@ -1,11 +1,15 @@
 /**
  * Password reset tokens: 32 random bytes, emailed once, stored only as a SHA-256 hash.
  *
- *   pk RESET#<sha256(token)> sk RESET {userId, expiresAt (epoch ms)}
+ *   pk RESET#<sha256(token)> sk RESET {userId, sessionVersion, expiresAt (epoch ms)}
  *
- * Requesting one is in request-password-reset.ts (it publishes the email event).
- * Redeeming deletes the token and updates the password in one transaction conditioned on
- * the token still existing and not being expired, so it works exactly once.
+ * Requesting one is in request-password-reset.ts (it publishes the email event); the token
+ * records the user's `sessionVersion` at that moment. Redeeming deletes the token and updates
+ * the password in one transaction conditioned on the token still existing and not being
+ * expired, and on the user's `sessionVersion` still being the recorded one. The reset itself
+ * bumps `sessionVersion`, so a successful reset (or a password change, or disabling) makes
+ * every link issued before it worthless: of many links, and many parallel redemptions, at
+ * most one ever works.
  */
 import { createHash } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
@@ -21,7 +25,7 @@ export const resetKey = (token: string) => ({ pk: `RESET#${createHash('sha256').
 export async function resetPassword(token: string, newPassword: string, now = Date.now()): Promise<void> {
   const invalid = () => new BadRequestError('The reset token is invalid or has expired', { field: 'token' });
   const { Item } = await db.send(new GetCommand({ TableName: tableName, Key: resetKey(token), ConsistentRead: true }));
-  if (!Item || (Item.expiresAt as number) <= now) throw invalid();
+  if (!Item || (Item.expiresAt as number) <= now || typeof Item.sessionVersion !== 'number') throw invalid();
   const passwordHash = await hashPassword(newPassword);
   try {
     await transactWrite([
@@ -39,8 +43,8 @@ export async function resetPassword(token: string, newPassword: string, now = Da
           TableName: tableName,
           Key: { pk: `USER#${Item.userId as string}`, sk: 'PROFILE' },
           UpdateExpression: 'SET passwordHash = :hash, updatedAt = :updatedAt ADD sessionVersion :one',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':hash': passwordHash, ':updatedAt': new Date(now).toISOString(), ':one': 1 },
+          ConditionExpression: 'sessionVersion = :issuedAt',
+          ExpressionAttributeValues: { ':hash': passwordHash, ':updatedAt': new Date(now).toISOString(), ':one': 1, ':issuedAt': Item.sessionVersion },
         },
       },
     ]);

@@ -15,7 +15,8 @@ export async function requestPasswordReset(email: string, now = Date.now()): Pro
   await db.send(
     new PutCommand({
       TableName: tableName,
-      Item: { ...resetKey(token), type: 'passwordReset', userId: user.id, expiresAt, ttl: Math.ceil(expiresAt / 1000) + 3600 },
+      // The session version names which password this link may replace (password-reset.ts).
+      Item: { ...resetKey(token), type: 'passwordReset', userId: user.id, sessionVersion: user.sessionVersion, expiresAt, ttl: Math.ceil(expiresAt / 1000) + 3600 },
     }),
   );
   const resetUrl = `${appBaseUrl.replace(/\/$/, '')}/reset-password?token=${encodeURIComponent(token)}`;

@@ -5,6 +5,7 @@
  * in real parallel bursts, with exact expected outcomes.
  */
 import { randomUUID } from 'node:crypto';
+import type { Message } from '@aws-sdk/client-sqs';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { routes } from '../../infra/routes.js';
 import { apiEvent, invoke, type ParsedResponse } from '../support/api-gateway-event.js';
@@ -17,12 +18,16 @@ let h: {
   getMe: typeof import('../../functions/me/get.js').handler;
   updateMe: typeof import('../../functions/me/update.js').handler;
   updateUser: typeof import('../../functions/users/update.js').handler;
+  reset: typeof import('../../functions/auth/reset-password.js').handler;
+  forgot: typeof import('../../functions/auth/forgot-password.js').handler;
 };
+let drainQueue: () => Promise<Message[]>;
 let adminToken: string;
 
 beforeAll(async () => {
   const queue = await createTestQueue('account-hardening-it');
   process.env.ORDER_EVENTS_QUEUE_URL = queue.url;
+  drainQueue = queue.drain;
   h = {
     register: (await import('../../functions/auth/register.js')).handler,
     login: (await import('../../functions/auth/login.js')).handler,
@@ -30,6 +35,8 @@ beforeAll(async () => {
     getMe: (await import('../../functions/me/get.js')).handler,
     updateMe: (await import('../../functions/me/update.js')).handler,
     updateUser: (await import('../../functions/users/update.js')).handler,
+    reset: (await import('../../functions/auth/reset-password.js')).handler,
+    forgot: (await import('../../functions/auth/forgot-password.js')).handler,
   };
   const { ensureAdmin } = await import('../../shared/users/accounts.js');
   const adminEmail = unique('admin');
@@ -156,5 +163,54 @@ describe('sessions end with a password change and with disabling (item 2)', () =
     const again = await login(registered.user.email);
     expect(again.statusCode).toBe(200);
     expect((await me(again.body.accessToken)).statusCode).toBe(200);
+  });
+});
+
+describe('reset links (item 3)', () => {
+  /** Asks for `count` links for `email` (the domain call: the route's own limits are tested below). */
+  async function resetLinks(email: string, count: number): Promise<string[]> {
+    const { requestPasswordReset } = await import('../../shared/auth/request-password-reset.js');
+    for (let i = 0; i < count; i += 1) await requestPasswordReset(email);
+    const messages = (await drainQueue()).map((m) => JSON.parse(m.Body!)).filter((m) => m.data?.email === email);
+    expect(messages).toHaveLength(count);
+    return messages.map((m) => new URL(m.data.resetUrl).searchParams.get('token')!);
+  }
+  const reset = (token: string, password: string) => invoke(h.reset, apiEvent(routes.resetPassword, { body: { token, password } }));
+
+  it('a successful reset makes every link issued before it worthless, older and newer alike', async () => {
+    const email = unique('links');
+    await register(email);
+    await drainQueue();
+    const [older, middle, newer] = await resetLinks(email, 3);
+    expect((await reset(middle!, 'middle password')).statusCode).toBe(204);
+    const olderAfter = await reset(older!, 'older password');
+    expect(olderAfter.statusCode).toBe(400);
+    expect(olderAfter.body.error.code).toBe('BAD_REQUEST');
+    expect((await reset(newer!, 'newer password')).statusCode).toBe(400);
+    expect((await login(email, 'middle password')).statusCode).toBe(200);
+    // A link asked for after the reset works.
+    const [fresh] = await resetLinks(email, 1);
+    expect((await reset(fresh!, 'fresh password')).statusCode).toBe(204);
+  });
+
+  it('40 links redeemed in parallel: exactly one 204, 39 × 400, and the winner\'s password is the one set', async () => {
+    const email = unique('links40');
+    await register(email);
+    await drainQueue();
+    const tokens = await resetLinks(email, 40);
+    const responses = await Promise.all(tokens.map((token, i) => reset(token, `password number ${i}`)));
+    expect(statusCounts(responses)).toEqual({ 204: 1, 400: 39 });
+    const winner = responses.findIndex((r) => r.statusCode === 204);
+    expect((await login(email, `password number ${winner}`)).statusCode).toBe(200);
+  });
+
+  it('a password change through PATCH /me also voids outstanding links', async () => {
+    const email = unique('links-change');
+    const { accessToken } = (await register(email)).body;
+    await drainQueue();
+    const [link] = await resetLinks(email, 1);
+    expect((await updateMe(accessToken, { currentPassword: 'correct horse', newPassword: 'changed by hand' })).statusCode).toBe(200);
+    expect((await reset(link!, 'from the old link')).statusCode).toBe(400);
+    expect((await login(email, 'changed by hand')).statusCode).toBe(200);
   });
 });
