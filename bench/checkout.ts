@@ -60,6 +60,7 @@ async function main(emulatorsRef: { current?: Emulators }) {
     get: (await import('../functions/orders/get.js')).handler as Handler,
     cancel: (await import('../functions/orders/cancel.js')).handler as Handler,
     changeStatus: (await import('../functions/orders/change-status.js')).handler as Handler,
+    recordPayment: (await import('../functions/payments/record.js')).handler as Handler,
   };
 
   // --- Counting ------------------------------------------------------------------------------
@@ -270,13 +271,13 @@ async function main(emulatorsRef: { current?: Emulators }) {
       toCancel = ((await invoke(h.place, apiEvent(routes.placeOrder, { ...asShopper, body: { shippingAddress: address, items: threeItems } }))).body as { id: string }).id;
     },
   );
-  let toPay = '';
+  let toPay = { id: '', total: 0 };
   await measure(
-    'PATCH /orders/{id}/status (pending → paid)',
-    () => invoke(h.changeStatus, apiEvent(routes.changeOrderStatus, { token: adminToken, path: { id: toPay }, body: { status: 'paid' } })),
-    200,
+    'POST /orders/{id}/payments (pending → paid)',
+    () => invoke(h.recordPayment, apiEvent(routes.recordPayment, { token: adminToken, path: { id: toPay.id }, body: { amount: toPay.total, method: 'cash' } })),
+    201,
     async () => {
-      toPay = ((await invoke(h.place, apiEvent(routes.placeOrder, { ...asShopper, body: { shippingAddress: address, items: threeItems } }))).body as { id: string }).id;
+      toPay = (await invoke(h.place, apiEvent(routes.placeOrder, { ...asShopper, body: { shippingAddress: address, items: threeItems } }))).body as { id: string; total: number };
     },
   );
 

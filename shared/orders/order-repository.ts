@@ -13,7 +13,7 @@ import { toProductRecord, type ProductRecord } from '../products/product.js';
 import { MAX_LINE_QUANTITY, MAX_ORDER_LINES, type ListOrdersQuery, type PlaceOrderInput } from '../schemas/orders.js';
 import { TransactionCancelled, transactWrite, type TransactItems } from '../transactions.js';
 import { ALL_ORDERS_PARTITIONS, allOrdersPartition, idempotentOrderId, orderIndexKey, orderKey, statusPartition, statusPartitions, userOrdersPartition } from './order-keys.js';
-import { canTransition, returnsStock, type Actor, type OrderStatus } from './order-status.js';
+import { canTransition, returnsStock, transitionHint, type Actor, type OrderStatus } from './order-status.js';
 import { toOrderRecord, type OrderLine, type OrderRecord, type StatusChange } from './order.js';
 
 export const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
@@ -29,8 +29,8 @@ export class IdempotencyKeyReusedError extends AppError {
 export class InvalidTransitionError extends AppError {
   readonly status = 409;
   readonly code = 'INVALID_TRANSITION';
-  constructor(from: OrderStatus, to: OrderStatus) {
-    super(`An order cannot go from ${from} to ${to}`, { from, to });
+  constructor(from: OrderStatus, to: OrderStatus, hint?: string) {
+    super(`An order cannot go from ${from} to ${to}${hint ? `. ${hint}` : ''}`, { from, to, ...(hint ? { hint } : {}) });
   }
 }
 
@@ -235,7 +235,7 @@ export async function changeOrderStatus(input: {
   for (let attempt = 0; attempt < 3; attempt += 1) {
     const order = (attempt === 0 ? input.order : undefined) ?? (await findOrder(input.orderId));
     if (!order) throw new NotFoundError('Order');
-    if (!canTransition(order.status, input.to, input.actor)) throw new InvalidTransitionError(order.status, input.to);
+    if (!canTransition(order.status, input.to, input.actor)) throw new InvalidTransitionError(order.status, input.to, transitionHint(order.status, input.to, input.actor));
     const giveBack = returnsStock(input.to);
     const now = new Date().toISOString();
     const change: StatusChange = { status: input.to, at: now, by: input.by, ...(input.note ? { note: input.note } : {}) };

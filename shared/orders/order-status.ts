@@ -1,7 +1,9 @@
 /**
  * The order state machine of API.md, as one pure function. Who may make a move matters:
  * customers may only cancel pending orders; the two *_stock_rolledback states are reached
- * only by the scheduled rollback; `failed` only through a payment provider.
+ * only by the scheduled rollback; `failed` only through a payment provider; `paid` only
+ * through a completed payment (the payment ledger moves the order; an admin records an
+ * offline payment with POST /orders/{id}/payments, never sets `paid` by hand).
  */
 export const ORDER_STATUSES = [
   'pending',
@@ -20,8 +22,8 @@ export type Actor = 'customer' | 'admin' | 'payment' | 'scheduler';
 
 const moves: Record<OrderStatus, Partial<Record<OrderStatus, readonly Actor[]>>> = {
   pending: {
-    // Admins may confirm an offline payment by hand until recorded payments exist (issue 5).
-    paid: ['payment', 'admin'],
+    // Only a completed payment: an admin records an offline payment instead (issue 12 item 6).
+    paid: ['payment'],
     failed: ['payment'],
     cancelled: ['customer', 'admin'],
     pending_stock_rolledback: ['scheduler'],
@@ -49,3 +51,14 @@ export const ownsStock = (status: OrderStatus): boolean => !returnsStock(status)
 
 export const nextStatuses = (from: OrderStatus, actor: Actor): OrderStatus[] =>
   (Object.keys(moves[from]) as OrderStatus[]).filter((to) => canTransition(from, to, actor));
+
+/**
+ * What to do instead of a refused move, when there is a better way (the 409's `hint`): `paid`
+ * comes from payments, so an admin is pointed at recording one.
+ */
+export function transitionHint(from: OrderStatus, to: OrderStatus, actor: Actor): string | undefined {
+  if (to === 'paid' && actor !== 'payment' && canTransition(from, to, 'payment')) {
+    return 'An order becomes paid only through a completed payment: record the payment with POST /orders/{id}/payments (the order moves to paid when its payments reach the total)';
+  }
+  return undefined;
+}

@@ -13,10 +13,9 @@ import { queryPage, queryShards, type Page } from '../pagination.js';
 
 import { orderKey } from '../orders/order-keys.js';
 import { changeOrderStatus, findOrder, InvalidTransitionError, statusChangeItemCount } from '../orders/order-repository.js';
-import type { OrderStatus } from '../orders/order-status.js';
 import type { OrderRecord } from '../orders/order.js';
 import { ServiceBusyError, TransactionCancelled, transactWrite, writeRetryingConflicts, type TransactItems } from '../transactions.js';
-import { derivePaymentStatus, type PaymentSummary } from './payment-status.js';
+import { derivePaymentStatus, PAYABLE_ORDER_STATUSES, paymentRecordStatus, type PaymentSummary } from './payment-status.js';
 import {
   ALL_PAYMENTS_PARTITIONS,
   allPaymentsPartition,
@@ -31,8 +30,6 @@ import {
   type RefundRecord,
 } from './payment.js';
 
-/** Orders that may still take money. Anything else (cancelled, failed, rolled back) gets a refund. */
-const PAYABLE: readonly OrderStatus[] = ['pending', 'paid', 'processing', 'shipped', 'delivered'];
 const MAX_ATTEMPTS = 50;
 /** Stripe retries an event for 3 days; its marker is kept 30. */
 const EVENT_RETENTION_SECONDS = 30 * 24 * 3600;
@@ -90,6 +87,10 @@ function ledgerFields(order: OrderRecord, summary: PaymentSummary, withTimestamp
   };
 }
 
+/**
+ * The order's figures without a status change, conditioned on the ledger version and on the
+ * status read (what the payment was classified by: a concurrent cancel makes it decide again).
+ */
 function ledgerUpdateItem(order: OrderRecord, summary: PaymentSummary): TransactItems[number] {
   const fields = ledgerFields(order, summary, true);
   return {
@@ -97,8 +98,9 @@ function ledgerUpdateItem(order: OrderRecord, summary: PaymentSummary): Transact
       TableName: tableName,
       Key: orderKey(order.id),
       UpdateExpression: `SET ${fields.set}`,
-      ConditionExpression: fields.condition,
-      ExpressionAttributeValues: fields.values,
+      ConditionExpression: `${fields.condition} AND #status = :pStatusRead`,
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ...fields.values, ':pStatusRead': order.status },
     },
   };
 }
@@ -180,8 +182,8 @@ export async function recordPayment(input: NewPayment): Promise<PaymentOutcome |
       return { kind: 'duplicate', payment: existing };
     }
     const mismatch = input.currency !== order.currency || (input.expectedAmount !== undefined && input.amount !== input.expectedAmount);
-    const payable = PAYABLE.includes(order.status);
-    const status = mismatch ? 'needs_review' : payable ? 'succeeded' : 'refund_required';
+    const payable = PAYABLE_ORDER_STATUSES.includes(order.status);
+    const status = paymentRecordStatus({ orderStatus: order.status, mismatch, recordedBy: input.provider === 'manual' ? 'admin' : 'provider' });
     const createdAt = new Date().toISOString();
     const draft = { status, amount: input.amount };
     const summary = summarize(order, { ...ledger, payments: [...ledger.payments, draft as PaymentRecord] });

@@ -10,6 +10,9 @@
  *   partially_paid  0 < net < total (also after a partial refund)
  *   pending         nothing counted yet
  */
+import { ConflictError } from '../errors.js';
+import type { OrderStatus } from '../orders/order-status.js';
+
 export const PAYMENT_STATUSES = ['pending', 'partially_paid', 'completed', 'refunded'] as const;
 export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 
@@ -43,4 +46,26 @@ export function derivePaymentStatus(input: {
     amountDue: Math.max(0, input.total - Math.max(net, 0)),
     overpaidBy: Math.max(0, net - input.total),
   };
+}
+
+/** Orders that may still take money. Anything else (cancelled, failed, rolled back) gets a refund. */
+export const PAYABLE_ORDER_STATUSES: readonly OrderStatus[] = ['pending', 'paid', 'processing', 'shipped', 'delivered'];
+
+/** An admin tried to record a payment for an order that can no longer be paid (issue 12 item 7). */
+export class OrderNotPayableError extends ConflictError {
+  constructor(status: OrderStatus) {
+    super(`This order is ${status} and can no longer take payments; nothing was recorded`, { status });
+  }
+}
+
+/**
+ * How a payment is recorded. Money that does not match what was asked (`mismatch`) needs a
+ * human; money for an order that can no longer be paid is recorded as `refund_required` when
+ * it already arrived on its own (Stripe, late), and refused when an admin is recording it
+ * (they can simply not take it).
+ */
+export function paymentRecordStatus(input: { orderStatus: OrderStatus; mismatch: boolean; recordedBy: 'admin' | 'provider' }): PaymentRecordStatus {
+  const payable = PAYABLE_ORDER_STATUSES.includes(input.orderStatus);
+  if (!payable && input.recordedBy === 'admin') throw new OrderNotPayableError(input.orderStatus);
+  return input.mismatch ? 'needs_review' : payable ? 'succeeded' : 'refund_required';
 }

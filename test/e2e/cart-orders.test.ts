@@ -227,7 +227,7 @@ describe('orders over HTTP', () => {
     expectError(await api('POST', `/orders/${order.id}/cancel`), 401, 'UNAUTHORIZED');
 
     const paid = (await placeOrder(ann.accessToken, { shippingAddress: address, items: [{ productId: mug.id, quantity: 1 }] })).body;
-    expect((await api('PATCH', `/orders/${paid.id}/status`, { token: admin, body: { status: 'paid' } })).status).toBe(200);
+    expect((await api('POST', `/orders/${paid.id}/payments`, { token: admin, body: { amount: paid.total, method: 'cash' } })).status).toBe(201);
     expectError(await api('POST', `/orders/${paid.id}/cancel`, { token: ann.accessToken }), 409, 'INVALID_TRANSITION');
     expect((await api('POST', `/orders/${paid.id}/cancel`, { token: admin })).body.status).toBe('cancelled');
     expect(await stockOf(mug.id)).toBe(10);
@@ -237,15 +237,19 @@ describe('orders over HTTP', () => {
     const customer = await registerUser('order-status');
     const mug = await createProduct('Status mug', 500, 5);
     const order = (await placeOrder(customer.accessToken, { shippingAddress: address, items: [{ productId: mug.id, quantity: 1 }] })).body;
-    const paid = await api('PATCH', `/orders/${order.id}/status`, { token: admin, body: { status: 'paid', note: 'bank transfer received' } });
-    expect(paid.status).toBe(200);
-    expect(paid.body.status).toBe('paid');
+    // `paid` only through a completed payment (issue 12 item 6): by hand it is a 409 with a hint.
+    const byHand = expectError(await api('PATCH', `/orders/${order.id}/status`, { token: admin, body: { status: 'paid', note: 'bank transfer received' } }), 409, 'INVALID_TRANSITION');
+    expect(byHand.details).toMatchObject({ from: 'pending', to: 'paid', hint: expect.stringContaining('POST /orders/{id}/payments') });
+    expect((await api('GET', `/orders/${order.id}`, { token: admin })).body).toMatchObject({ status: 'pending', paymentStatus: 'pending', amountPaid: 0 });
+    expect((await api('POST', `/orders/${order.id}/payments`, { token: admin, body: { amount: order.total, method: 'bank_transfer', reference: 'bank transfer received' } })).status).toBe(201);
+    const paid = await api('GET', `/orders/${order.id}`, { token: admin });
+    expect(paid.body).toMatchObject({ status: 'paid', paymentStatus: 'completed', amountPaid: order.total });
     expect(paid.body.statusHistory).toEqual([
       expect.objectContaining({ status: 'pending' }),
-      expect.objectContaining({ status: 'paid', note: 'bank transfer received', at: expect.any(String), by: expect.any(String) }),
+      expect.objectContaining({ status: 'paid', at: expect.any(String), by: expect.any(String) }),
     ]);
-    for (const status of ['processing', 'shipped', 'delivered']) {
-      expect((await api('PATCH', `/orders/${order.id}/status`, { token: admin, body: { status } })).body.status).toBe(status);
+    for (const [i, status] of ['processing', 'shipped', 'delivered'].entries()) {
+      expect((await api('PATCH', `/orders/${order.id}/status`, { token: admin, body: { status, ...(i === 0 ? { note: 'packing today' } : {}) } })).body.status).toBe(status);
     }
     const illegal = expectError(await api('PATCH', `/orders/${order.id}/status`, { token: admin, body: { status: 'cancelled' } }), 409, 'INVALID_TRANSITION');
     expect(illegal.details).toMatchObject({ from: 'delivered', to: 'cancelled' });
@@ -257,13 +261,13 @@ describe('orders over HTTP', () => {
     const history = (await api('GET', `/orders/${order.id}`, { token: customer.accessToken })).body.statusHistory;
     expect(history.map((s: { status: string }) => s.status)).toEqual(['pending', 'paid', 'processing', 'shipped', 'delivered']);
     if (mailStore) {
-      // Order received + one email per status change (4).
+      // Order received + the payment confirmation + one email per status change (3).
       const emails = await waitForEmails(mailStore, customer.email.toLowerCase(), 6);
       const subjects = emails.map((e) => e.subject);
       expect(subjects).toContain(`We received your order ${order.id}`);
-      expect(subjects).toContain(`Your order ${order.id} is now paid`);
+      expect(subjects.filter((s) => s.startsWith(`Order ${order.id} confirmed`))).toHaveLength(1);
       expect(subjects).toContain(`Your order ${order.id} is now delivered`);
-      expect(emails.find((e) => e.subject === `Your order ${order.id} is now paid`)!.body.text).toContain('bank transfer received');
+      expect(emails.find((e) => e.subject.startsWith(`Your order ${order.id} is now`) && (e.body.text ?? '').includes('packing today'))).toBeDefined();
     }
   });
 
@@ -274,7 +278,7 @@ describe('orders over HTTP', () => {
     const orders: { id: string }[] = [];
     for (let i = 1; i <= 3; i += 1) {
       const order = (await placeOrder(customer.accessToken, { shippingAddress: address, items: [{ productId: mug.id, quantity: i }] })).body;
-      await api('PATCH', `/orders/${order.id}/status`, { token: admin, body: { status: 'paid' } });
+      await api('POST', `/orders/${order.id}/payments`, { token: admin, body: { amount: order.total, method: 'cash' } });
       await api('PATCH', `/orders/${order.id}/status`, { token: admin, body: { status: 'processing' } });
       orders.push(order);
     }
@@ -287,7 +291,7 @@ describe('orders over HTTP', () => {
     expect(rows.every((row) => row.split(',')[3] === 'processing')).toBe(true);
     const mine = rows.filter((row) => row.split(',')[2] === customer.user.id);
     expect(mine.map((row) => row.split(',')[0]).sort()).toEqual(orders.map((o) => o.id).sort());
-    expect(mine.find((row) => row.startsWith(orders[2]!.id))!.split(',').slice(4)).toEqual(['pending', 'usd', '2100', '0', '2100', '1', '3', 'US']);
+    expect(mine.find((row) => row.startsWith(orders[2]!.id))!.split(',').slice(4)).toEqual(['completed', 'usd', '2100', '2100', '0', '1', '3', 'US']);
     expectError(await api('GET', '/orders/export', { token: customer.accessToken }), 403, 'FORBIDDEN');
     expectError(await api('GET', '/orders/export'), 401, 'UNAUTHORIZED');
     expectError(await api('GET', '/orders/export?status=lost', { token: admin }), 400, 'VALIDATION_ERROR');

@@ -100,6 +100,14 @@ describe('POST /orders/{id}/payments (admin)', () => {
     expect((await api('GET', `/orders/${order.id}`, { token: admin })).body.amountPaid).toBe(500);
   });
 
+  it('a cancelled order refuses an admin-recorded payment (issue 12 item 7): 409 CONFLICT, nothing recorded', async () => {
+    const order = await newOrder(bob);
+    expect((await api('POST', `/orders/${order.id}/cancel`, { token: bob.accessToken })).status).toBe(200);
+    const refused = expectError(await pay(order.id, { amount: order.total, method: 'cash' }), 409, 'CONFLICT');
+    expect(refused.details).toMatchObject({ status: 'cancelled' });
+    expect((await api('GET', `/orders/${order.id}`, { token: admin })).body).toMatchObject({ status: 'cancelled', paymentStatus: 'pending', amountPaid: 0, payments: [] });
+  });
+
   it('401 anonymous, 403 customers, 404 unknown order, 400 invalid bodies', async () => {
     const order = await newOrder(ann);
     expectError(await api('POST', `/orders/${order.id}/payments`, { body: { amount: 100, method: 'cash' } }), 401, 'UNAUTHORIZED');

@@ -1,7 +1,7 @@
 /**
  * Every endpoint and error of API.md "Shipments" over HTTP, against the local stack (or
  * API_URL), with the customer's emails read back from the SES store when the target has one.
- * Orders reach `paid` through the admin's PATCH /orders/{id}/status.
+ * Orders reach `paid` through a payment the admin records (POST /orders/{id}/payments).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { waitForEmails } from '../support/mail-store.js';

@@ -434,7 +434,8 @@ describe('order routes', () => {
 
     const move = (path: string, id: string, status: string, note?: string) =>
       call('changeOrderStatus', path, { token: admin.token, path: { id }, body: { status, ...(note ? { note } : {}) } });
-    expect((await move('confirm payment', second, 'paid', 'paid by bank transfer')).statusCode).toBe(200);
+    expect((await move('paid by hand (refused: only a payment)', second, 'paid', 'paid by bank transfer')).statusCode).toBe(409);
+    await m.changeOrderStatus({ orderId: second, to: 'paid', actor: 'payment', by: 'stripe' });
     expect((await move('processing', second, 'processing')).statusCode).toBe(200);
     expect((await move('invalid transition', second, 'pending')).statusCode).toBe(409);
     expect((await move('admin cancels (stock returned)', third, 'cancelled')).statusCode).toBe(200);
@@ -461,7 +462,7 @@ describe('payment routes (no Stripe call)', () => {
     expect((await record('overpayment', order.id, { amount: 300, method: 'card' })).statusCode).toBe(201);
     const { order: cancelled } = await m.placeOrder({ userId: owner.user.id, input: { shippingAddress: address, items: [{ productId: p.id, quantity: 1 }] } });
     await m.changeOrderStatus({ orderId: cancelled.id, to: 'cancelled', actor: 'admin', by: admin.id });
-    expect((await record('cancelled order (refund required)', cancelled.id, { amount: 1000, method: 'cash' })).statusCode).toBe(201);
+    expect((await record('cancelled order (refused)', cancelled.id, { amount: 1000, method: 'cash' })).statusCode).toBe(409);
     expect((await record('unknown order', `nope${randomInt(1e9)}`, { amount: 100, method: 'cash' })).statusCode).toBe(404);
     expect((await call('recordPayment', 'not an admin', { token: owner.session.accessToken, path: { id: order.id }, body: { amount: 100, method: 'cash' } })).statusCode).toBe(403);
 
@@ -480,7 +481,7 @@ describe('shipment routes', () => {
     const p = await m.createProduct({ name: `Shipped ${tag}`, description: '', price: 900, currency: 'usd', stock: 20, lowStockThreshold: 0 });
     const paidOrder = async () => {
       const { order } = await m.placeOrder({ userId: owner.user.id, input: { shippingAddress: address, items: [{ productId: p.id, quantity: 1 }] } });
-      await m.changeOrderStatus({ orderId: order.id, to: 'paid', actor: 'admin', by: admin.id });
+      await m.changeOrderStatus({ orderId: order.id, to: 'paid', actor: 'payment', by: 'stripe' });
       return order;
     };
     const order = await paidOrder();

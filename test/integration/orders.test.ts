@@ -29,6 +29,7 @@ let h: {
   cancel: typeof import('../../functions/orders/cancel.js').handler;
   changeStatus: typeof import('../../functions/orders/change-status.js').handler;
   exportCsv: typeof import('../../functions/orders/export.js').handler;
+  recordPayment: typeof import('../../functions/payments/record.js').handler;
 };
 let repo: {
   createProduct: typeof import('../../shared/products/product-repository.js').createProduct;
@@ -60,6 +61,7 @@ beforeAll(async () => {
     cancel: (await import('../../functions/orders/cancel.js')).handler,
     changeStatus: (await import('../../functions/orders/change-status.js')).handler,
     exportCsv: (await import('../../functions/orders/export.js')).handler,
+    recordPayment: (await import('../../functions/payments/record.js')).handler,
   };
   const products = await import('../../shared/products/product-repository.js');
   const carts = await import('../../shared/carts/cart-repository.js');
@@ -108,6 +110,12 @@ const cancel = (token: string, id: string) => invoke(h.cancel, apiEvent(routes.c
 const patchStatus = (token: string, id: string, status: string, note?: string) =>
   invoke(h.changeStatus, apiEvent(routes.changeOrderStatus, { token, path: { id }, body: { status, ...(note ? { note } : {}) } }));
 const listOrders = (token: string, query: Record<string, string> = {}) => invoke(h.list, apiEvent(routes.listOrders, { token, query }));
+/** `paid` comes only from a completed payment (issue 12 item 6): the admin records the whole amount. */
+async function payInFull(id: string, total: number): Promise<void> {
+  const paid = await invoke(h.recordPayment, apiEvent(routes.recordPayment, { token: admin.token, path: { id }, body: { amount: total, method: 'bank_transfer' } }));
+  expect(paid.statusCode, JSON.stringify(paid.body)).toBe(201);
+  expect((await repo.findOrder(id))!.status).toBe('paid');
+}
 
 /** Every page of GET /orders for this query. */
 async function walkOrders(token: string, query: Record<string, string>): Promise<{ id: string; userId: string; status: string; createdAt: string }[]> {
@@ -373,7 +381,7 @@ describe('cancel and status changes', () => {
     const product = await newProduct(20);
     const customer = await newCustomer();
     const paid = (await direct(customer, [{ productId: product.id, quantity: 2 }])).body;
-    expect((await patchStatus(admin.token, paid.id, 'paid')).statusCode).toBe(200);
+    await payInFull(paid.id, paid.total);
     const refused = await cancel(customer.token, paid.id);
     expect(refused.statusCode).toBe(409);
     expect(refused.body.error).toMatchObject({ code: 'INVALID_TRANSITION', details: { from: 'paid', to: 'cancelled' } });
@@ -382,40 +390,56 @@ describe('cancel and status changes', () => {
     expect(await stockOf(product.id)).toBe(20);
 
     const processing = (await direct(customer, [{ productId: product.id, quantity: 1 }])).body;
-    await patchStatus(admin.token, processing.id, 'paid');
+    await payInFull(processing.id, processing.total);
     await patchStatus(admin.token, processing.id, 'processing');
     expect((await cancel(customer.token, processing.id)).statusCode).toBe(409);
     expect((await cancel(admin.token, processing.id)).statusCode).toBe(200);
 
     const shipped = (await direct(customer, [{ productId: product.id, quantity: 1 }])).body;
-    await patchStatus(admin.token, shipped.id, 'paid');
+    await payInFull(shipped.id, shipped.total);
     await patchStatus(admin.token, shipped.id, 'shipped');
     expect((await cancel(admin.token, shipped.id)).statusCode).toBe(409);
     expect(await stockOf(product.id)).toBe(19);
   });
 
-  it('admin PATCH walks the happy path (statusHistory grows, with notes); illegal moves are 409; customers 403', async () => {
+  it('paid only through a completed payment (issue 12 item 6): PATCH pending → paid is 409 INVALID_TRANSITION with a hint, nothing written; a recorded payment moves it', async () => {
     const product = await newProduct(5);
     const customer = await newCustomer();
     const order = (await direct(customer, [{ productId: product.id, quantity: 1 }])).body;
-    const path = ['paid', 'processing', 'shipped', 'delivered'];
+    const refused = await patchStatus(admin.token, order.id, 'paid', 'bank transfer received');
+    expect(refused.statusCode).toBe(409);
+    expect(refused.body.error).toMatchObject({ code: 'INVALID_TRANSITION', details: { from: 'pending', to: 'paid', hint: expect.stringContaining('POST /orders/{id}/payments') } });
+    expect(refused.body.error.message).toContain('record the payment');
+    const unchanged = (await repo.findOrder(order.id))!;
+    expect(unchanged).toMatchObject({ status: 'pending', paymentStatus: 'pending', amountPaid: 0 });
+    expect(unchanged.statusHistory).toHaveLength(1);
+    await payInFull(order.id, order.total);
+    expect((await getOrder(customer.token, order.id)).body).toMatchObject({ status: 'paid', paymentStatus: 'completed', amountPaid: order.total });
+  });
+
+  it('admin PATCH walks the happy path after the payment (statusHistory grows, with notes); illegal moves are 409; customers 403', async () => {
+    const product = await newProduct(5);
+    const customer = await newCustomer();
+    const order = (await direct(customer, [{ productId: product.id, quantity: 1 }])).body;
+    await payInFull(order.id, order.total);
+    const path = ['processing', 'shipped', 'delivered'];
     for (const [i, status] of path.entries()) {
       const moved = await patchStatus(admin.token, order.id, status, `step ${i}`);
       expect(moved.statusCode, JSON.stringify(moved.body)).toBe(200);
       expect(moved.body.status).toBe(status);
-      expect(moved.body.statusHistory).toHaveLength(i + 2);
+      expect(moved.body.statusHistory).toHaveLength(i + 3);
       expect(moved.body.statusHistory.at(-1)).toMatchObject({ status, by: admin.id, note: `step ${i}`, at: expect.any(String) });
     }
     const illegal = await patchStatus(admin.token, order.id, 'cancelled');
     expect(illegal.statusCode).toBe(409);
     expect(illegal.body.error).toMatchObject({ code: 'INVALID_TRANSITION', details: { from: 'delivered', to: 'cancelled' } });
     const detail = await getOrder(customer.token, order.id);
-    expect(detail.body.statusHistory.map((s: { status: string }) => s.status)).toEqual(['pending', ...path]);
+    expect(detail.body.statusHistory.map((s: { status: string }) => s.status)).toEqual(['pending', 'paid', ...path]);
     // Delivered orders keep their stock (sold).
     expect(await stockOf(product.id)).toBe(4);
 
     const fresh = (await direct(customer, [{ productId: product.id, quantity: 1 }])).body;
-    for (const status of ['shipped', 'delivered', 'processing', 'pending', 'failed', 'pending_stock_rolledback', 'failed_stock_rolledback']) {
+    for (const status of ['paid', 'shipped', 'delivered', 'processing', 'pending', 'failed', 'pending_stock_rolledback', 'failed_stock_rolledback']) {
       const response = await patchStatus(admin.token, fresh.id, status);
       expect(response.statusCode, status).toBe(409);
       expect(response.body.error.code).toBe('INVALID_TRANSITION');
@@ -467,7 +491,7 @@ describe('reading orders', () => {
     const bobShipped = (await direct(bob, [{ productId: product.id, quantity: 3 }])).body;
     const bobCancelled = (await direct(bob, [{ productId: product.id, quantity: 1 }])).body;
     for (const order of [annShipped, bobShipped]) {
-      await patchStatus(admin.token, order.id, 'paid');
+      await payInFull(order.id, order.total);
       await patchStatus(admin.token, order.id, 'shipped');
     }
     await cancel(bob.token, bobCancelled.id);
@@ -499,7 +523,7 @@ describe('reading orders', () => {
     const byId = new Map(rows.map((row) => [row.split(',')[0]!, row.split(',')]));
     expect(byId.size).toBe(rows.length);
     expect(rows.every((row) => row.split(',')[3] === 'shipped')).toBe(true);
-    expect(byId.get(annShipped.id)).toEqual([annShipped.id, annShipped.createdAt, ann.id, 'shipped', 'pending', 'usd', '2500', '0', '2500', '1', '2', 'US']);
+    expect(byId.get(annShipped.id)).toEqual([annShipped.id, annShipped.createdAt, ann.id, 'shipped', 'completed', 'usd', '2500', '2500', '0', '1', '2', 'US']);
     expect(byId.get(bobShipped.id)?.slice(0, 4)).toEqual([bobShipped.id, bobShipped.createdAt, bob.id, 'shipped']);
     expect(rows.filter((row) => [annPending.id, bobCancelled.id].includes(row.split(',')[0]!))).toEqual([]);
 

@@ -1,18 +1,18 @@
 /**
  * The order state machine, table-driven: every (from, to) pair for every actor. The expected
  * table is written out here independently of order-status.ts, from API.md's "Orders" section:
- * customers cancel only pending orders; admins walk pending → paid (by hand, until recorded
- * payments exist) → processing → shipped → delivered and cancel pending/paid/processing;
- * `failed` comes only from the payment provider; the *_stock_rolledback states only from the
- * scheduled rollback.
+ * customers cancel only pending orders; `paid` comes only from a completed payment (issue 12
+ * item 6: admins record a payment instead); admins walk paid → processing → shipped →
+ * delivered and cancel pending/paid/processing; `failed` comes only from the payment provider;
+ * the *_stock_rolledback states only from the scheduled rollback.
  */
 import { describe, expect, it } from 'vitest';
-import { canTransition, nextStatuses, ORDER_STATUSES, ownsStock, returnsStock, type Actor, type OrderStatus } from '../../shared/orders/order-status.js';
+import { canTransition, nextStatuses, ORDER_STATUSES, ownsStock, returnsStock, transitionHint, type Actor, type OrderStatus } from '../../shared/orders/order-status.js';
 
 const ACTORS: readonly Actor[] = ['customer', 'admin', 'payment', 'scheduler'];
 
 const allowed: Record<string, readonly Actor[]> = {
-  'pending→paid': ['admin', 'payment'],
+  'pending→paid': ['payment'],
   'pending→failed': ['payment'],
   'pending→cancelled': ['customer', 'admin'],
   'pending→pending_stock_rolledback': ['scheduler'],
@@ -49,10 +49,19 @@ describe('canTransition: every pair × actor', () => {
 
   it('nextStatuses lists what an actor may do next', () => {
     expect(nextStatuses('pending', 'customer')).toEqual(['cancelled']);
-    expect(nextStatuses('pending', 'admin').sort()).toEqual(['cancelled', 'paid']);
+    expect(nextStatuses('pending', 'admin')).toEqual(['cancelled']);
     expect(nextStatuses('pending', 'scheduler')).toEqual(['pending_stock_rolledback']);
     expect(nextStatuses('paid', 'customer')).toEqual([]);
     expect(nextStatuses('failed', 'scheduler')).toEqual(['failed_stock_rolledback']);
+  });
+});
+
+describe('transitionHint', () => {
+  it('a refused move to paid points at recording a payment; other refusals have no hint', () => {
+    for (const actor of ['admin', 'customer'] as const) expect(transitionHint('pending', 'paid', actor)).toContain('POST /orders/{id}/payments');
+    expect(transitionHint('pending', 'paid', 'payment')).toBeUndefined();
+    expect(transitionHint('delivered', 'paid', 'admin')).toBeUndefined();
+    expect(transitionHint('paid', 'pending', 'admin')).toBeUndefined();
   });
 });
 

@@ -1,6 +1,6 @@
 /** The one pure function that derives an order's payment status from payments and refunds. */
 import { describe, expect, it } from 'vitest';
-import { derivePaymentStatus, type PaymentRecordStatus } from '../../shared/payments/payment-status.js';
+import { derivePaymentStatus, OrderNotPayableError, paymentRecordStatus, type PaymentRecordStatus } from '../../shared/payments/payment-status.js';
 
 const paid = (amount: number, status: PaymentRecordStatus = 'succeeded') => ({ amount, status });
 const refund = (amount: number) => ({ amount });
@@ -33,5 +33,23 @@ describe('derivePaymentStatus (total 1000)', () => {
     expect(derivePaymentStatus({ ...input, payments: [...payments].reverse() })).toEqual(once);
     expect(derivePaymentStatus(input)).toEqual(once);
     expect(once).toEqual({ status: 'partially_paid', amountPaid: 950, amountRefunded: 50, amountDue: 50, overpaidBy: 0 });
+  });
+});
+
+describe('paymentRecordStatus (issue 12 item 7)', () => {
+  const statuses = ['pending', 'paid', 'processing', 'shipped', 'delivered', 'failed', 'cancelled', 'pending_stock_rolledback', 'failed_stock_rolledback'] as const;
+  it.each(statuses)('%s: provider money is recorded; an admin payment only while the order can be paid', (orderStatus) => {
+    const payable = ['pending', 'paid', 'processing', 'shipped', 'delivered'].includes(orderStatus);
+    expect(paymentRecordStatus({ orderStatus, mismatch: false, recordedBy: 'provider' })).toBe(payable ? 'succeeded' : 'refund_required');
+    expect(paymentRecordStatus({ orderStatus, mismatch: true, recordedBy: 'provider' })).toBe('needs_review');
+    if (payable) expect(paymentRecordStatus({ orderStatus, mismatch: false, recordedBy: 'admin' })).toBe('succeeded');
+    else {
+      expect(() => paymentRecordStatus({ orderStatus, mismatch: false, recordedBy: 'admin' })).toThrow(OrderNotPayableError);
+      try {
+        paymentRecordStatus({ orderStatus, mismatch: false, recordedBy: 'admin' });
+      } catch (error) {
+        expect(error).toMatchObject({ status: 409, code: 'CONFLICT', details: { status: orderStatus } });
+      }
+    }
   });
 });
