@@ -1,6 +1,6 @@
 /**
- * The local stand-in for EventBridge schedules: runs each schedule's handler on a timer with
- * a scheduled event. Only `rate(...)` expressions are supported locally; `cron(...)` fails
+ * The local stand-in for EventBridge schedules: runs each schedule's handler once at start, then
+ * on a timer, with a scheduled event. Only `rate(...)` expressions are supported locally; `cron(...)` fails
  * loudly at start rather than silently never running.
  */
 import { randomUUID } from 'node:crypto';
@@ -35,19 +35,26 @@ export async function startScheduler(options: {
   repoRoot: string;
   /** Local-only speed-up: divide every interval (e.g. 60 to run minutely jobs every second). */
   speedUp?: number;
+  /**
+   * Run every job once right away (default true): timers have no first run, so an hourly job
+   * would otherwise first run an hour after `npm start`. Safe: every job is safe to run twice.
+   */
+  runAtStart?: boolean;
   log?: (line: string) => void;
-}): Promise<{ stop(): void }> {
+}): Promise<{ stop(): void; /** The first runs, when `runAtStart`: settled once each has finished. */ started: Promise<void> }> {
   const log = options.log ?? ((line: string) => console.log(line));
-  const timers = await Promise.all(
+  const jobs = await Promise.all(
     options.schedules.map(async (schedule) => {
       const interval = rateToMs(schedule.schedule) / (options.speedUp ?? 1);
       const handler = await loadHandler(options.repoRoot, schedule.handler);
-      return setInterval(() => {
-        handler(scheduledEvent(schedule) as never, localLambdaContext(schedule.id, schedule.timeoutSeconds)).catch((error: unknown) =>
-          log(`[${schedule.id}] failed: ${error instanceof Error ? error.message : String(error)}`),
+      const run = () =>
+        handler(scheduledEvent(schedule) as never, localLambdaContext(schedule.id, schedule.timeoutSeconds)).then(
+          () => undefined,
+          (error: unknown) => log(`[${schedule.id}] failed: ${error instanceof Error ? error.message : String(error)}`),
         );
-      }, interval);
+      return { run, timer: setInterval(() => void run(), interval) };
     }),
   );
-  return { stop: () => timers.forEach(clearInterval) };
+  const started = options.runAtStart === false ? Promise.resolve() : Promise.all(jobs.map((job) => job.run())).then(() => undefined);
+  return { stop: () => jobs.forEach((job) => clearInterval(job.timer)), started };
 }

@@ -270,6 +270,29 @@ export const fulfilmentReminderAdminEmail = (input: {
   );
 };
 
+/**
+ * One low-stock run's summary: every product that fell to or below its threshold since its
+ * last alert, lowest stock first, each with a link to it.
+ */
+export function lowStockSummaryEmail(input: {
+  products: readonly { productId: string; name: string; stock: number; threshold: number }[];
+  productUrl: (productId: string) => string;
+}): EmailContent {
+  const count = input.products.length;
+  const line = (p: (typeof input.products)[number]) => `${p.name}: ${p.stock} left (threshold ${p.threshold})`;
+  const intro = `${count} ${count === 1 ? 'product is' : 'products are'} at or below the low-stock threshold:`;
+  const note = 'Each product is listed once each time it falls to its threshold; restocking above it re-arms the alert.';
+  const rows = input.products
+    .map((p) => `<tr><td><a href="${escapeHtml(input.productUrl(p.productId))}">${escapeHtml(p.name)}</a></td><td align="right">${p.stock}</td><td align="right">${p.threshold}</td></tr>`)
+    .join('');
+  const table = `<table cellpadding="4"><tr><th align="left">Product</th><th>In stock</th><th>Threshold</th></tr>${rows}</table>`;
+  return {
+    subject: count === 1 ? `Low stock: ${input.products[0]!.name} (${input.products[0]!.stock} left)` : `Low stock: ${count} products`,
+    html: layout('Low stock', [intro]).replace('</body>', `${table}<p>${escapeHtml(note)}</p></body>`),
+    text: `${intro}\n\n${input.products.map((p) => `- ${line(p)}\n  ${input.productUrl(p.productId)}`).join('\n')}\n\n${note}\n`,
+  };
+}
+
 export function lowStockAlertEmail(input: { productId: string; name: string; stock: number; threshold: number; productUrl: string }): EmailContent {
   const lines = [
     `${input.name} is down to ${input.stock} in stock, at or below its low-stock threshold of ${input.threshold}.`,

@@ -6,10 +6,12 @@ import {
   fulfilmentReminderAdminEmail,
   fulfilmentReminderCustomerEmail,
   lowStockAlertEmail,
+  lowStockSummaryEmail,
   paymentFailedEmail,
   paymentReminderEmail,
 } from '../emails/templates.js';
 import { MIN_RETRY_MS } from '../payments/payment-retry.js';
+import { reminderStillUseful } from '../schedules/reminder-timing.js';
 import * as z from 'zod';
 import { readEnv } from '../config.js';
 import { findOrder } from '../orders/order-repository.js';
@@ -31,12 +33,17 @@ const { ADMIN_EMAIL: adminEmail } = readEnv(z.object({ ADMIN_EMAIL: z.email() })
  * A reminder is checked against the order as it is now: one paid (or cancelled, rolled back)
  * after the schedule claimed it gets no payment reminder, a shipped one no fulfilment reminder.
  */
-const scheduleReactions: Pick<Reactions, 'order.payment_reminder' | 'order.fulfilment_reminder' | 'product.low_stock'> = {
+const scheduleReactions: Pick<Reactions, 'order.payment_reminder' | 'order.fulfilment_reminder' | 'product.low_stock' | 'product.low_stock_summary'> = {
   'order.payment_reminder': async ({ data }) => {
     const { order, user } = await orderAndCustomer(data.orderId, data.userId);
     if (!order || !user) return;
     if (order.status !== 'pending') {
       logger.info('payment reminder skipped: order no longer pending', { orderId: order.id, status: order.status });
+      return;
+    }
+    // Never a deadline already (nearly) past: a reminder delayed in the queue is dropped.
+    if (!reminderStillUseful(data.payBefore, Date.now())) {
+      logger.info('payment reminder skipped: too little of the payment window left', { orderId: order.id, payBefore: data.payBefore });
       return;
     }
     await sendEmail(user.email, paymentReminderEmail({ name: user.name, order, orderUrl: orderUrl(order.id), payBefore: data.payBefore }));
@@ -58,9 +65,11 @@ const scheduleReactions: Pick<Reactions, 'order.payment_reminder' | 'order.fulfi
       await sendEmail(adminEmail, fulfilmentReminderAdminEmail({ order, customer, waitingSince: data.waitingSince, orderUrl: orderUrl(order.id) }));
     }
   },
+  'product.low_stock_summary': async ({ data }) => {
+    await sendEmail(adminEmail, lowStockSummaryEmail({ products: data.products, productUrl }));
+  },
   'product.low_stock': async ({ data }) => {
-    const productUrl = `${appBaseUrl.replace(/\/$/, '')}/products/${data.productId}`;
-    await sendEmail(adminEmail, lowStockAlertEmail({ ...data, productUrl }));
+    await sendEmail(adminEmail, lowStockAlertEmail({ ...data, productUrl: productUrl(data.productId) }));
   },
 };
 
@@ -109,6 +118,7 @@ const reactions: Reactions = {
 };
 
 const orderUrl = (orderId: string) => `${appBaseUrl.replace(/\/$/, '')}/orders/${orderId}`;
+const productUrl = (productId: string) => `${appBaseUrl.replace(/\/$/, '')}/products/${productId}`;
 
 /** A deleted customer or order means there is nobody to email: the event is done. */
 async function orderAndCustomer(orderId: string, userId: string) {

@@ -58,6 +58,12 @@ export const eventSchemas = {
     /** When the order was paid (ISO). */
     waitingSince: z.string(),
   }),
+  /** One per low-stock run (id `low-stock:<alertedAt>:<first productId>`): every product that crossed its threshold. */
+  'product.low_stock_summary': z.object({
+    alertedAt: z.string(),
+    products: z.array(z.object({ productId: z.string(), name: z.string(), stock: z.number(), threshold: z.number() })).min(1),
+  }),
+  /** One product (published before the summary existed; still handled for events in flight). */
   'product.low_stock': z.object({
     productId: z.string(),
     name: z.string(),

@@ -1,6 +1,7 @@
 /**
- * Hourly reminders, each at most once per order:
- *   payment     `pending` orders older than PAYMENT_REMINDER_MINUTES → the customer
+ * Reminders (every minute by default, SEND_REMINDERS_SCHEDULE), each at most once per order:
+ *   payment     `pending` orders older than PAYMENT_REMINDER_MINUTES and with at least
+ *               MIN_REMINDER_LEAD_MINUTES of their payment window left → the customer
  *   fulfilment  `paid`/`processing` orders older than FULFILMENT_REMINDER_HOURS → the
  *               customer ("we're preparing your order") and ADMIN_EMAIL
  * Orders come from gsi2 `STATUS#<status>` / `<createdAt>#<id>` (a Query per status). Each
@@ -18,15 +19,18 @@ import { logger } from '../logger.js';
 import { orderKey, statusPartitions } from '../orders/order-keys.js';
 import { toOrderRecord, type OrderRecord } from '../orders/order.js';
 import { isoBefore, JOB_CONCURRENCY, mapLimit, queryShardsBounded } from './batch.js';
+import { paymentDeadline } from '../payments/payment-retry.js';
+import { MIN_REMINDER_LEAD_MINUTES } from './reminder-timing.js';
 import { fulfilmentReminderHours, paymentReminderMinutes, paymentWindowMinutes } from './schedule-config.js';
 
 /** Orders handled per status and run. */
 export const MAX_REMINDERS_PER_RUN = 500;
 
-if (paymentReminderMinutes >= paymentWindowMinutes) {
-  logger.warn('PAYMENT_REMINDER_MINUTES >= PAYMENT_WINDOW_MINUTES: orders are rolled back before any payment reminder', {
+if (paymentWindowMinutes - paymentReminderMinutes < MIN_REMINDER_LEAD_MINUTES) {
+  logger.warn('PAYMENT_REMINDER_MINUTES leaves less than the minimum lead of the payment window: no payment reminder is sent', {
     paymentReminderMinutes,
     paymentWindowMinutes,
+    minLeadMinutes: MIN_REMINDER_LEAD_MINUTES,
   });
 }
 
@@ -54,8 +58,18 @@ export interface RemindersResult {
 
 const emptyCounts = (): ReminderCounts => ({ examined: 0, sent: 0, skipped: 0, lost: 0, failed: 0, more: false });
 
-/** Qualifying orders of these statuses created before `createdBefore`, not yet reminded. */
-async function candidates(statuses: readonly string[], createdBefore: string, sentAttribute: string, max: number, counts: ReminderCounts): Promise<OrderRecord[]> {
+/**
+ * Qualifying orders of these statuses created before `createdBefore` (and, with
+ * `createdAfter`, not before that), not yet reminded.
+ */
+async function candidates(
+  statuses: readonly string[],
+  createdBefore: string,
+  sentAttribute: string,
+  max: number,
+  counts: ReminderCounts,
+  createdAfter?: string,
+): Promise<OrderRecord[]> {
   const found = await Promise.all(
     statuses.map((status) =>
       queryShardsBounded(
@@ -63,10 +77,10 @@ async function candidates(statuses: readonly string[], createdBefore: string, se
         (partition) => ({
           TableName: tableName,
           IndexName: 'gsi2',
-          KeyConditionExpression: 'gsi2pk = :partition AND gsi2sk < :before',
+          KeyConditionExpression: createdAfter ? 'gsi2pk = :partition AND gsi2sk BETWEEN :after AND :before' : 'gsi2pk = :partition AND gsi2sk < :before',
           FilterExpression: 'attribute_not_exists(#sent)',
           ExpressionAttributeNames: { '#sent': sentAttribute },
-          ExpressionAttributeValues: { ':partition': partition, ':before': createdBefore },
+          ExpressionAttributeValues: { ':partition': partition, ':before': createdBefore, ...(createdAfter ? { ':after': createdAfter } : {}) },
         }),
         max,
       ),
@@ -142,7 +156,16 @@ export async function sendReminders(options: { now?: number; maxOrders?: number 
   const paymentKind = { sentAttribute: 'paymentReminderSentAt', statuses: ['pending'], now: nowIso };
   const fulfilmentKind = { sentAttribute: 'fulfilmentReminderSentAt', statuses: ['paid', 'processing'], now: nowIso };
   const [unpaid, unfulfilled] = await Promise.all([
-    candidates(paymentKind.statuses, isoBefore(now, paymentReminderMinutes * 60_000), paymentKind.sentAttribute, max, payment),
+    // Only orders with MIN_REMINDER_LEAD_MINUTES of their window left: an older one is about to
+    // be rolled back, and its reminder would name a deadline already (nearly) past.
+    candidates(
+      paymentKind.statuses,
+      isoBefore(now, paymentReminderMinutes * 60_000),
+      paymentKind.sentAttribute,
+      max,
+      payment,
+      isoBefore(now, (paymentWindowMinutes - MIN_REMINDER_LEAD_MINUTES) * 60_000),
+    ),
     candidates(fulfilmentKind.statuses, isoBefore(now, fulfilmentReminderHours * 3_600_000), fulfilmentKind.sentAttribute, max, fulfilment),
   ]);
 
@@ -150,7 +173,7 @@ export async function sendReminders(options: { now?: number; maxOrders?: number 
     remind(unpaid, payment, paymentKind, (order) =>
       publishEvent(
         'order.payment_reminder',
-        { orderId: order.id, userId: order.userId, payBefore: new Date(Date.parse(order.createdAt) + paymentWindowMinutes * 60_000).toISOString() },
+        { orderId: order.id, userId: order.userId, payBefore: paymentDeadline(order.createdAt) },
         { id: paymentReminderEventId(order.id) },
       ),
     ),

@@ -418,6 +418,20 @@ describe('sendReminders', () => {
     expect(reminders[0]!.body.html).toContain('$12.50');
   });
 
+  it('no payment reminder with less than 2 minutes of the window left, nor after it (issue 12.3): never a past deadline', async () => {
+    const t0 = Date.now();
+    const p = await product(10);
+    const user = await customer('late');
+    const late = await order(user.id, p.id, 1);
+    await drainQueue();
+    for (const minutes of [13.5, 14.9, 16]) {
+      clockAt(t0 + minutes * MINUTE);
+      await remind();
+      expect(eventsOf(await drainQueue()).filter(({ event }) => event.data.orderId === late.id)).toEqual([]);
+    }
+    expect(((await m.orders.findOrder(late.id)) as unknown as Record<string, unknown>).paymentReminderSentAt).toBeUndefined();
+  });
+
   it('one fulfilment reminder to the customer and one to the admin per paid/processing order', async () => {
     const t0 = Date.now();
     const p = await product(10);
@@ -437,7 +451,9 @@ describe('sendReminders', () => {
     const all = eventsOf(await drainQueue());
     const mine = all.filter(({ event }) => [...fulfilled, pending].some((o) => event.data.orderId === o.id));
     expect(mine.map(({ event }) => event.id).sort()).toEqual(
-      [...fulfilled.flatMap((o) => [`fulfilment-reminder:${o.id}:admin`, `fulfilment-reminder:${o.id}:customer`]), `payment-reminder:${pending.id}`].sort(),
+      // The pending order is 25 hours old, far past its payment window: no payment reminder (it
+      // would name a deadline already past; issue 12.3), only the rollback is due.
+      fulfilled.flatMap((o) => [`fulfilment-reminder:${o.id}:admin`, `fulfilment-reminder:${o.id}:customer`]).sort(),
     );
     expect(new Set(all.map(({ event }) => event.id)).size).toBe(all.length);
     expect(sum(runs, (r) => r.fulfilment.sent) * 2).toBe(all.filter(({ event }) => event.type === 'order.fulfilment_reminder').length);
@@ -457,44 +473,66 @@ describe('sendReminders', () => {
 // ---- lowStockAlerts ------------------------------------------------------------------------
 
 describe('lowStockAlerts', () => {
-  const alertsFor = async (name: string) => (await emailsTo(process.env.SES_STORE_URL!, adminEmail)).filter((email) => email.subject.startsWith(`Low stock: ${name} `));
+  /** Emails to the admin listing this product (a summary lists `<name>: <stock> left`). */
+  const alertsFor = async (name: string) => (await emailsTo(process.env.SES_STORE_URL!, adminEmail)).filter((email) => email.subject.startsWith('Low stock:') && email.body.text!.includes(`${name}: `));
+  type Summary = { productId: string; name: string; stock: number; threshold: number };
 
-  it('falls to/below the threshold → one alert even after repeated and concurrent runs; restock re-arms; the next fall alerts again', async () => {
+  it('falls to/below the threshold → listed once in one summary per run, even after repeated and concurrent runs; restock re-arms; the next fall alerts again', async () => {
     const p = await product(10, 5);
     const atThreshold = await product(5, 5);
     const deleted = await product(1, 5);
     await m.products.softDeleteProduct(deleted.id);
-    const mineOnly = (messages: Message[]) => eventsOf(messages).filter(({ event }) => [p.id, atThreshold.id, deleted.id].includes(event.data.productId as string));
+    const ids = [p.id, atThreshold.id, deleted.id];
+    const summaries = (messages: Message[]) => eventsOf(messages).filter(({ event }) => event.type === 'product.low_stock_summary');
+    const mineOnly = (messages: Message[]) =>
+      summaries(messages).flatMap(({ event }) => (event.data.products as Summary[]).filter((entry) => ids.includes(entry.productId)).map((entry) => ({ event, entry })));
     await m.products.adjustStock({ productId: p.id, delta: -6, reason: 'sold at the fair', by: 'test' });
 
     const first = [...(await Promise.all([lowStock(), lowStock()])), await lowStock()];
     expect(sum(first, (r) => r.failed + r.lost)).toBe(0);
-    const fall1 = mineOnly(await drainQueue());
-    expect(fall1.map(({ event }) => [event.type, event.data.productId, event.data.stock, event.data.threshold]).sort()).toEqual(
-      [['product.low_stock', atThreshold.id, 5, 5], ['product.low_stock', p.id, 4, 5]].sort(),
-    );
-    expect(fall1.find(({ event }) => event.data.productId === p.id)!.event.id).toMatch(new RegExp(`^low-stock:${p.id}:\\d{4}-`));
-    await deliverRepeatedly(fall1.map(({ message }) => message));
+    // At most one summary per run, and each run's summary is one event.
+    for (const run of first) expect(run.summaries).toBe(run.alerted > 0 ? 1 : 0);
+    const messages1 = await drainQueue();
+    const fall1 = mineOnly(messages1);
+    expect(fall1.map(({ entry }) => [entry.productId, entry.stock, entry.threshold]).sort()).toEqual([[atThreshold.id, 5, 5], [p.id, 4, 5]].sort());
+    expect(fall1[0]!.event.id).toMatch(/^low-stock:\d{4}-\d\d-\d\dT[^:]+:[^:]+:[^:]+:/);
+    await deliverRepeatedly(summaries(messages1).map(({ message }) => message));
     const alerts = await alertsFor(p.name);
     expect(alerts).toHaveLength(1);
-    expect(alerts[0]!.body.text).toContain(`${p.name} is down to 4 in stock, at or below its low-stock threshold of 5.`);
+    expect(alerts[0]!.body.text).toContain(`${p.name}: 4 left (threshold 5)`);
 
     // Restock above the threshold: re-armed, and nothing is sent.
     await m.products.adjustStock({ productId: p.id, delta: 10, reason: 'restock', by: 'test' });
     const rearm = await lowStock();
     expect(rearm.rearmed).toBe(1);
     expect(mineOnly(await drainQueue())).toEqual([]);
-    // Falls again: a second alert, under a new event id.
+    // Falls again: listed again, under a new event id.
     await m.products.adjustStock({ productId: p.id, delta: -10, reason: 'sold out', by: 'test' });
     await Promise.all([lowStock(), lowStock()]);
-    const fall2 = mineOnly(await drainQueue());
-    expect(fall2.map(({ event }) => [event.data.productId, event.data.stock])).toEqual([[p.id, 4]]);
-    expect(fall2[0]!.event.id).not.toBe(fall1.find(({ event }) => event.data.productId === p.id)!.event.id);
-    await deliverRepeatedly(fall2.map(({ message }) => message));
+    const messages2 = await drainQueue();
+    const fall2 = mineOnly(messages2);
+    expect(fall2.map(({ entry }) => [entry.productId, entry.stock])).toEqual([[p.id, 4]]);
+    expect(fall2[0]!.event.id).not.toBe(fall1.find(({ entry }) => entry.productId === p.id)!.event.id);
+    await deliverRepeatedly(summaries(messages2).map(({ message }) => message));
 
     expect(await alertsFor(p.name)).toHaveLength(2);
     expect(await alertsFor(atThreshold.name)).toHaveLength(1);
     expect(await alertsFor(deleted.name)).toHaveLength(0);
+  });
+
+  it('18 products crossing between two runs → one email listing all 18 (issue 12.5)', async () => {
+    const crossing = await Promise.all(Array.from({ length: 18 }, (_, i) => product(3 + (i % 3), 5)));
+    const run = await lowStock();
+    expect(run.summaries).toBe(1);
+    const messages = await drainQueue();
+    const mine = eventsOf(messages).filter(({ event }) => event.type === 'product.low_stock_summary' && (event.data.products as Summary[]).some((e) => e.productId === crossing[0]!.id));
+    expect(mine).toHaveLength(1);
+    const listed = (mine[0]!.event.data.products as Summary[]).map((e) => e.productId);
+    for (const item of crossing) expect(listed).toContain(item.id);
+    await deliverRepeatedly(mine.map(({ message }) => message));
+    const emails = (await emailsTo(process.env.SES_STORE_URL!, adminEmail)).filter((email) => email.body.text!.includes(`${crossing[0]!.name}: `));
+    expect(emails).toHaveLength(1);
+    for (const item of crossing) expect(emails[0]!.body.text).toContain(`${item.name}: `);
   });
 });
 

@@ -120,7 +120,8 @@ describe('processor reactions to schedule events', () => {
   });
 
   it('order.payment_reminder emails the customer while the order is pending, and nobody once it is paid', async () => {
-    const event = { type: 'order.payment_reminder', id: 'payment-reminder:ORD1', occurredAt: 'now', data: { orderId: 'ORD1', userId: 'u1', payBefore: '2026-05-01T11:15:00.000Z' } };
+    const payBefore = new Date(Date.now() + 5 * 60_000).toISOString();
+    const event = { type: 'order.payment_reminder', id: 'payment-reminder:ORD1', occurredAt: 'now', data: { orderId: 'ORD1', userId: 'u1', payBefore } };
     ddb.on(GetCommand, { Key: { pk: 'ORDER#ORD1', sk: 'ORDER' } }).resolves({ Item: storedOrder('pending') });
     await processor({ Records: [record(event)] });
     expect(recipients()).toEqual(['ann@example.com']);
@@ -129,6 +130,30 @@ describe('processor reactions to schedule events', () => {
     ddb.on(GetCommand, { Key: { pk: 'ORDER#ORD1', sk: 'ORDER' } }).resolves({ Item: storedOrder('paid') });
     expect(await processor({ Records: [record(event)] })).toEqual({ batchItemFailures: [] });
     expect(recipients()).toEqual([]);
+  });
+
+  it('order.payment_reminder is dropped when its deadline is past or less than 2 minutes away (issue 12.3): never a past deadline', async () => {
+    ddb.on(GetCommand, { Key: { pk: 'ORDER#ORD1', sk: 'ORDER' } }).resolves({ Item: storedOrder('pending') });
+    for (const [i, offsetMs] of [-60_000, 0, 119_000].entries()) {
+      const data = { orderId: 'ORD1', userId: 'u1', payBefore: new Date(Date.now() + offsetMs).toISOString() };
+      expect(await processor({ Records: [record({ type: 'order.payment_reminder', id: `payment-reminder:late${i}`, occurredAt: 'now', data })] })).toEqual({ batchItemFailures: [] });
+    }
+    expect(recipients()).toEqual([]);
+  });
+
+  it('product.low_stock_summary: one email to ADMIN_EMAIL listing every product with its link (issue 12.5)', async () => {
+    const products = [
+      { productId: 'P1', name: 'Mug', stock: 0, threshold: 5 },
+      { productId: 'P2', name: `Cup ${evil}`, stock: 3, threshold: 4 },
+    ];
+    const data = { alertedAt: '2026-05-01T12:00:00.000Z', products };
+    expect(await processor({ Records: [record({ type: 'product.low_stock_summary', id: 'low-stock:x:P1', occurredAt: 'now', data })] })).toEqual({ batchItemFailures: [] });
+    expect(recipients()).toEqual([process.env.ADMIN_EMAIL]);
+    const content = ses.commandCalls(SendEmailCommand)[0]!.args[0].input.Content!.Simple!;
+    expect(content.Subject!.Data).toBe('Low stock: 2 products');
+    expect(content.Body!.Text!.Data).toContain('- Mug: 0 left (threshold 5)');
+    expect(content.Body!.Text!.Data).toContain('http://localhost:5173/products/P2');
+    expect(content.Body!.Html!.Data).not.toContain('<script>');
   });
 
   it('order.fulfilment_reminder goes to the customer or to ADMIN_EMAIL, per its recipient', async () => {
@@ -154,7 +179,7 @@ describe('the schedule list', () => {
     expect(Object.keys(byId).sort()).toEqual(['lowStockAlerts', 'releaseExpiredHolds', 'rollbackStaleOrders', 'sendReminders']);
     expect(byId.releaseExpiredHolds!.schedule).toBe('rate(1 minute)');
     expect(byId.rollbackStaleOrders!.schedule).toBe('rate(1 minute)');
-    expect(byId.sendReminders!.schedule).toBe('rate(5 minutes)');
+    expect(byId.sendReminders!.schedule).toBe('rate(1 minute)');
     expect(byId.lowStockAlerts!.schedule).toBe('rate(1 hour)');
     for (const schedule of schedules) {
       expect(() => rateToMs(schedule.schedule)).not.toThrow();

@@ -231,7 +231,7 @@ describe('rollbackStaleOrders', () => {
 describe('sendReminders', () => {
   const pendingQuery = { ExpressionAttributeValues: { ':partition': statusShard('pending', 'o1'), ':before': '2026-05-01T11:50:00.000Z' } };
 
-  it('queries every shard of pending orders older than 10 min and of paid/processing older than 24 h, not yet reminded', async () => {
+  it('queries every shard of pending orders older than 10 min (with at least 2 of their 15 min left) and of paid/processing older than 24 h, not yet reminded', async () => {
     await sendReminders({ now: NOW });
     const byPartition = queriesByPartition();
     expect(Object.keys(byPartition).sort()).toEqual([...statusShards('paid'), ...statusShards('pending'), ...statusShards('processing')].sort());
@@ -241,10 +241,11 @@ describe('sendReminders', () => {
       expect(byPartition[partition]).toEqual([
         expect.objectContaining({
           IndexName: 'gsi2',
-          KeyConditionExpression: 'gsi2pk = :partition AND gsi2sk < :before',
+          KeyConditionExpression: 'gsi2pk = :partition AND gsi2sk BETWEEN :after AND :before',
           FilterExpression: 'attribute_not_exists(#sent)',
           ExpressionAttributeNames: { '#sent': 'paymentReminderSentAt' },
-          ExpressionAttributeValues: { ':partition': partition, ':before': '2026-05-01T11:50:00.000Z' },
+          // Placed 10 to 13 minutes ago: older ones have under 2 minutes to pay (issue 12.3).
+          ExpressionAttributeValues: { ':partition': partition, ':before': '2026-05-01T11:50:00.000Z', ':after': '2026-05-01T11:47:00.000Z' },
           Limit: Math.ceil(MAX_REMINDERS_PER_RUN / WRITE_SHARDS),
         }),
       ]);
@@ -382,7 +383,7 @@ describe('lowStockAlerts', () => {
     expect(lowStockAction({ stock: 6, lowStockThreshold: 5 })).toBeUndefined();
   });
 
-  it('claims the alert conditionally and publishes product.low_stock with id low-stock:<id>:<alertedAt>; re-arms products back above', async () => {
+  it('claims the alert conditionally and publishes one product.low_stock_summary with id low-stock:<alertedAt>:<first id>; re-arms products back above', async () => {
     catalogue([
       product('low', { stock: 2, lowStockThreshold: 5 }),
       product('restocked', { stock: 9, lowStockThreshold: 5, lowStockAlertedAt: '2026-04-01T00:00:00.000Z' }),
@@ -395,7 +396,7 @@ describe('lowStockAlerts', () => {
 
     const result = await lowStockAlerts({ now: NOW });
 
-    expect(result).toMatchObject({ examined: 2, alerted: 1, rearmed: 1, skipped: 0, lost: 0, failed: 0 });
+    expect(result).toMatchObject({ examined: 2, alerted: 1, summaries: 1, rearmed: 1, skipped: 0, lost: 0, failed: 0 });
     const updates = Object.fromEntries(ddb.commandCalls(UpdateCommand).map((call) => [call.args[0].input.Key!.pk, call.args[0].input]));
     expect(Object.keys(updates).sort()).toEqual(['PRODUCT#low', 'PRODUCT#restocked']);
     expect(updates['PRODUCT#low']).toMatchObject({
@@ -408,11 +409,28 @@ describe('lowStockAlerts', () => {
     });
     expect(sentBodies()).toEqual([
       expect.objectContaining({
-        type: 'product.low_stock',
-        id: `low-stock:low:${new Date(NOW).toISOString()}`,
-        data: { productId: 'low', name: 'Mug <b>', stock: 2, threshold: 5, alertedAt: new Date(NOW).toISOString() },
+        type: 'product.low_stock_summary',
+        id: `low-stock:${new Date(NOW).toISOString()}:low`,
+        data: { alertedAt: new Date(NOW).toISOString(), products: [{ productId: 'low', name: 'Mug <b>', stock: 2, threshold: 5 }] },
       }),
     ]);
+  });
+
+  it('18 products crossing at once: one summary event listing all 18, lowest stock first (issue 12.5)', async () => {
+    const ids = Array.from({ length: 18 }, (_, i) => `p${String(i).padStart(2, '0')}`);
+    catalogue(ids.map((id, i) => product(id, { stock: i % 5, lowStockThreshold: 5 })));
+    ddb.on(UpdateCommand).callsFake((input: { Key: { pk: string } }) => {
+      const id = input.Key.pk.slice('PRODUCT#'.length);
+      return { Attributes: { id, name: `Product ${id}`, stock: ids.indexOf(id) % 5, lowStockThreshold: 5 } };
+    });
+    const result = await lowStockAlerts({ now: NOW });
+    expect(result).toMatchObject({ examined: 18, alerted: 18, summaries: 1, lost: 0, failed: 0 });
+    const bodies = sentBodies() as unknown as { type: string; data: { products: { productId: string; stock: number }[] } }[];
+    expect(bodies).toHaveLength(1);
+    expect(bodies[0]!.type).toBe('product.low_stock_summary');
+    expect(bodies[0]!.data.products.map((p) => p.productId).sort()).toEqual(ids);
+    const stocks = bodies[0]!.data.products.map((p) => p.stock);
+    expect(stocks).toEqual([...stocks].sort((a, b) => a - b));
   });
 
   it('publishes nothing when another run claimed the alert first', async () => {
