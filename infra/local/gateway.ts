@@ -127,11 +127,17 @@ export async function startGateway(options: {
   port: number;
   host?: string;
   routes: readonly (RouteDefinition & { id: string })[];
+  /**
+   * What answers when no route matches, like API Gateway's `$default` route (infra/routes/service.ts
+   * `defaultRoute`). Without it, API Gateway's bare `{"message":"Not Found"}`.
+   */
+  defaultRoute?: Pick<RouteDefinition, 'handler' | 'timeoutSeconds'>;
   repoRoot: string;
   log?: (line: string) => void;
 }): Promise<Gateway> {
   const compiled = options.routes.map(compileRoute);
   const handlers = new Map(await Promise.all(options.routes.map(async (r) => [r.id, await loadHandler(options.repoRoot, r.handler)] as const)));
+  const fallback = options.defaultRoute && (await loadHandler(options.repoRoot, options.defaultRoute.handler));
   const log = options.log ?? ((line: string) => console.log(line));
 
   const server = createServer((request, response) => {
@@ -147,7 +153,7 @@ export async function startGateway(options: {
         return finish(204);
       }
       const matched = matchRoute(compiled, method, url.pathname);
-      if (!matched) {
+      if (!matched && !fallback) {
         send(response, { statusCode: 404, headers: { 'content-type': 'application/json' }, body: '{"message":"Not Found"}' });
         return finish(404);
       }
@@ -156,18 +162,18 @@ export async function startGateway(options: {
         send(response, { statusCode: 413, headers: { 'content-type': 'application/json' }, body: '{"message":"Request Entity Too Large"}' });
         return finish(413);
       }
-      const { route, pathParameters } = matched;
       const event = toApiGatewayEvent({
         method,
         url,
         headers: request.headers,
         body,
-        routeKey: `${route.method} ${route.path}`,
-        pathParameters,
+        routeKey: matched ? `${matched.route.method} ${matched.route.path}` : '$default',
+        pathParameters: matched?.pathParameters ?? {},
         sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
       });
-      const handler = handlers.get(route.id)!;
-      const result = (await handler(event as never, localLambdaContext(route.id, route.timeoutSeconds))) as APIGatewayProxyStructuredResultV2;
+      const result = (await (matched
+        ? handlers.get(matched.route.id)!(event as never, localLambdaContext(matched.route.id, matched.route.timeoutSeconds))
+        : fallback!(event as never, localLambdaContext('defaultRoute', options.defaultRoute!.timeoutSeconds)))) as APIGatewayProxyStructuredResultV2;
       send(response, result);
       finish(result.statusCode ?? 200);
     })().catch((error: unknown) => {

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { consumers, streamConsumers } from '../consumers.js';
 import { queueDefinitions } from '../queue-definitions.js';
 import { routeList } from '../routes.js';
+import { defaultRoute } from '../routes/service.js';
 import { schedules } from '../schedules.js';
 import { startEmulators } from './emulators.js';
 import { startGateway } from './gateway.js';
@@ -88,7 +89,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const { ensureAdmin } = await import('../../shared/users/accounts.js');
     await ensureAdmin({ email: process.env.ADMIN_EMAIL!.toLowerCase(), password: process.env.ADMIN_PASSWORD! });
 
-    const gateway = await startGateway({ port: options.apiPort, routes: routeList, repoRoot, log });
+    const gateway = await startGateway({ port: options.apiPort, routes: routeList, defaultRoute, repoRoot, log });
     stops.push(() => gateway.close());
 
     const sqs = new SQSClient({});

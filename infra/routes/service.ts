@@ -26,3 +26,22 @@ export const serviceRoutes = {
     errors: [404],
   },
 } as const satisfies Record<string, RouteDefinition>;
+
+/**
+ * Every request no route matches: API Gateway's `$default` route on AWS (infra/stack.ts wires it
+ * with this handler and access), the local gateway's fallback under `npm start`. It answers 404
+ * NOT_FOUND in the error envelope with `x-request-id`, through the same HTTP pipeline as every
+ * route, instead of API Gateway's own `{"message":"Not Found"}`. Not part of `routes` (no method
+ * or path of its own, not in /openapi.json): `method` and `path` are placeholders.
+ */
+export const defaultRoute = {
+  routeKey: '$default',
+  method: 'GET',
+  path: '/{proxy+}',
+  handler: 'functions/service/not-found.ts',
+  auth: 'public',
+  access: {},
+  summary: 'Any request no route matches: 404 NOT_FOUND in the error envelope',
+  tag: 'Service',
+  schemas: { response: { status: 404 } },
+} as const satisfies RouteDefinition & { routeKey: '$default' };

@@ -20,8 +20,13 @@ describe('service endpoints over HTTP', () => {
     expect(documented.sort()).toEqual(routeList.map((r) => `${r.method} ${r.path}`).sort());
   });
 
-  it('answers unknown routes with 404 like API Gateway', async () => {
-    expect((await api('GET', '/nope')).status).toBe(404);
+  it('answers unknown routes with 404 NOT_FOUND in the error envelope and x-request-id (the $default route)', async () => {
+    for (const [method, path] of [['GET', '/nope'], ['POST', '/orders/a/b/c'], ['DELETE', '/health']] as const) {
+      const response = await api(method, path);
+      expect(response.status).toBe(404);
+      expect(response.body).toMatchObject({ error: { code: 'NOT_FOUND', details: {}, requestId: expect.any(String) } });
+      expect(response.headers.get('x-request-id')).toBe(response.body.error.requestId);
+    }
   });
 
   it('answers CORS preflights', async () => {
