@@ -23,14 +23,15 @@ export const userRoutes = {
   updateUser: {
     method: 'PATCH', path: '/users/{id}', handler: 'functions/users/update.ts', auth: 'admin',
     // The user, and its email claim's search text when the name changes.
-    access: { table: { mode: 'write', keys: ['USER#*', 'EMAIL#*'] } }, summary: 'Change role, name or disabled', tag: 'Users',
-    errors: [404],
+    // Demoting or disabling also checks, in the same transaction, that the acting admin still is one (USER#).
+    access: { table: { mode: 'write', keys: ['USER#*', 'EMAIL#*'] } }, summary: 'Change role, name or disabled (disabling ends the user\'s sessions; the shop always keeps an active admin)', tag: 'Users',
+    errors: [404, 409],
     schemas: { path: idParamSchema, body: updateUserBodySchema, response: { status: 200, schema: userSchema } },
   },
   deleteUser: {
     method: 'DELETE', path: '/users/{id}', handler: 'functions/users/delete.ts', auth: 'admin',
-    // The user and its email claim, in one transaction.
-    access: { table: { mode: 'write', keys: ['USER#*', 'EMAIL#*'] } }, summary: 'Delete a user', tag: 'Users', errors: [404],
+    // The user and its email claim, in one transaction with a check that the acting admin still is one.
+    access: { table: { mode: 'write', keys: ['USER#*', 'EMAIL#*'] } }, summary: 'Delete a user', tag: 'Users', errors: [404, 409],
     schemas: { path: idParamSchema, response: { status: 204 } },
   },
 } as const satisfies Record<string, RouteDefinition>;

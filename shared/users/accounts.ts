@@ -71,12 +71,15 @@ export async function updateUserAsAdmin(
     ...(changes.role !== undefined ? { role: changes.role } : {}),
     ...(changes.disabled !== undefined ? { disabled: changes.disabled } : {}),
   };
-  return updateUser(user, update);
+  // A change that could leave the shop without an active admin is made only while the actor
+  // still is one (checked in the same transaction: user-repository.ts).
+  const removesAnAdmin = (changes.role !== undefined && changes.role !== 'admin') || changes.disabled === true;
+  return updateUser(user, update, removesAnAdmin ? { asActiveAdmin: actorId } : {});
 }
 
 export async function deleteUserAsAdmin(actorId: string, targetId: string): Promise<void> {
   if (actorId === targetId) throw new ConflictError('Administrators cannot delete themselves');
-  await deleteUser(await getUserById(targetId));
+  await deleteUser(await getUserById(targetId), { asActiveAdmin: actorId });
 }
 
 /** Seeds the first admin (local start and the deploy-time custom resource). Idempotent. */

@@ -19,7 +19,7 @@ import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
 import { batchGetInOrder } from '../batch-get.js';
 import { db, tableName } from '../clients/dynamodb.js';
-import { transactWrite } from '../transactions.js';
+import { transactWrite, type TransactItems } from '../transactions.js';
 import { cancellationReasons, isConditionFailure } from '../dynamo-errors.js';
 import { ConflictError, EmailTakenError, NotFoundError } from '../errors.js';
 import { queryShards, type Page } from '../pagination.js';
@@ -111,7 +111,35 @@ export interface UserChanges {
  * Applies known fields only: the update expression is built from this fixed list, never from
  * request keys. A name change also updates the claim's search text, in one transaction.
  */
-export async function updateUser(user: UserRecord, changes: UserChanges): Promise<UserRecord> {
+/**
+ * The shop always keeps an active admin. An admin change that can take one away (demoting,
+ * disabling, deleting a user) is made only by an admin to another user, and is written in one
+ * transaction with a check that the acting admin is still an active admin: whatever runs at
+ * the same moment, the last committed change leaves at least its actor. Two admins demoting
+ * or deleting each other at once conflict on each other's items; exactly one wins.
+ */
+const actorStillAdmin = (actorId: string) => ({
+  ConditionCheck: {
+    TableName: tableName,
+    Key: userKey(actorId),
+    ConditionExpression: '#role = :admin AND disabled = :false',
+    ExpressionAttributeNames: { '#role': 'role' },
+    ExpressionAttributeValues: { ':admin': 'admin', ':false': false },
+  },
+});
+
+export class NotAnActiveAdminError extends ConflictError {
+  constructor() {
+    super('You are no longer an active administrator (the shop keeps at least one); nothing was changed');
+  }
+}
+
+export interface UserWriteOptions {
+  /** An admin's id: the write happens only if this user is still an active admin at that moment. */
+  readonly asActiveAdmin?: string;
+}
+
+export async function updateUser(user: UserRecord, changes: UserChanges, options: UserWriteOptions = {}): Promise<UserRecord> {
   const now = new Date().toISOString();
   const next: UserRecord = { ...user, ...stripUndefined(changes), updatedAt: now };
   // Only the fields that change are written, so concurrent edits of other fields survive.
@@ -138,25 +166,26 @@ export async function updateUser(user: UserRecord, changes: UserChanges): Promis
     ExpressionAttributeValues: values,
   };
   if (endSessions) (next as { sessionVersion: number }).sessionVersion = user.sessionVersion + 1;
+  const items: TransactItems = [{ Update: update }];
+  if (next.name !== user.name) {
+    items.push({
+      Update: {
+        TableName: tableName,
+        Key: emailKey(user.email),
+        UpdateExpression: 'SET searchText = :searchText',
+        ConditionExpression: 'userId = :id',
+        ExpressionAttributeValues: { ':searchText': searchTextOf(next), ':id': user.id },
+      },
+    });
+  }
+  if (options.asActiveAdmin !== undefined) items.push(actorStillAdmin(options.asActiveAdmin));
   try {
-    if (next.name === user.name) {
-      await db.send(new UpdateCommand(update));
-    } else {
-      await transactWrite([
-        { Update: update },
-        {
-          Update: {
-            TableName: tableName,
-            Key: emailKey(user.email),
-            UpdateExpression: 'SET searchText = :searchText',
-            ConditionExpression: 'userId = :id',
-            ExpressionAttributeValues: { ':searchText': searchTextOf(next), ':id': user.id },
-          },
-        },
-      ]);
-    }
+    if (items.length === 1) await db.send(new UpdateCommand(update));
+    else await transactWrite(items);
   } catch (error) {
-    if (isConditionFailure(error) || cancellationReasons(error)?.includes('ConditionalCheckFailed')) throw new NotFoundError('User');
+    const reasons = cancellationReasons(error);
+    if (options.asActiveAdmin !== undefined && reasons?.[items.length - 1] === 'ConditionalCheckFailed') throw new NotAnActiveAdminError();
+    if (isConditionFailure(error) || reasons?.includes('ConditionalCheckFailed')) throw new NotFoundError('User');
     throw error;
   }
   return next;
@@ -200,14 +229,17 @@ export async function bumpSessionVersion(userId: string): Promise<void> {
   );
 }
 
-export async function deleteUser(user: UserRecord): Promise<void> {
+export async function deleteUser(user: UserRecord, options: UserWriteOptions = {}): Promise<void> {
   try {
     await transactWrite([
       { Delete: { TableName: tableName, Key: userKey(user.id), ConditionExpression: 'attribute_exists(pk)' } },
       { Delete: { TableName: tableName, Key: emailKey(user.email), ConditionExpression: 'userId = :id', ExpressionAttributeValues: { ':id': user.id } } },
+      ...(options.asActiveAdmin !== undefined ? [actorStillAdmin(options.asActiveAdmin)] : []),
     ]);
   } catch (error) {
-    if (cancellationReasons(error)?.includes('ConditionalCheckFailed')) throw new NotFoundError('User');
+    const reasons = cancellationReasons(error);
+    if (options.asActiveAdmin !== undefined && reasons?.[2] === 'ConditionalCheckFailed') throw new NotAnActiveAdminError();
+    if (reasons?.includes('ConditionalCheckFailed')) throw new NotFoundError('User');
     throw error;
   }
 }

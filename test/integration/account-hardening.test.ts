@@ -20,6 +20,7 @@ let h: {
   updateUser: typeof import('../../functions/users/update.js').handler;
   reset: typeof import('../../functions/auth/reset-password.js').handler;
   forgot: typeof import('../../functions/auth/forgot-password.js').handler;
+  deleteUser: typeof import('../../functions/users/delete.js').handler;
 };
 let drainQueue: () => Promise<Message[]>;
 let adminToken: string;
@@ -37,6 +38,7 @@ beforeAll(async () => {
     updateUser: (await import('../../functions/users/update.js')).handler,
     reset: (await import('../../functions/auth/reset-password.js')).handler,
     forgot: (await import('../../functions/auth/forgot-password.js')).handler,
+    deleteUser: (await import('../../functions/users/delete.js')).handler,
   };
   const { ensureAdmin } = await import('../../shared/users/accounts.js');
   const adminEmail = unique('admin');
@@ -212,5 +214,78 @@ describe('reset links (item 3)', () => {
     expect((await updateMe(accessToken, { currentPassword: 'correct horse', newPassword: 'changed by hand' })).statusCode).toBe(200);
     expect((await reset(link!, 'from the old link')).statusCode).toBe(400);
     expect((await login(email, 'changed by hand')).statusCode).toBe(200);
+  });
+});
+
+describe('always an active admin (item 5)', () => {
+  /** `count` fresh admins, each with an access token (created directly: no bcrypt per admin). */
+  async function admins(count: number): Promise<{ id: string; token: string }[]> {
+    const { createUser } = await import('../../shared/users/user-repository.js');
+    const { startSession } = await import('../../shared/auth/sessions.js');
+    return Promise.all(
+      Array.from({ length: count }, async () => {
+        const user = await createUser({ email: unique('admin'), name: 'Admin', passwordHash: 'not-a-hash', role: 'admin' });
+        return { id: user.id, token: (await startSession(user)).accessToken };
+      }),
+    );
+  }
+  const demote = (actor: { token: string }, target: { id: string }) =>
+    invoke(h.updateUser, apiEvent(routes.updateUser, { token: actor.token, path: { id: target.id }, body: { role: 'customer' } }));
+  const disable = (actor: { token: string }, target: { id: string }) =>
+    invoke(h.updateUser, apiEvent(routes.updateUser, { token: actor.token, path: { id: target.id }, body: { disabled: true } }));
+  const remove = (actor: { token: string }, target: { id: string }) =>
+    invoke(h.deleteUser, apiEvent(routes.deleteUser, { token: actor.token, path: { id: target.id } }));
+  async function activeAdmin(id: string): Promise<boolean> {
+    const { findUserById } = await import('../../shared/users/user-repository.js');
+    const user = await findUserById(id);
+    return user !== undefined && user.role === 'admin' && !user.disabled;
+  }
+
+  for (const [name, act, success] of [
+    ['demote', demote, 200],
+    ['disable', disable, 200],
+    ['delete', remove, 204],
+  ] as const) {
+    it(`20 pairs of admins ${name} each other at the same moment (40 requests): exactly one of each pair wins, one admin of each pair is left`, async () => {
+      const pairs = await admins(40);
+      const responses = await Promise.all(pairs.map((actor, i) => act(actor, pairs[i % 2 === 0 ? i + 1 : i - 1]!)));
+      for (let i = 0; i < 40; i += 2) {
+        const [a, b] = [responses[i]!, responses[i + 1]!];
+        expect([a.statusCode, b.statusCode].filter((status) => status === success)).toHaveLength(1);
+        const loser = a.statusCode === success ? b : a;
+        // Refused by the transaction's check (409), or already no admin when it arrived (403, or 401 once deleted/disabled).
+        expect([401, 403, 409]).toContain(loser.statusCode);
+        if (loser.statusCode === 409) expect(loser.body.error.code).toBe('CONFLICT');
+        const left = await Promise.all([activeAdmin(pairs[i]!.id), activeAdmin(pairs[i + 1]!.id)]);
+        expect(left.filter(Boolean)).toHaveLength(1);
+        // The winner is the one left.
+        expect(left[a.statusCode === success ? 0 : 1]).toBe(true);
+      }
+    });
+  }
+
+  it('a ring of 40 admins, each demoting the next at once, always leaves an active admin who acted', async () => {
+    const ring = await admins(40);
+    const responses = await Promise.all(ring.map((actor, i) => demote(actor, ring[(i + 1) % 40]!)));
+    expect(responses.every((r) => [200, 401, 403, 409].includes(r.statusCode))).toBe(true);
+    const active = await Promise.all(ring.map((admin) => activeAdmin(admin.id)));
+    expect(active.filter(Boolean).length).toBeGreaterThanOrEqual(1);
+    // Every admin left active demoted their neighbour (their own change committed), and every
+    // demoted admin's demoter succeeded: the outcome is exactly the set of committed changes.
+    for (let i = 0; i < 40; i += 1) {
+      expect(active[(i + 1) % 40]).toBe(responses[i]!.statusCode !== 200);
+    }
+  });
+
+  it('40 requests on one pair (20 each way, at once): all 20 of one side win, all 20 of the other lose', async () => {
+    const [a, b] = await admins(2);
+    const responses = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? demote(a!, b!) : demote(b!, a!))));
+    const fromA = responses.filter((_, i) => i % 2 === 0).map((r) => r.statusCode);
+    const fromB = responses.filter((_, i) => i % 2 === 1).map((r) => r.statusCode);
+    const aWon = await activeAdmin(a!.id);
+    expect(aWon).toBe(!(await activeAdmin(b!.id)));
+    const [winner, loser] = aWon ? [fromA, fromB] : [fromB, fromA];
+    expect(winner).toEqual(Array(20).fill(200));
+    expect(loser.every((status) => status === 403 || status === 409)).toBe(true);
   });
 });
