@@ -16,6 +16,27 @@ import { serviceRoutes } from './routes/service.js';
 import { shipmentRoutes } from './routes/shipments.js';
 import { userRoutes } from './routes/users.js';
 
+/**
+ * The route files by area. On AWS each area's functions and routes form a nested stack of
+ * their own (infra/stack.ts: CloudFormation's 500-resource quota per stack), so an area's
+ * routes stay together and adding one never moves another between stacks.
+ */
+export const routeAreas = {
+  service: serviceRoutes,
+  auth: authRoutes,
+  users: userRoutes,
+  contact: contactRoutes,
+  products: productRoutes,
+  productImages: productImageRoutes,
+  cart: cartRoutes,
+  orders: orderRoutes,
+  payments: paymentRoutes,
+  shipments: shipmentRoutes,
+  analytics: analyticsRoutes,
+} as const;
+
+export type RouteArea = keyof typeof routeAreas;
+
 export const routes = {
   ...serviceRoutes,
   ...authRoutes,
@@ -32,6 +53,6 @@ export const routes = {
 
 export type RouteId = keyof typeof routes;
 
-export const routeList: readonly (RouteDefinition & { id: string })[] = Object.entries(routes).map(
-  ([id, route]) => ({ id, ...route }),
+export const routeList: readonly (RouteDefinition & { id: string; area: RouteArea })[] = Object.entries(routeAreas).flatMap(
+  ([area, group]) => Object.entries(group as Record<string, RouteDefinition>).map(([id, route]) => ({ id, area: area as RouteArea, ...route })),
 );

@@ -16,7 +16,7 @@ import { AppFunction, esbuildOptionsFor, esbuildOptionsForAll, repoRoot } from '
 import { FunctionBundles } from '../../infra/function-bundles.js';
 import { routeList } from '../../infra/routes.js';
 import { OrderManagementStack } from '../../infra/stack.js';
-import { logicalId, testAppContext, testStackProps } from '../support/synth-stack.js';
+import { logicalId, templateOf, testAppContext, testStackProps } from '../support/synth-stack.js';
 
 const outdir = mkdtempSync(path.join(tmpdir(), 'function-bundles-'));
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
@@ -38,7 +38,7 @@ beforeAll(() => {
   buildsAfterStack = FunctionBundles.of(stack).builds;
   // A function the stack did not announce (e.g. added by hand later) still gets its bundle.
   new AppFunction(stack, 'Unannounced', { handlerFile: 'bench/fixtures/get-item-floor.ts', commonEnv: {} });
-  template = Template.fromStack(stack);
+  template = templateOf(stack);
 }, 300_000);
 
 /** The staged asset directory of a function (its code asset, construct id `Code`). */

@@ -9,14 +9,14 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defineApp } from '../../infra/define-app.js';
 import { OrderManagementStack } from '../../infra/stack.js';
-import { logicalId, testAppContext } from '../support/synth-stack.js';
+import { logicalId, templateOf, testAppContext } from '../support/synth-stack.js';
 
 /** The app as `cdk synth -c …` defines it (bundling and cdk-nag off). */
 function appStack(context: Record<string, unknown>) {
   const app = new App({ context: { ...testAppContext(), nag: false, ...context } });
   defineApp(app);
   const stack = app.node.children.find((child): child is OrderManagementStack => child instanceof OrderManagementStack)!;
-  return { stack, template: Template.fromStack(stack) };
+  return { stack, template: templateOf(stack) };
 }
 
 const cloudFrontTypes = (template: Template) =>

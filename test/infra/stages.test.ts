@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { defineApp } from '../../infra/define-app.js';
 import { OrderManagementStack } from '../../infra/stack.js';
 import { isPlaceholderHost, STATEFUL_RESOURCE_TYPES } from '../../infra/stages.js';
-import { testAppContext } from '../support/synth-stack.js';
+import { templateOf, testAppContext } from '../support/synth-stack.js';
 
 const PROD = {
   stage: 'prod',
@@ -24,7 +24,7 @@ function synthApp(context: Record<string, unknown>) {
   const app = new App({ context: { ...testAppContext(), nag: false, ...context } });
   defineApp(app);
   const stack = app.node.children.find((child): child is OrderManagementStack => child instanceof OrderManagementStack)!;
-  const template = Template.fromStack(stack);
+  const template = templateOf(stack);
   const artifact = app.synth().getStackByName(stack.stackName) as CloudFormationStackArtifact;
   return { stack, template, artifact };
 }

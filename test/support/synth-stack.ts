@@ -27,7 +27,60 @@ export function synthStack(id = 'Test', overrides: Partial<OrderManagementStackP
   const app = new App({ context: testAppContext() });
   const stack = new OrderManagementStack(app, id, { ...testStackProps, ...overrides });
   synthCount.value += 1;
-  return { stack, template: Template.fromStack(stack) };
+  return { stack, template: templateOf(stack) };
+}
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+interface CfnTemplate {
+  Resources?: Record<string, { Type: string; Properties?: Record<string, Json> }>;
+  Outputs?: Record<string, { Value: Json }>;
+  [key: string]: unknown;
+}
+
+/** Replaces every `{Ref: name}` and `{Fn::GetAtt: [resource, attribute]}` for which `lookup` has a value. */
+function substitute(value: Json, lookup: (ref: { ref?: string; getAtt?: [string, string] }) => Json | undefined): Json {
+  if (Array.isArray(value)) return value.map((item) => substitute(item, lookup));
+  if (value === null || typeof value !== 'object') return value;
+  const keys = Object.keys(value);
+  if (keys.length === 1 && keys[0] === 'Ref' && typeof value.Ref === 'string') {
+    const replaced = lookup({ ref: value.Ref });
+    if (replaced !== undefined) return replaced;
+  }
+  if (keys.length === 1 && keys[0] === 'Fn::GetAtt' && Array.isArray(value['Fn::GetAtt'])) {
+    const [resource, attribute] = value['Fn::GetAtt'] as [string, string];
+    const replaced = lookup({ getAtt: [resource, attribute] });
+    if (replaced !== undefined) return replaced;
+  }
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, substitute(item, lookup)]));
+}
+
+/**
+ * The stack's template with its route nested stacks (`routeStacks`) folded in, as if they were
+ * one stack: their resources join the parent's, each parameter reference becomes the value the
+ * parent passes, and each `Outputs.X` the parent (or the alarms' nested stack) reads becomes
+ * the output's value. Assertions about a route's function, role or API route then read the
+ * same as before the split; test/infra/limits.test.ts checks each real stack on its own.
+ */
+export function flattenRouteStacks(stack: OrderManagementStack): CfnTemplate {
+  const parent = structuredClone(Template.fromStack(stack).toJSON()) as CfnTemplate;
+  const nested = [...stack.routeStacks.values()].map((nestedStack) => ({
+    resourceId: stack.getLogicalId(nestedStack.nestedStackResource as CfnElement),
+    template: Template.fromStack(nestedStack).toJSON() as CfnTemplate,
+  }));
+  const outputs = new Map<string, Json>();
+  for (const { resourceId, template } of nested) {
+    const parameters = (parent.Resources?.[resourceId]?.Properties?.Parameters ?? {}) as Record<string, Json>;
+    const resolved = substitute(template as unknown as Json, ({ ref }) => (ref !== undefined ? parameters[ref] : undefined)) as unknown as CfnTemplate;
+    for (const [name, output] of Object.entries(resolved.Outputs ?? {})) outputs.set(`${resourceId}.Outputs.${name}`, output.Value);
+    Object.assign((parent.Resources ??= {}), resolved.Resources);
+    delete parent.Resources[resourceId];
+  }
+  return substitute(parent as unknown as Json, ({ getAtt }) => (getAtt ? outputs.get(`${getAtt[0]}.${getAtt[1]}`) : undefined)) as unknown as CfnTemplate;
+}
+
+/** `Template` of the stack with its route nested stacks folded in (`flattenRouteStacks`). */
+export function templateOf(stack: OrderManagementStack): Template {
+  return Template.fromJSON(flattenRouteStacks(stack) as Record<string, unknown>, { skipCyclicalDependenciesCheck: true });
 }
 
 let shared: ReturnType<typeof synthStack> | undefined;
