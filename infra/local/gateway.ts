@@ -7,7 +7,9 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { BadRequestError } from '../../shared/errors.js';
 import { corsPreflightHeaders } from '../../shared/http/cors.js';
+import { errorResponse } from '../../shared/http/error-mapper.js';
 import type { RouteDefinition } from '../route-types.js';
 import { localLambdaContext, loadHandler } from './lambda-context.js';
 
@@ -37,11 +39,21 @@ export function matchRoute(compiled: readonly CompiledRoute[], method: string, p
   for (const candidate of candidates) {
     const match = candidate.pattern.exec(path);
     if (match) {
-      const pathParameters = Object.fromEntries(candidate.params.map((name, i) => [name, decodeURIComponent(match[i + 1]!)]));
-      return { route: candidate.route, pathParameters };
+      const values = candidate.params.map((_, i) => safeDecode(match[i + 1]!));
+      // Malformed percent-encoding (`%E0%A4%A`): API Gateway refuses the request; so do we (400).
+      if (values.some((value) => value === undefined)) return { route: candidate.route, pathParameters: undefined };
+      return { route: candidate.route, pathParameters: Object.fromEntries(candidate.params.map((name, i) => [name, values[i]!])) };
     }
   }
   return undefined;
+}
+
+function safeDecode(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
 }
 
 const isTextual = (contentType: string | undefined) =>
@@ -156,6 +168,12 @@ export async function startGateway(options: {
       if (!matched && !fallback) {
         send(response, { statusCode: 404, headers: { 'content-type': 'application/json' }, body: '{"message":"Not Found"}' });
         return finish(404);
+      }
+      if (matched && !matched.pathParameters) {
+        const requestId = randomUUID();
+        const refused = errorResponse(new BadRequestError('The path is not valid percent-encoded UTF-8'), requestId);
+        send(response, { ...refused, headers: { ...refused.headers, 'x-request-id': requestId } });
+        return finish(400);
       }
       const body = await readBody(request);
       if (!body) {

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { cursorSchema, limitSchema, listOf } from './common.js';
 import { ORDER_STATUSES } from '../orders/order-status.js';
+import { refineRange } from './time-range.js';
 
 /**
  * 100 items per DynamoDB transaction, less the order and its list entry (placing, or cancelling:
@@ -68,12 +69,14 @@ export const listOrdersQuerySchema = z
     to: isoDate.optional(),
     userId: z.string().min(1).max(64).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine(refineRange);
 export type ListOrdersQuery = z.output<typeof listOrdersQuerySchema>;
 
 export const exportOrdersQuerySchema = z
   .object({ status: orderStatusSchema.optional(), from: isoDate.optional(), to: isoDate.optional() })
-  .strict();
+  .strict()
+  .superRefine(refineRange);
 
 export const changeStatusBodySchema = z
   .object({ status: orderStatusSchema, note: z.string().trim().min(1).max(500).optional() })
@@ -108,7 +111,8 @@ export const orderListSchema = listOf(orderSchema).meta({ id: 'OrderList' });
 const day = z.iso.date();
 export const analyticsQuerySchema = z
   .object({ from: day.optional(), to: day.optional() })
-  .strict();
+  .strict()
+  .superRefine(refineRange);
 
 const productFigure = z.object({ productId: z.string(), name: z.string().nullable(), quantity: z.number().int(), revenue: z.number().int() });
 export const analyticsSchema = z

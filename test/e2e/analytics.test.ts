@@ -39,6 +39,6 @@ describe('GET /admin/analytics over HTTP', () => {
     expectError(await api('GET', '/admin/analytics'), 401, 'UNAUTHORIZED');
     expectError(await api('GET', '/admin/analytics', { token: (await registerUser('nosy')).accessToken }), 403, 'FORBIDDEN');
     expectError(await api('GET', '/admin/analytics?from=last-week', { token: admin }), 400, 'VALIDATION_ERROR');
-    expectError(await api('GET', '/admin/analytics?from=2026-02-01&to=2026-01-01', { token: admin }), 400, 'BAD_REQUEST');
+    expectError(await api('GET', '/admin/analytics?from=2026-02-01&to=2026-01-01', { token: admin }), 400, 'VALIDATION_ERROR');
   });
 });
