@@ -1,27 +1,14 @@
-import * as z from 'zod';
-import { readEnv } from '../shared/config.js';
+import { readConfig } from '../shared/config.js';
 import { assertReminderTimings } from '../shared/schedules/reminder-timing.js';
 import { paymentReminderMinutes, paymentWindowMinutes } from '../shared/schedules/schedule-config.js';
 import type { ScheduleDefinition } from './route-types.js';
 
-/** An EventBridge schedule expression: `rate(N unit)` or `cron(...)` (local runs take rates only). */
-const expression = z
-  .string()
-  .trim()
-  .regex(/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/, 'expected rate(N minute[s]|hour[s]|day[s]) or cron(...)');
-
 /**
- * How often each job runs: one variable per job, read here once, so the CDK stack (at synth)
- * and the local scheduler use the same values. Defaults in the comments below.
+ * How often each job runs: one variable per job (`rate(...)` or `cron(...)`, schema in
+ * shared/config-catalogue.ts), read here once, so the CDK stack (at synth) and the local
+ * scheduler use the same values.
  */
-export const scheduleRates = readEnv(
-  z.object({
-    RELEASE_EXPIRED_HOLDS_SCHEDULE: expression.default('rate(1 minute)'),
-    ROLLBACK_STALE_ORDERS_SCHEDULE: expression.default('rate(1 minute)'),
-    SEND_REMINDERS_SCHEDULE: expression.default('rate(1 minute)'),
-    LOW_STOCK_ALERTS_SCHEDULE: expression.default('rate(1 hour)'),
-  }),
-);
+export const scheduleRates = readConfig(['RELEASE_EXPIRED_HOLDS_SCHEDULE', 'ROLLBACK_STALE_ORDERS_SCHEDULE', 'SEND_REMINDERS_SCHEDULE', 'LOW_STOCK_ALERTS_SCHEDULE']);
 
 // Every pending order must get its payment reminder with time left to pay: fail at synth and at
 // local start, naming the settings, when the timings can't promise it (README, "Schedules").

@@ -7,6 +7,7 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { checkConfiguration } from '../../shared/config.js';
 import { consumers, streamConsumers } from '../consumers.js';
 import { queueDefinitions } from '../queue-definitions.js';
 import { routeList } from '../routes.js';
@@ -62,6 +63,8 @@ export const localDefaults = {
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const log = options.log ?? ((line: string) => console.log(line));
   for (const [name, value] of Object.entries(localDefaults)) process.env[name] ??= value;
+  // Every bad variable at once, before anything starts (each function would name only its own).
+  checkConfiguration(process.env);
 
   const emulators = await startEmulators({
     dynamodbPort: options.dynamodbPort,

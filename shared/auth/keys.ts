@@ -20,7 +20,7 @@
 import { createHmac } from 'node:crypto';
 import * as z from 'zod';
 import { readSecret } from '../clients/secrets-manager.js';
-import { readEnv } from '../config.js';
+import { readConfig } from '../config.js';
 import { logger } from '../logger.js';
 
 export type KeyPurpose = 'access-token' | 'refresh-token' | 'cursor' | 'rate-limit';
@@ -141,7 +141,7 @@ export class KeyStore {
   }
 }
 
-const env = readEnv(z.object({ JWT_SECRET: z.string().optional(), JWT_SECRET_ARN: z.string().trim().optional() }));
+const env = readConfig(['JWT_SECRET', 'JWT_SECRET_ARN']);
 
 /** JWT_SECRET (plain) wins; else the secret JWT_SECRET_ARN names. */
 export function keySourceFromEnv(vars: { JWT_SECRET?: string | undefined; JWT_SECRET_ARN?: string | undefined }): KeySource {

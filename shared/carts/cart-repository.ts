@@ -1,8 +1,7 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
 import { batchGetInOrder } from '../batch-get.js';
 import { db, tableName } from '../clients/dynamodb.js';
-import { readEnv } from '../config.js';
+import { readConfig } from '../config.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { OutOfStockError } from '../products/stock-errors.js';
 import { productKey } from '../products/product-keys.js';
@@ -11,9 +10,7 @@ import { MAX_CART_LINES } from '../schemas/orders.js';
 import { TransactionCancelled, transactWrite, type TransactItems } from '../transactions.js';
 import { cartHeaderKey, holdExpiryPartition, holdExpirySortKey, holdKey, holdShard, toHold, type Hold } from './cart-keys.js';
 
-export const { CART_HOLD_MINUTES: holdMinutes } = readEnv(
-  z.object({ CART_HOLD_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(15) }),
-);
+export const { CART_HOLD_MINUTES: holdMinutes } = readConfig(['CART_HOLD_MINUTES']);
 const GC_SECONDS = 24 * 3600;
 
 async function readHold(userId: string, productId: string): Promise<Hold | undefined> {

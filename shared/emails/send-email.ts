@@ -1,7 +1,6 @@
 import { SendEmailCommand } from '@aws-sdk/client-sesv2';
-import * as z from 'zod';
 import { ses } from '../clients/ses.js';
-import { readEnv } from '../config.js';
+import { readConfig } from '../config.js';
 import { countMetric } from '../metrics.js';
 import type { EmailContent } from './templates.js';
 
@@ -10,9 +9,7 @@ import type { EmailContent } from './templates.js';
  * suppresses bounced and complaining addresses and publishes the send's events to the
  * alarmed CloudWatch metrics. Unset locally (aws-ses-v2-local has no configuration sets).
  */
-const { EMAIL_FROM: from, SES_CONFIGURATION_SET: configurationSet } = readEnv(
-  z.object({ EMAIL_FROM: z.email(), SES_CONFIGURATION_SET: z.string().optional() }),
-);
+const { EMAIL_FROM: from, SES_CONFIGURATION_SET: configurationSet } = readConfig(['EMAIL_FROM', 'SES_CONFIGURATION_SET']);
 
 export async function sendEmail(to: string, content: EmailContent): Promise<string | undefined> {
   const result = await ses.send(

@@ -12,8 +12,7 @@ import {
 } from '../emails/templates.js';
 import { MIN_RETRY_MS } from '../payments/payment-retry.js';
 import { reminderStillUseful } from '../schedules/reminder-timing.js';
-import * as z from 'zod';
-import { readEnv } from '../config.js';
+import { readConfig } from '../config.js';
 import { findOrder } from '../orders/order-repository.js';
 import { findUserById } from '../users/user-repository.js';
 import { logger } from '../logger.js';
@@ -27,7 +26,7 @@ type Reactions = { [T in EventType]: (event: DomainEvent<T>) => Promise<void> };
 
 // ---- Schedules: reminders and alerts (events published by shared/schedules) ---------------
 
-const { ADMIN_EMAIL: adminEmail } = readEnv(z.object({ ADMIN_EMAIL: z.email() }));
+const { ADMIN_EMAIL: adminEmail } = readConfig(['ADMIN_EMAIL']);
 
 /**
  * A reminder is checked against the order as it is now: one paid (or cancelled, rolled back)

@@ -1,12 +1,11 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { ulid } from 'ulid';
-import * as z from 'zod';
 import { sqs } from '../clients/sqs.js';
-import { nonEmpty, readEnv } from '../config.js';
+import { readConfig } from '../config.js';
 import { logger } from '../logger.js';
 import type { DomainEvent, EventData, EventType } from './order-events.js';
 
-const { ORDER_EVENTS_QUEUE_URL: queueUrl } = readEnv(z.object({ ORDER_EVENTS_QUEUE_URL: nonEmpty }));
+const { ORDER_EVENTS_QUEUE_URL: queueUrl } = readConfig(['ORDER_EVENTS_QUEUE_URL']);
 
 /**
  * `options.id`: an explicit, deterministic event id (e.g. `payment-reminder:<orderId>`), so

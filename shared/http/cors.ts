@@ -1,8 +1,7 @@
-import * as z from 'zod';
-import { readEnv } from '../config.js';
+import { readConfig } from '../config.js';
 import { corsPolicy } from './cors-policy.js';
 
-const { CORS_ALLOWED_ORIGINS } = readEnv(z.object({ CORS_ALLOWED_ORIGINS: z.string().default('*') }));
+const { CORS_ALLOWED_ORIGINS } = readConfig(['CORS_ALLOWED_ORIGINS']);
 const allowedOrigins = CORS_ALLOWED_ORIGINS.split(',').map((origin) => origin.trim()).filter(Boolean);
 const allowAny = allowedOrigins.includes('*');
 const expose = { 'access-control-expose-headers': corsPolicy.exposeHeaders.join(',') };

@@ -1,10 +1,6 @@
-import * as z from 'zod';
 import { appBaseUrl } from '../app-config.js';
 import { secretFromEnv } from '../clients/secrets-manager.js';
-import { readEnv } from '../config.js';
-
-/** Unset and empty mean the same: a stack deployed without Stripe passes empty values. */
-const optional = <S extends z.ZodType>(schema: S) => z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
+import { readConfig } from '../config.js';
 
 /**
  * Stripe settings, all optional: without STRIPE_SECRET_KEY checkout answers 503
@@ -15,19 +11,17 @@ const optional = <S extends z.ZodType>(schema: S) => z.preprocess((value) => (va
  * (tests use a local fake; never needed in production). Imported only by the checkout and
  * webhook functions.
  */
-const env = readEnv(
-  z.object({
-    STRIPE_SECRET_KEY: optional(z.string().trim().min(1)),
-    STRIPE_WEBHOOK_SECRET: optional(z.string().trim().min(1)),
-    STRIPE_SECRET_KEY_ARN: optional(z.string().trim().min(1)),
-    STRIPE_WEBHOOK_SECRET_ARN: optional(z.string().trim().min(1)),
-    CHECKOUT_SUCCESS_URL: optional(z.url()),
-    CHECKOUT_CANCEL_URL: optional(z.url()),
-    STRIPE_API_HOST: optional(z.string().trim().min(1)),
-    STRIPE_API_PORT: optional(z.coerce.number().int().min(1).max(65535)),
-    STRIPE_API_PROTOCOL: optional(z.enum(['http', 'https'])),
-  }),
-);
+const env = readConfig([
+  'STRIPE_SECRET_KEY',
+  'STRIPE_WEBHOOK_SECRET',
+  'STRIPE_SECRET_KEY_ARN',
+  'STRIPE_WEBHOOK_SECRET_ARN',
+  'CHECKOUT_SUCCESS_URL',
+  'CHECKOUT_CANCEL_URL',
+  'STRIPE_API_HOST',
+  'STRIPE_API_PORT',
+  'STRIPE_API_PROTOCOL',
+]);
 
 const base = appBaseUrl.replace(/\/$/, '');
 

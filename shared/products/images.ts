@@ -9,10 +9,9 @@ import { randomUUID } from 'node:crypto';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import * as z from 'zod';
 import { db, tableName } from '../clients/dynamodb.js';
 import { s3 } from '../clients/s3.js';
-import { nonEmpty, readEnv } from '../config.js';
+import { readConfig } from '../config.js';
 import { isConditionFailure } from '../dynamo-errors.js';
 import { NotFoundError } from '../errors.js';
 import { logger } from '../logger.js';
@@ -24,13 +23,7 @@ import {
   type ImageContentType,
 } from '../schemas/product-images.js';
 
-const config = readEnv(
-  z.object({
-    IMAGES_BUCKET: nonEmpty,
-    /** `https://<distribution>.cloudfront.net` on AWS; `<S3 endpoint>/<bucket>` locally. */
-    IMAGES_PUBLIC_URL: z.url().transform((url) => url.replace(/\/+$/, '')),
-  }),
-);
+const config = readConfig(['IMAGES_BUCKET', 'IMAGES_PUBLIC_URL']);
 
 /** Headers the upload URL is signed with: S3 answers 403 to a PUT with another type or size. */
 const SIGNED_UPLOAD_HEADERS = new Set(['content-type', 'content-length']);
