@@ -67,8 +67,9 @@ export const orderRoutes = {
   },
   exportOrders: {
     method: 'GET', path: '/orders/export', handler: 'functions/orders/export.ts', auth: 'admin',
-    // Admin listing pages (no userId filter): by status on gsi2, or all orders on gsi1 then BatchGet.
-    access: { table: { mode: 'read', keys: ['ORDER#*'], indexKeys: { gsi1: ['ORDERS#*'], gsi2: ['STATUS#*'] } } }, summary: 'Orders as CSV', tag: 'Orders', timeoutSeconds: 29, memoryMiB: 1024,
+    // Admin listing pages (no userId filter): by status on gsi2, or all orders on gsi1 then BatchGet;
+    // each page's customers (name, email) in one BatchGet of USER# items.
+    access: { table: { mode: 'read', keys: ['ORDER#*', 'USER#*'], indexKeys: { gsi1: ['ORDERS#*'], gsi2: ['STATUS#*'] } } }, summary: 'Orders as CSV', tag: 'Orders', timeoutSeconds: 29, memoryMiB: 1024,
     schemas: { query: exportOrdersQuerySchema, response: { status: 200, contentType: 'text/csv' } },
   },
   getOrder: {

@@ -88,6 +88,13 @@ export async function findUserById(id: string): Promise<UserRecord | undefined> 
   return Item ? toRecord(Item) : undefined;
 }
 
+/** Several users by id in BatchGets (name and email only); missing (deleted) users are absent. */
+export async function findUserContacts(ids: readonly string[]): Promise<Map<string, { name: string; email: string }>> {
+  const unique = [...new Set(ids)];
+  const { items } = await batchGetInOrder(unique.map(userKey), ['id', 'name', 'email']);
+  return new Map(items.map((item) => [item.id as string, { name: item.name as string, email: item.email as string }]));
+}
+
 export async function getUserById(id: string): Promise<UserRecord> {
   const user = await findUserById(id);
   if (!user) throw new NotFoundError('User');

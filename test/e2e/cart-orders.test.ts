@@ -287,11 +287,11 @@ describe('orders over HTTP', () => {
     expect(csv.status).toBe(200);
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
     const [header, ...rows] = csv.text.trim().split('\n');
-    expect(header).toBe('id,createdAt,userId,status,paymentStatus,currency,total,amountPaid,amountDue,lines,units,country');
-    expect(rows.every((row) => row.split(',')[3] === 'processing')).toBe(true);
-    const mine = rows.filter((row) => row.split(',')[2] === customer.user.id);
+    expect(header).toBe('Order ID,Created at (UTC),Status,Payment status,Customer email,Customer name,Customer ID,Currency,Total,Amount paid,Amount due,Item count,Lines,Items,Ship to country');
+    expect(rows.every((row) => row.split(',')[2] === 'processing')).toBe(true);
+    const mine = rows.filter((row) => row.split(',')[6] === customer.user.id);
     expect(mine.map((row) => row.split(',')[0]).sort()).toEqual(orders.map((o) => o.id).sort());
-    expect(mine.find((row) => row.startsWith(orders[2]!.id))!.split(',').slice(4)).toEqual(['completed', 'usd', '2100', '2100', '0', '1', '3', 'US']);
+    expect(mine.find((row) => row.startsWith(orders[2]!.id))!.split(',').slice(3)).toEqual(['completed', customer.email, 'E2E order-export', customer.user.id, 'USD', '21.00', '21.00', '0.00', '3', '1', `3 × ${mug.name}`, 'US']);
     expectError(await api('GET', '/orders/export', { token: customer.accessToken }), 403, 'FORBIDDEN');
     expectError(await api('GET', '/orders/export'), 401, 'UNAUTHORIZED');
     expectError(await api('GET', '/orders/export?status=lost', { token: admin }), 400, 'VALIDATION_ERROR');

@@ -44,6 +44,8 @@ let admin: { id: string; token: string };
 interface Customer {
   id: string;
   token: string;
+  email: string;
+  name: string;
 }
 
 beforeAll(async () => {
@@ -85,7 +87,7 @@ async function newCustomer(label = 'customer'): Promise<Customer> {
   const { createUser } = await import('../../shared/users/user-repository.js');
   const { startSession } = await import('../../shared/auth/sessions.js');
   const user = await createUser({ email: `${label}-${tag}-${randomUUID().slice(0, 8)}@example.com`, name: `${label} ${tag}`, passwordHash: 'unused', role: 'customer' });
-  return { id: user.id, token: (await startSession(user)).accessToken };
+  return { id: user.id, token: (await startSession(user)).accessToken, email: user.email, name: user.name };
 }
 
 const newProduct = (stock: number, price = 1250, name = 'Item'): Promise<ProductRecord> =>
@@ -519,12 +521,13 @@ describe('reading orders', () => {
     expect(csv.statusCode).toBe(200);
     expect(csv.headers?.['content-type']).toMatch(/^text\/csv/);
     const [header, ...rows] = csv.body!.trim().split('\n');
-    expect(header).toBe('id,createdAt,userId,status,paymentStatus,currency,total,amountPaid,amountDue,lines,units,country');
+    expect(header).toBe('Order ID,Created at (UTC),Status,Payment status,Customer email,Customer name,Customer ID,Currency,Total,Amount paid,Amount due,Item count,Lines,Items,Ship to country');
     const byId = new Map(rows.map((row) => [row.split(',')[0]!, row.split(',')]));
     expect(byId.size).toBe(rows.length);
-    expect(rows.every((row) => row.split(',')[3] === 'shipped')).toBe(true);
-    expect(byId.get(annShipped.id)).toEqual([annShipped.id, annShipped.createdAt, ann.id, 'shipped', 'completed', 'usd', '2500', '2500', '0', '1', '2', 'US']);
-    expect(byId.get(bobShipped.id)?.slice(0, 4)).toEqual([bobShipped.id, bobShipped.createdAt, bob.id, 'shipped']);
+    expect(rows.every((row) => row.split(',')[2] === 'shipped')).toBe(true);
+    // Customer email and name (one BatchGet per page), money in major units next to the currency.
+    expect(byId.get(annShipped.id)).toEqual([annShipped.id, annShipped.createdAt, 'shipped', 'completed', ann.email, ann.name, ann.id, 'USD', '25.00', '25.00', '0.00', '2', '1', `2 × ${product.name}`, 'US']);
+    expect(byId.get(bobShipped.id)?.slice(0, 7)).toEqual([bobShipped.id, bobShipped.createdAt, 'shipped', 'completed', bob.email, bob.name, bob.id]);
     expect(rows.filter((row) => [annPending.id, bobCancelled.id].includes(row.split(',')[0]!))).toEqual([]);
 
     const forbidden = await invoke(h.exportCsv, apiEvent(routes.exportOrders, { token: ann.token }));
