@@ -144,6 +144,8 @@ export async function startGateway(options: {
    * `defaultRoute`). Without it, API Gateway's bare `{"message":"Not Found"}`.
    */
   defaultRoute?: Pick<RouteDefinition, 'handler' | 'timeoutSeconds'>;
+  /** Local-only static pages (GET), served before the routes: the reset-password page. */
+  pages?: Record<string, { contentType: string; body: string; headers?: Record<string, string> }>;
   repoRoot: string;
   log?: (line: string) => void;
 }): Promise<Gateway> {
@@ -163,6 +165,11 @@ export async function startGateway(options: {
         const origin = request.headers.origin;
         send(response, { statusCode: 204, headers: corsPreflightHeaders(Array.isArray(origin) ? origin[0] : origin) });
         return finish(204);
+      }
+      const page = method === 'GET' ? options.pages?.[url.pathname] : undefined;
+      if (page) {
+        send(response, { statusCode: 200, headers: { ...page.headers, 'content-type': page.contentType }, body: page.body });
+        return finish(200);
       }
       const matched = matchRoute(compiled, method, url.pathname);
       if (!matched && !fallback) {

@@ -14,9 +14,11 @@ import { routeList } from '../routes.js';
 import { defaultRoute } from '../routes/service.js';
 import { schedules } from '../schedules.js';
 import { startEmulators } from './emulators.js';
+import { findFreePort } from './free-port.js';
 import { startGateway } from './gateway.js';
 import { loadHandler } from './lambda-context.js';
 import { provisionBucket, provisionQueues, provisionTable } from './provision.js';
+import { resetPasswordPages } from './reset-password-page.js';
 import { startQueuePoller } from './queue-poller.js';
 import { startScheduler } from './scheduler.js';
 import { startStreamPoller } from './stream-poller.js';
@@ -52,7 +54,6 @@ export const localDefaults = {
   EMAIL_FROM: 'shop@example.com',
   ADMIN_EMAIL: 'admin@example.com',
   ADMIN_PASSWORD: 'admin-password',
-  APP_BASE_URL: 'http://localhost:3000',
   BCRYPT_COST: '10',
   POWERTOOLS_LOG_LEVEL: 'WARN',
   // No CloudWatch here: don't print an EMF line per request (set to false to see them).
@@ -63,6 +64,10 @@ export const localDefaults = {
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const log = options.log ?? ((line: string) => console.log(line));
   for (const [name, value] of Object.entries(localDefaults)) process.env[name] ??= value;
+  // Links in emails point at this API (which serves the reset-password page locally), whatever
+  // its port: the port is picked before any handler reads APP_BASE_URL.
+  const apiPort = options.apiPort || (await findFreePort());
+  process.env.APP_BASE_URL ??= `http://localhost:${apiPort}`;
   // Every bad variable at once, before anything starts (each function would name only its own).
   checkConfiguration(process.env);
 
@@ -92,7 +97,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const { ensureAdmin } = await import('../../shared/users/accounts.js');
     await ensureAdmin({ email: process.env.ADMIN_EMAIL!.toLowerCase(), password: process.env.ADMIN_PASSWORD! });
 
-    const gateway = await startGateway({ port: options.apiPort, routes: routeList, defaultRoute, repoRoot, log });
+    const gateway = await startGateway({ port: apiPort, routes: routeList, defaultRoute, pages: resetPasswordPages, repoRoot, log });
     stops.push(() => gateway.close());
 
     const sqs = new SQSClient({});
