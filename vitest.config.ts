@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { generousAbuseLimits } from './test/support/test-abuse-limits.js';
 
 /** Environment every handler module needs at import time; unit tests mock the AWS clients. */
 const unitEnv = {
@@ -47,7 +48,7 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts'],
           globalSetup: ['test/support/emulators-global-setup.ts'],
           setupFiles: ['test/support/emulator-env.ts'],
-          env: { ...unitEnv, TABLE_NAME: 'integration-table' },
+          env: { ...unitEnv, ...generousAbuseLimits, TABLE_NAME: 'integration-table' },
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

@@ -32,6 +32,23 @@ const scheduleExpression = z
   .trim()
   .regex(/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/, 'expected rate(N minute[s]|hour[s]|day[s]) or cron(...)');
 
+/** `<limit>/<window seconds>`, e.g. `20/3600`: at most 20 per hour (shared/auth/abuse-limits.ts). */
+const rateLimit = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .pipe(
+      z
+        .string()
+        .trim()
+        .regex(/^\d{1,9}\/\d{1,6}$/, 'must be <limit>/<window seconds>, e.g. 20/3600')
+        .transform((value) => {
+          const [limit, windowSeconds] = value.split('/').map(Number) as [number, number];
+          return { limit, windowSeconds };
+        })
+        .refine((spec) => spec.limit >= 1 && spec.windowSeconds >= 1 && spec.windowSeconds <= 86_400, 'limit ≥ 1, window 1..86400 seconds'),
+    );
+
 export const configCatalogue = {
   // Table, queue, email
   TABLE_NAME: nonEmpty,
@@ -50,6 +67,14 @@ export const configCatalogue = {
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(3600).default(900),
   REFRESH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(3600).default(30 * 24 * 3600),
   BCRYPT_COST: z.coerce.number().int().min(10).max(15).default(11),
+  // Abuse limits (429 with Retry-After; shared/auth/abuse-limits.ts)
+  RATE_LIMIT_REGISTER_PER_IP: rateLimit('20/3600'),
+  RATE_LIMIT_REGISTER_PER_EMAIL: rateLimit('5/3600'),
+  RATE_LIMIT_LOGIN_PER_IP: rateLimit('100/900'),
+  RATE_LIMIT_FORGOT_PASSWORD_PER_IP: rateLimit('20/3600'),
+  RATE_LIMIT_FORGOT_PASSWORD_PER_EMAIL: rateLimit('3/3600'),
+  RATE_LIMIT_RESET_PASSWORD_PER_IP: rateLimit('20/3600'),
+  RATE_LIMIT_PASSWORD_CHECK_PER_USER: rateLimit('5/900'),
   // Carts, orders and their schedules
   CART_HOLD_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(15),
   /** A pending order older than this is rolled back (its stock returned). */

@@ -14,17 +14,17 @@ import type { RouteDefinition } from '../route-types.js';
 export const authRoutes = {
   register: {
     method: 'POST', path: '/auth/register', handler: 'functions/auth/register.ts', auth: 'public',
-    // The email claim and the user (one transaction), the new session family.
-    access: { table: { mode: 'write', keys: ['EMAIL#*', 'USER#*', 'SESSION#*'] }, sendTo: ['orderEvents'] },
+    // The abuse-limit counters, the email claim and the user (one transaction), the new session family.
+    access: { table: { mode: 'write', keys: ['RATE#*', 'EMAIL#*', 'USER#*', 'SESSION#*'] }, sendTo: ['orderEvents'] },
     summary: 'Create a customer account',
-    tag: 'Auth', errors: [409],
+    tag: 'Auth', errors: [409, 429],
     schemas: { body: registerBodySchema, response: { status: 201, schema: sessionSchema } },
   },
   login: {
     method: 'POST', path: '/auth/login', handler: 'functions/auth/login.ts', auth: 'public',
-    // The lockout counter, the email claim, the user, the new session family.
-    access: { table: { mode: 'write', keys: ['LOGIN#*', 'EMAIL#*', 'USER#*', 'SESSION#*'] } },
-    summary: 'Sign in (5 failures in 15 min lock the account)',
+    // The per-IP counter, the lockout counter, the email claim, the user, the new session family.
+    access: { table: { mode: 'write', keys: ['RATE#*', 'LOGIN#*', 'EMAIL#*', 'USER#*', 'SESSION#*'] } },
+    summary: 'Sign in (at most 5 password checks per account per 15 min; per-IP limit)',
     tag: 'Auth', errors: [401, 429],
     schemas: { body: loginBodySchema, response: { status: 200, schema: sessionSchema } },
   },
@@ -42,17 +42,17 @@ export const authRoutes = {
   },
   forgotPassword: {
     method: 'POST', path: '/auth/password/forgot', handler: 'functions/auth/forgot-password.ts',
-    // The email claim, the user, the new reset token.
-    auth: 'public', access: { table: { mode: 'write', keys: ['EMAIL#*', 'USER#*', 'RESET#*'] }, sendTo: ['orderEvents'] },
-    summary: 'Email a password reset link (always 202)', tag: 'Auth',
+    // The abuse-limit counters, the email claim, the user, the new reset token.
+    auth: 'public', access: { table: { mode: 'write', keys: ['RATE#*', 'EMAIL#*', 'USER#*', 'RESET#*'] }, sendTo: ['orderEvents'] },
+    summary: 'Email a password reset link (202 for any email; per-IP and per-email limits)', tag: 'Auth', errors: [429],
     schemas: { body: forgotPasswordBodySchema, response: { status: 202 } },
   },
   resetPassword: {
     method: 'POST', path: '/auth/password/reset', handler: 'functions/auth/reset-password.ts',
-    // The reset token (read, then deleted with the user's password update in one transaction).
-    auth: 'public', access: { table: { mode: 'write', keys: ['RESET#*', 'USER#*'] } },
-    summary: 'Set a new password with a reset token; revokes all sessions', tag: 'Auth',
-    errors: [400],
+    // The per-IP counter, the reset token (read, then deleted with the user's password update in one transaction).
+    auth: 'public', access: { table: { mode: 'write', keys: ['RATE#*', 'RESET#*', 'USER#*'] } },
+    summary: 'Set a new password with a reset token; revokes all sessions and every other reset link', tag: 'Auth',
+    errors: [400, 429],
     schemas: { body: resetPasswordBodySchema, response: { status: 204 } },
   },
   getMe: {
@@ -64,8 +64,9 @@ export const authRoutes = {
     method: 'PATCH', path: '/me', handler: 'functions/me/update.ts', auth: 'user',
     // The user, its email claim's search text when the name changes, and after a new password
     // (which ends every session) this device's new session family.
-    access: { table: { mode: 'write', keys: ['USER#*', 'EMAIL#*', 'SESSION#*'] } },
-    summary: 'Change name or password (a new password ends every other session; this one gets fresh tokens)', tag: 'Profile', errors: [401, 409],
+    // The per-user counter of currentPassword checks.
+    access: { table: { mode: 'write', keys: ['USER#*', 'EMAIL#*', 'SESSION#*', 'RATE#*'] } },
+    summary: 'Change name or password (a new password ends every other session; this one gets fresh tokens)', tag: 'Profile', errors: [401, 409, 429],
     schemas: { body: updateMeBodySchema, response: { status: 200, schema: updatedProfileSchema } },
   },
 } as const satisfies Record<string, RouteDefinition>;

@@ -2,6 +2,7 @@
  * Account use cases: what the auth, profile and admin user handlers call. Registration lives
  * in registration.ts because it publishes events: functions that don't publish don't load SQS.
  */
+import { limitPasswordCheck } from '../auth/abuse-limits.js';
 import { claimLoginAttempt, clearLoginAttempts } from '../auth/lockout.js';
 import { burnPasswordCheck, hashPassword, verifyPassword } from '../auth/passwords.js';
 import { revokeAccessToken, revokeFamily, startSession, type IssuedSession } from '../auth/sessions.js';
@@ -46,7 +47,9 @@ export async function updateOwnProfile(
   let user = await getUserById(userId);
   let session: IssuedSession | undefined;
   if (changes.newPassword !== undefined) {
-    if (!changes.currentPassword || !(await verifyPassword(changes.currentPassword, user.passwordHash))) {
+    if (!changes.currentPassword) throw new InvalidCredentialsError();
+    await limitPasswordCheck(userId);
+    if (!(await verifyPassword(changes.currentPassword, user.passwordHash))) {
       throw new InvalidCredentialsError();
     }
     user = await changePassword(user, await hashPassword(changes.newPassword));

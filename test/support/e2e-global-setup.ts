@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
+import { generousAbuseLimits } from './test-abuse-limits.js';
 
 export interface E2eTarget {
   apiUrl: string;
@@ -47,6 +48,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     cwd: repoRoot,
     env: {
       ...process.env,
+      ...generousAbuseLimits,
       API_PORT: '0',
       ADMIN_EMAIL: adminEmail,
       ADMIN_PASSWORD: adminPassword,

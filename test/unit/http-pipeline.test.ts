@@ -20,6 +20,8 @@ const sqs = mockClient(SQSClient);
 beforeEach(() => {
   ddb.reset();
   sqs.reset();
+  // The abuse-limit counters (shared/rate-limit.ts): the first attempt of a window.
+  ddb.on(UpdateCommand).resolves({ Attributes: { hits: 1 } });
 });
 
 const validRegistration = { email: 'Ann@Example.com', password: 'correct horse', name: 'Ann' };
@@ -111,7 +113,7 @@ describe('HTTP pipeline', () => {
 });
 
 describe('login', () => {
-  const claimed = { Attributes: { windowStartedAt: Date.now(), attempts: 1 } };
+  const claimed = { Attributes: { windowStartedAt: Date.now(), attempts: 1, hits: 1 } };
   const loginCalls = () => ddb.commandCalls(UpdateCommand).filter((c) => String(c.args[0].input.Key!.pk).startsWith('LOGIN#'));
 
   it('answers an unknown email exactly like a wrong password, and claims a check for both', async () => {
