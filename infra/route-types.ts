@@ -1,4 +1,4 @@
-import type { ZodType } from 'zod';
+import type { ZodObject, ZodType } from 'zod';
 import type { QueueId } from './queue-definitions.js';
 import type { IndexName } from './table-definition.js';
 
@@ -67,6 +67,13 @@ export interface RouteSchemas {
   readonly path?: ZodType;
   /** Documented 2xx response: status and, if the response has a body, its schema. */
   readonly response: { readonly status: number; readonly schema?: ZodType; readonly contentType?: string };
+  /**
+   * Request headers documented in /openapi.json (e.g. `Idempotency-Key`, `Stripe-Signature`).
+   * The handler reads and checks them; the pipeline does not.
+   */
+  readonly headers?: ZodObject;
+  /** A request body documented but read raw by the handler (the Stripe webhook: signed bytes), not parsed by the pipeline. */
+  readonly rawBody?: { readonly schema: ZodType; readonly contentType: string };
 }
 
 export interface RouteDefinition {

@@ -13,6 +13,7 @@ import {
   placeOrderBodySchema,
   setCartLineBodySchema,
 } from '../../shared/schemas/orders.js';
+import { idempotencyKeyHeaders, ordersCsvSchema } from '../../shared/schemas/http-headers.js';
 import type { RouteDefinition } from '../route-types.js';
 
 /** GET /orders/{id}: the order with its payments and shipments. */
@@ -56,7 +57,7 @@ export const orderRoutes = {
     access: { table: { mode: 'write', keys: ['ORDER#*', 'CART#*', 'PRODUCT#*'] }, sendTo: ['orderEvents'] },
     summary: 'Place an order from the cart or from items (Idempotency-Key supported)', tag: 'Orders',
     errors: [404, 409, 422, 503],
-    schemas: { body: placeOrderBodySchema, response: { status: 201, schema: orderSchema } },
+    schemas: { body: placeOrderBodySchema, headers: idempotencyKeyHeaders, response: { status: 201, schema: orderSchema } },
   },
   listOrders: {
     method: 'GET', path: '/orders', handler: 'functions/orders/list.ts', auth: 'user',
@@ -70,7 +71,7 @@ export const orderRoutes = {
     // Admin listing pages (no userId filter): by status on gsi2, or all orders on gsi1 then BatchGet;
     // each page's customers (name, email) in one BatchGet of USER# items.
     access: { table: { mode: 'read', keys: ['ORDER#*', 'USER#*'], indexKeys: { gsi1: ['ORDERS#*'], gsi2: ['STATUS#*'] } } }, summary: 'Orders as CSV', tag: 'Orders', timeoutSeconds: 29, memoryMiB: 1024,
-    schemas: { query: exportOrdersQuerySchema, response: { status: 200, contentType: 'text/csv' } },
+    schemas: { query: exportOrdersQuerySchema, response: { status: 200, schema: ordersCsvSchema, contentType: 'text/csv' } },
   },
   getOrder: {
     method: 'GET', path: '/orders/{id}', handler: 'functions/orders/get.ts', auth: 'user',

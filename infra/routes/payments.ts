@@ -1,5 +1,6 @@
 import { idParamSchema } from '../../shared/schemas/common.js';
 import { checkoutSchema, listPaymentsQuerySchema, paymentListSchema, paymentSchema, recordPaymentBodySchema, webhookAckSchema } from '../../shared/schemas/payments.js';
+import { idempotencyKeyHeaders, stripeEventSchema, stripeSignatureHeaders } from '../../shared/schemas/http-headers.js';
 import type { RouteDefinition } from '../route-types.js';
 
 export const paymentRoutes = {
@@ -8,7 +9,7 @@ export const paymentRoutes = {
     access: { table: 'read', stripe: 'api' },
     summary: 'A Stripe Checkout Session for the amount still due (owner or admin)', tag: 'Payments',
     errors: [404, 409, 502, 503],
-    schemas: { path: idParamSchema, response: { status: 201, schema: checkoutSchema } },
+    schemas: { path: idParamSchema, headers: idempotencyKeyHeaders, response: { status: 201, schema: checkoutSchema } },
   },
   stripeWebhook: {
     // No body schema: the raw body is verified against Stripe-Signature before anything is parsed.
@@ -17,8 +18,8 @@ export const paymentRoutes = {
     // payment intent markers. Stock never moves here (paid/failed give nothing back).
     access: { table: { mode: 'write', keys: ['ORDER#*', 'STRIPE_EVENT#*', 'STRIPE_PI#*'] }, sendTo: ['orderEvents'], stripe: 'webhook' },
     summary: 'Stripe webhook (signed): payments, failures and refunds, each recorded once', tag: 'Payments',
-    errors: [503],
-    schemas: { response: { status: 200, schema: webhookAckSchema } },
+    errors: [400, 503],
+    schemas: { headers: stripeSignatureHeaders, rawBody: { schema: stripeEventSchema, contentType: 'application/json' }, response: { status: 200, schema: webhookAckSchema } },
   },
   recordPayment: {
     method: 'POST', path: '/orders/{id}/payments', handler: 'functions/payments/record.ts', auth: 'admin',
@@ -27,7 +28,7 @@ export const paymentRoutes = {
     access: { table: { mode: 'write', keys: ['ORDER#*'] }, sendTo: ['orderEvents'] },
     summary: 'Record an offline or partial payment (Idempotency-Key supported; overpayment flagged)', tag: 'Payments',
     errors: [404, 422, 503],
-    schemas: { path: idParamSchema, body: recordPaymentBodySchema, response: { status: 201, schema: paymentSchema } },
+    schemas: { path: idParamSchema, body: recordPaymentBodySchema, headers: idempotencyKeyHeaders, response: { status: 201, schema: paymentSchema } },
   },
   listPayments: {
     method: 'GET', path: '/payments', handler: 'functions/payments/list.ts', auth: 'user',

@@ -4,7 +4,7 @@ import { routeList } from '../../infra/routes.js';
 import { errorEnvelopeSchema } from '../schemas/common.js';
 
 const errorDescriptions: Record<number, string> = {
-  400: 'VALIDATION_ERROR or BAD_REQUEST',
+  400: 'VALIDATION_ERROR or BAD_REQUEST (a malformed header; on the Stripe webhook: missing, forged or stale Stripe-Signature)',
   401: 'UNAUTHORIZED or INVALID_CREDENTIALS',
   403: 'FORBIDDEN',
   404: 'NOT_FOUND',
@@ -16,6 +16,9 @@ const errorDescriptions: Record<number, string> = {
   500: 'INTERNAL',
 };
 
+/** The project's license as /openapi.json states it; package.json's `license` says the same (unit-tested). */
+export const API_LICENSE = { name: 'MIT', identifier: 'MIT' } as const;
+
 /** OpenAPI 3.1, generated from the route table and the same zod schemas the handlers validate with. */
 export function buildOpenApiDocument() {
   const paths: ZodOpenApiPathsObject = {};
@@ -24,6 +27,7 @@ export function buildOpenApiDocument() {
     const errorStatuses = new Set<number>([500, ...(route.errors ?? [])]);
     if (schemas.body || schemas.query || schemas.path) errorStatuses.add(400);
     if (schemas.body) errorStatuses.add(413);
+    if (schemas.headers || schemas.rawBody) errorStatuses.add(400);
     if (route.auth !== 'public') errorStatuses.add(401);
     if (route.auth === 'optional') errorStatuses.add(403);
     if (route.auth === 'admin') errorStatuses.add(403);
@@ -48,8 +52,10 @@ export function buildOpenApiDocument() {
       requestParams: {
         ...(schemas.query ? { query: schemas.query as ZodObject } : {}),
         ...(schemas.path ? { path: schemas.path as ZodObject } : {}),
+        ...(schemas.headers ? { header: schemas.headers } : {}),
       },
       ...(schemas.body ? { requestBody: { required: true, content: { 'application/json': { schema: schemas.body } } } } : {}),
+      ...(schemas.rawBody ? { requestBody: { required: true, content: { [schemas.rawBody.contentType]: { schema: schemas.rawBody.schema } } } } : {}),
       responses,
     };
     paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: operation };
@@ -60,7 +66,10 @@ export function buildOpenApiDocument() {
       title: 'Order Management API',
       version: '0.1.0',
       description: 'Serverless order management: accounts, catalogue, carts with stock holds, orders, payments, shipments.',
+      license: API_LICENSE,
     },
+    // Relative: the API that serves this document (API Gateway stage URL, `npm start`, LocalStack).
+    servers: [{ url: '/', description: 'This API (the host serving /openapi.json)' }],
     components: {
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
