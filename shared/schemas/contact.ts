@@ -1,10 +1,9 @@
 import * as z from 'zod';
 import { cursorSchema, limitSchema, listOf } from './common.js';
+import { multiLineText, singleLineText } from './text.js';
 
-/** Control characters (newlines, tabs, NUL, ...) have no place in one-line fields. */
-const noControlCharacters = /^[^\p{Cc}]*$/u;
-const singleLine = (max: number) =>
-  z.string().trim().min(1).max(max).regex(noControlCharacters, 'must not contain control characters');
+/** Control characters (newlines, tabs, NUL, ...) and lone surrogates have no place in one-line fields. */
+const singleLine = (max: number) => singleLineText().min(1).max(max);
 
 export const CONTACT_MESSAGE_MAX_LENGTH = 5000;
 
@@ -32,7 +31,7 @@ export const createContactMessageBodySchema = z
       // least 3 digits so '--' or '()' are not phone numbers.
       .regex(/^(?=(?:[^0-9]*[0-9]){3})[0-9 +()-]+$/, 'must be digits, spaces and + - ( ), with at least 3 digits')
       .optional(),
-    message: z.string().trim().min(1).max(CONTACT_MESSAGE_MAX_LENGTH),
+    message: multiLineText().min(1).max(CONTACT_MESSAGE_MAX_LENGTH),
   })
   .strict();
 

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { cursorSchema, limitSchema, listOf } from './common.js';
 import { ORDER_STATUSES } from '../orders/order-status.js';
+import { singleLineText } from './text.js';
 import { refineRange } from './time-range.js';
 
 /**
@@ -38,10 +39,10 @@ export const orderStatusSchema = z.enum(ORDER_STATUSES);
 
 const shippingAddressSchema = z
   .object({
-    line1: z.string().trim().min(1).max(200),
-    line2: z.string().trim().max(200).optional(),
-    city: z.string().trim().min(1).max(100),
-    postalCode: z.string().trim().min(1).max(20),
+    line1: singleLineText().min(1).max(200),
+    line2: singleLineText().max(200).optional(),
+    city: singleLineText().min(1).max(100),
+    postalCode: singleLineText().min(1).max(20),
     country: z.string().trim().regex(/^[A-Za-z]{2}$/, 'must be an ISO 3166-1 alpha-2 code').transform((c) => c.toUpperCase()),
   })
   .strict();
@@ -79,7 +80,7 @@ export const exportOrdersQuerySchema = z
   .superRefine(refineRange);
 
 export const changeStatusBodySchema = z
-  .object({ status: orderStatusSchema, note: z.string().trim().min(1).max(500).optional() })
+  .object({ status: orderStatusSchema, note: singleLineText().min(1).max(500).optional() })
   .strict();
 
 const orderLineSchema = z.object({

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { cursorSchema, limitSchema, listOf } from './common.js';
+import { multiLineText, singleLineText } from './text.js';
 
 /** Integer minor units: 1999 = 19.99. Fractions, negatives and absurd values are refused. */
 export const MAX_PRICE = 1_000_000_000;
@@ -11,14 +12,14 @@ const currencySchema = z
   .regex(/^[A-Za-z]{3}$/, 'must be a 3-letter ISO 4217 code')
   .transform((value) => value.toLowerCase());
 /** Categories are compared case-insensitively; they are stored lower-case. */
-const categorySchema = z.string().trim().min(1).max(50).transform((value) => value.toLowerCase());
+const categorySchema = singleLineText().min(1).max(50).transform((value) => value.toLowerCase());
 const productFields = {
-  name: z.string().trim().min(1).max(200),
-  description: z.string().max(5000),
+  name: singleLineText().min(1).max(200),
+  description: multiLineText().max(5000),
   price: priceSchema,
   currency: currencySchema,
   category: categorySchema,
-  sku: z.string().trim().min(1).max(64),
+  sku: singleLineText().min(1).max(64),
   lowStockThreshold: z.number().int().min(0).max(MAX_STOCK),
 };
 
@@ -54,7 +55,7 @@ export type UpdateProductInput = z.output<typeof updateProductBodySchema>;
 export const stockAdjustmentBodySchema = z
   .object({
     delta: z.number().int().min(-MAX_STOCK).max(MAX_STOCK).refine((delta) => delta !== 0, 'must not be 0'),
-    reason: z.string().trim().min(1).max(500),
+    reason: singleLineText().min(1).max(500),
   })
   .strict();
 

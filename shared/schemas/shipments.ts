@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { normaliseTrackingNumber } from '../shipments/shipment.js';
 import { describeShipmentMoves, SHIPMENT_STATUSES } from '../shipments/shipment-status.js';
 import { cursorSchema, limitSchema, listOf } from './common.js';
+import { singleLineText } from './text.js';
 
 export const shipmentStatusSchema = z.enum(SHIPMENT_STATUSES);
 
@@ -17,7 +18,7 @@ const orderIdSchema = z.string().min(1).max(64);
 export const createShipmentBodySchema = z
   .object({
     orderId: orderIdSchema,
-    carrier: z.string().trim().min(1).max(64),
+    carrier: singleLineText().min(1).max(64),
     trackingNumber: trackingNumberSchema,
   })
   .strict();
@@ -25,8 +26,8 @@ export type CreateShipmentInput = z.output<typeof createShipmentBodySchema>;
 
 export const checkpointInputSchema = z
   .object({
-    location: z.string().trim().min(1).max(200),
-    description: z.string().trim().min(1).max(500),
+    location: singleLineText().min(1).max(200),
+    description: singleLineText().min(1).max(500),
     /** When the carrier saw it; default: now. */
     at: z.iso.datetime({ offset: true }).transform((at) => new Date(at).toISOString()).optional(),
   })

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { cursorSchema, emailSchema, limitSchema, listOf, passwordSchema } from './common.js';
+import { singleLineText } from './text.js';
 
 export const roleSchema = z.enum(['customer', 'admin']);
 export type Role = z.infer<typeof roleSchema>;
@@ -20,7 +21,7 @@ export const profileSchema = userSchema
   .pick({ id: true, email: true, name: true, role: true, createdAt: true })
   .meta({ id: 'Profile' });
 
-const nameSchema = z.string().trim().min(1).max(100);
+const nameSchema = singleLineText().min(1).max(100);
 
 export const registerBodySchema = z
   .object({ email: emailSchema, password: passwordSchema, name: nameSchema })

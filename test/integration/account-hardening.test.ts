@@ -289,3 +289,17 @@ describe('always an active admin (item 5)', () => {
     expect(loser.every((status) => status === 403 || status === 409)).toBe(true);
   });
 });
+
+describe('token answers (item 6)', () => {
+  it('register, login, refresh and a password change answer with Cache-Control: no-store', async () => {
+    const email = unique('nostore');
+    const registered = await register(email);
+    const signedIn = await login(email);
+    const refreshed = await refresh(signedIn.body.refreshToken);
+    const changed = await updateMe(refreshed.body.accessToken, { currentPassword: 'correct horse', newPassword: 'another password' });
+    for (const response of [registered, signedIn, refreshed, changed]) {
+      expect(response.body.accessToken).toEqual(expect.any(String));
+      expect(response.headers['cache-control']).toBe('no-store');
+    }
+  });
+});
