@@ -268,6 +268,15 @@ export interface AccessResources {
     readonly checkoutSuccessUrl?: string | undefined;
     readonly checkoutCancelUrl?: string | undefined;
   } | undefined;
+  /** The WebSocket API's management endpoint (infra/realtime.ts), for `manageConnections`. */
+  readonly websocket?: WebSocketManagement | undefined;
+}
+
+export interface WebSocketManagement {
+  /** `https://<api>.execute-api.<region>.amazonaws.com/<stage>` */
+  readonly managementUrl: string;
+  /** ARNs of `POST` and `DELETE /@connections/*` on the stage: all a pusher may call. */
+  readonly connectionArns: readonly string[];
 }
 
 /**
@@ -399,6 +408,11 @@ export function bindAccess(fn: AppFunction, access: Access, resources: AccessRes
     );
     fn.addEnvironment('IMAGES_BUCKET', resources.images.bucket.bucketName);
     fn.addEnvironment('IMAGES_PUBLIC_URL', resources.images.publicUrl);
+  }
+  if (access.manageConnections) {
+    if (!resources.websocket) throw new Error(`${fn.handlerFile} manages WebSocket connections, but this stack has no WebSocket API`);
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['execute-api:ManageConnections'], resources: [...resources.websocket.connectionArns] }));
+    fn.addEnvironment('WEBSOCKET_MANAGEMENT_URL', resources.websocket.managementUrl);
   }
   const stripe = resources.stripe;
   if (access.stripe && stripe) {

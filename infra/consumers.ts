@@ -1,4 +1,5 @@
 import { COUNTED_SORT_KEYS } from '../shared/analytics/counters.js';
+import { REALTIME_SORT_KEYS } from '../shared/realtime/realtime-changes.js';
 import type { ConsumerDefinition, StreamConsumerDefinition } from './route-types.js';
 
 /** Queue consumers: the CDK stack wires each to its queue; the local stack polls for them. */
@@ -19,7 +20,16 @@ export const consumers: readonly ConsumerDefinition[] = [
   },
 ];
 
-/** Table stream consumers: CDK maps each to the table's stream; the local stack polls the stream for them. */
+/** Lambda event filter patterns letting through the items whose sort key is one of these or starts with one of those. */
+const sortKeyFilters = (sortKeys: { readonly equals: readonly string[]; readonly prefixes: readonly string[] }) => [
+  ...sortKeys.equals.map((sk) => ({ dynamodb: { Keys: { sk: { S: [sk] } } } })),
+  ...sortKeys.prefixes.map((prefix) => ({ dynamodb: { Keys: { sk: { S: [{ prefix }] } } } })),
+];
+
+/**
+ * Table stream consumers: CDK maps each to the table's stream; the local stack polls the
+ * stream for them. Two at most: more readers of one stream shard get throttled.
+ */
 export const streamConsumers: readonly StreamConsumerDefinition[] = [
   {
     id: 'counterAggregator',
@@ -28,10 +38,23 @@ export const streamConsumers: readonly StreamConsumerDefinition[] = [
     maxBatchingWindowSeconds: 1,
     timeoutSeconds: 60,
     retryAttempts: 100,
-    filterPatterns: [
-      ...COUNTED_SORT_KEYS.equals.map((sk) => ({ dynamodb: { Keys: { sk: { S: [sk] } } } })),
-      ...COUNTED_SORT_KEYS.prefixes.map((prefix) => ({ dynamodb: { Keys: { sk: { S: [{ prefix }] } } } })),
-    ],
+    filterPatterns: sortKeyFilters(COUNTED_SORT_KEYS),
     access: { table: 'write' },
+  },
+  {
+    // WebSocket pushes and closes (shared/realtime/realtime-changes.ts). Best effort: it never
+    // reports a failure, so the retry settings only cover a crashed invocation.
+    id: 'realtimePush',
+    handler: 'functions/realtime/push-changes.ts',
+    batchSize: 100,
+    maxBatchingWindowSeconds: 0,
+    timeoutSeconds: 30,
+    retryAttempts: 2,
+    filterPatterns: sortKeyFilters(REALTIME_SORT_KEYS),
+    access: {
+      // Orders (read, for shipment changes) and connections (forgotten when gone or closed).
+      table: { mode: 'write', keys: ['WS#*', 'ORDER#*'], indexKeys: { gsi1: ['WS#USER#*'], gsi2: ['WS#ADMINS'] } },
+      manageConnections: true,
+    },
   },
 ];

@@ -59,6 +59,12 @@ export interface Access {
    * the checkout URLs, `webhook` gets STRIPE_WEBHOOK_SECRET. No AWS permission involved.
    */
   readonly stripe?: 'api' | 'webhook';
+  /**
+   * Pushes to and closes WebSocket connections through the API Gateway management API:
+   * `execute-api:ManageConnections` on the WebSocket stage's `@connections` only, plus
+   * WEBSOCKET_MANAGEMENT_URL (infra/realtime.ts).
+   */
+  readonly manageConnections?: boolean;
 }
 
 export interface RouteSchemas {
@@ -116,6 +122,26 @@ export interface StreamConsumerDefinition {
   readonly retryAttempts: number;
   /** Lambda event filter patterns (`{dynamodb: {Keys: …}}`); the handler ignores other records anyway. */
   readonly filterPatterns: readonly Record<string, unknown>[];
+  readonly access: Access;
+}
+
+/** A route of the WebSocket API (infra/routes/realtime.ts): API Gateway's route key and its handler. */
+export interface WebSocketRouteDefinition {
+  readonly routeKey: '$connect' | '$disconnect' | '$default';
+  readonly handler: string;
+  readonly access: Access;
+  readonly summary: string;
+  /** The handler's answer (its `body`) is sent back to the client (a two-way route). */
+  readonly returnResponse?: boolean;
+}
+
+/**
+ * The WebSocket API's Lambda REQUEST authorizer, on `$connect` only (the one route API Gateway
+ * authorizes): it reads the access token from the `token` query parameter.
+ */
+export interface WebSocketAuthorizerDefinition {
+  readonly handler: string;
+  readonly queryParameter: string;
   readonly access: Access;
 }
 

@@ -36,6 +36,8 @@ import { EmailSending } from './email.js';
 import { FunctionBundles } from './function-bundles.js';
 import { Observability } from './observability.js';
 import { queueDefinitions, type QueueDefinition, type QueueId } from './queue-definitions.js';
+import { RealtimeApi } from './realtime.js';
+import { websocketAuthorizer, websocketRoutes } from './routes/realtime.js';
 import { routeAccess, SEED_ADMIN_ACCESS, type Access, type ConsumerDefinition, type RouteDefinition, type ScheduleDefinition } from './route-types.js';
 import { routeList as defaultRoutes } from './routes.js';
 import { schedules as defaultSchedules } from './schedules.js';
@@ -131,6 +133,8 @@ export class OrderManagementStack extends Stack {
    * stack holds 20–60 resources and adding a route never moves another one between stacks.
    */
   readonly routeStacks: ReadonlyMap<string, NestedStack>;
+  /** The WebSocket API: a nested stack (infra/realtime.ts). */
+  readonly realtime: RealtimeApi;
 
   constructor(scope: Construct, id: string, props: OrderManagementStackProps) {
     super(scope, id, props);
@@ -146,6 +150,8 @@ export class OrderManagementStack extends Stack {
       ...consumerDefs.map((consumer) => consumer.handler),
       ...streamConsumers.map((consumer) => consumer.handler),
       ...scheduleDefs.map((schedule) => schedule.handler),
+      websocketAuthorizer.handler,
+      ...websocketRoutes.map((route) => route.handler),
       SEED_ADMIN_HANDLER,
     ]);
     this.functions = functions;
@@ -286,7 +292,7 @@ export class OrderManagementStack extends Stack {
     /** Functions that may PUT product images (their IAM5 finding is acknowledged below). */
     const imageUploaders: AppFunction[] = [];
     const bind = (fn: AppFunction, access: Access, options: BindOptions = {}) => {
-      bindAccess(fn, access, resources, options);
+      bindAccess(fn, access, { ...resources, websocket: this.realtime?.management }, options);
       if (access.uploadImages) imageUploaders.push(fn);
       if (access.sendEmail) this.email.grantSend(fn);
     };
@@ -404,20 +410,26 @@ export class OrderManagementStack extends Stack {
       functions.set(fnId, fn);
     }
 
-    // ---- Table stream consumers (analytics counters) ----------------------------------------
+    // ---- WebSocket API (nested stack, infra/realtime.ts) ------------------------------------
+    this.realtime = new RealtimeApi(this, 'Realtime', { commonEnv, bind, throttle });
+    for (const [fnId, fn] of this.realtime.functions) functions.set(fnId, fn);
+
+    // ---- Table stream consumers (analytics counters, WebSocket pushes) ----------------------
     // Records that still fail after the retries are described in this queue (depth alarmed):
     // their counters must then be replayed by hand (README runbook).
     const streamFailures = this.failureQueue('StreamConsumerFailures', "the stream event source mapping's on-failure destination");
     this.streamFailureQueue = streamFailures;
     for (const consumer of streamConsumers) {
       const fnId = `StreamConsumer${pascal(consumer.id)}`;
-      const fn = new AppFunction(this, fnId, {
+      // A pusher lives beside the WebSocket API it posts to.
+      const fn = new AppFunction(consumer.access.manageConnections ? this.realtime : this, fnId, {
         handlerFile: consumer.handler,
         commonEnv,
         timeoutSeconds: consumer.timeoutSeconds,
         description: `Consumer of the table stream (${consumer.handler})`,
       });
       bind(fn, consumer.access);
+      if (consumer.access.manageConnections) this.realtime.acknowledgeConnectionManager(fn);
       fn.addEventSource(
         new DynamoEventSource(this.table, {
           startingPosition: StartingPosition.TRIM_HORIZON,
@@ -499,6 +511,7 @@ export class OrderManagementStack extends Stack {
 
     // ---- Outputs ---------------------------------------------------------------------------
     new CfnOutput(this, 'ApiUrl', { value: this.stage.url });
+    new CfnOutput(this, 'WebSocketUrl', { value: this.realtime.stage.url });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     for (const [queueId, queue] of Object.entries(queues)) {
       new CfnOutput(this, `${pascal(queueId)}QueueUrl`, { value: queue.queueUrl });

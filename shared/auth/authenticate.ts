@@ -39,7 +39,11 @@ export function extractAccessToken(event: HttpEvent): string | undefined {
  * effect on the very next request.
  */
 export async function authenticate(event: HttpEvent, level: Exclude<AuthLevel, 'public'>): Promise<AuthContext> {
-  const token = extractAccessToken(event);
+  return authenticateToken(extractAccessToken(event), level);
+}
+
+/** The checks of `authenticate` on a token from anywhere (the WebSocket authorizer reads `?token=`). */
+export async function authenticateToken(token: string | undefined, level: Exclude<AuthLevel, 'public'>): Promise<AuthContext> {
   if (!token) throw new UnauthorizedError('Authentication required');
   const claims = await verifyAccessToken(token);
 

@@ -55,7 +55,8 @@ function substitute(value: Json, lookup: (ref: { ref?: string; getAtt?: [string,
 }
 
 /**
- * The stack's template with its route nested stacks (`routeStacks`) folded in, as if they were
+ * The stack's template with its route nested stacks (`routeStacks`) and the WebSocket API's
+ * (`realtime`) folded in, as if they were
  * one stack: their resources join the parent's, each parameter reference becomes the value the
  * parent passes, and each `Outputs.X` the parent (or the alarms' nested stack) reads becomes
  * the output's value. Assertions about a route's function, role or API route then read the
@@ -63,7 +64,7 @@ function substitute(value: Json, lookup: (ref: { ref?: string; getAtt?: [string,
  */
 export function flattenRouteStacks(stack: OrderManagementStack): CfnTemplate {
   const parent = structuredClone(Template.fromStack(stack).toJSON()) as CfnTemplate;
-  const nested = [...stack.routeStacks.values()].map((nestedStack) => ({
+  const nested = [...stack.routeStacks.values(), stack.realtime].map((nestedStack) => ({
     resourceId: stack.getLogicalId(nestedStack.nestedStackResource as CfnElement),
     template: Template.fromStack(nestedStack).toJSON() as CfnTemplate,
   }));
