@@ -119,6 +119,8 @@ export async function placeOrder(request: PlaceOrderRequest): Promise<{ order: O
     if (existing.requestHash !== requestHash) throw new IdempotencyKeyReusedError();
     return existing;
   };
+  /** The cart had live holds on an earlier attempt: if they are gone now, they expired under us. */
+  let heldBefore = false;
   for (let attempt = 0; attempt < 3; attempt += 1) {
     const now = Date.now();
     // Checked first, on every attempt: a concurrent replay may have placed the keyed order since
@@ -136,8 +138,12 @@ export async function placeOrder(request: PlaceOrderRequest): Promise<{ order: O
       // The cart may have been emptied by a concurrent replay that placed the keyed order.
       const winner = await replay();
       if (winner) return { order: winner, replayed: true };
+      // Holds read on an earlier attempt expired (or the schedule released them) before this
+      // request's transaction: a conflict with the clock, not a bad request. Nothing was written.
+      if (heldBefore) throw new ConflictError('The holds in your cart expired while the order was being placed; nothing was ordered');
       throw new BadRequestError('The cart is empty (or its holds have expired)');
     }
+    if (fromCart) heldBefore = true;
     const lines = fromCart ? holds.map(({ productId, quantity }) => ({ productId, quantity })) : mergeLines(request.input.items!);
     const { items, currency } = snapshotLines(lines, await loadProducts(lines.map((line) => line.productId)));
     const total = items.reduce((sum, line) => sum + line.lineTotal, 0);
