@@ -11,6 +11,11 @@ export abstract class AppError extends Error {
   readonly details: ErrorDetails;
   /** Extra response headers (e.g. `Retry-After`). */
   readonly headers: Record<string, string>;
+  /**
+   * A designed answer, not a fault (503 PAYMENTS_NOT_CONFIGURED on a server without Stripe):
+   * logged at INFO without a stack, even when its status is 5xx.
+   */
+  readonly expected: boolean = false;
 
   constructor(message: string, details: ErrorDetails = {}, headers: Record<string, string> = {}) {
     super(message);
@@ -104,6 +109,7 @@ export class TooManyRequestsError extends AppError {
 export class PaymentsNotConfiguredError extends AppError {
   readonly status = 503;
   readonly code = 'PAYMENTS_NOT_CONFIGURED';
+  override readonly expected = true;
   constructor(message = 'Payments are not configured on this server') {
     super(message);
   }

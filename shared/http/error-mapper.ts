@@ -8,7 +8,8 @@ import type { HttpResponse } from './types.js';
  */
 export function errorResponse(error: unknown, requestId: string): HttpResponse {
   if (error instanceof AppError) {
-    if (error.status >= 500) logger.error('request failed', { error });
+    if (error.expected) logger.info('request answered with a designed error', { status: error.status, code: error.code, message: error.message });
+    else if (error.status >= 500) logger.error('request failed', { error });
     return {
       statusCode: error.status,
       headers: { 'content-type': 'application/json', ...error.headers },

@@ -238,7 +238,8 @@ describe('aws-ses-v2-local (SES v2)', () => {
 describe('startEmulators()', () => {
   it('keeps DynamoDB data in persistDir across restarts, and stop() leaves no process or port behind', async () => {
     const persistDir = path.join(await mkdtemp(path.join(tmpdir(), 'emulators-test-')), 'nested', 'db');
-    const dynamoDbLocalProcesses = (port: string) => pgrep(`DynamoDBLocal.jar -port ${port} `);
+    // The 127.0.0.1 launcher (DynamoDbLocalOnLoopback), or the jar itself where Java cannot compile it.
+    const dynamoDbLocalProcesses = (port: string) => pgrep(`(DynamoDbLocalOnLoopback 127\\.0\\.0\\.1|DynamoDBLocal\\.jar) -port ${port} `);
     try {
       const first = await startEmulators({ persistDir });
       const port = new URL(first.endpoints.dynamodb).port;
