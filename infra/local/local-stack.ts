@@ -11,6 +11,7 @@ import { checkConfiguration } from '../../shared/config.js';
 import { consumers, streamConsumers } from '../consumers.js';
 import { queueDefinitions } from '../queue-definitions.js';
 import { routeList } from '../routes.js';
+import { websocketAuthorizer, websocketRoutes } from '../routes/realtime.js';
 import { defaultRoute } from '../routes/service.js';
 import { schedules } from '../schedules.js';
 import { startEmulators } from './emulators.js';
@@ -22,11 +23,14 @@ import { resetPasswordPages } from './reset-password-page.js';
 import { startQueuePoller } from './queue-poller.js';
 import { startScheduler } from './scheduler.js';
 import { startStreamPoller } from './stream-poller.js';
+import { startWebSocketGateway } from './websocket-gateway.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 export interface LocalStackOptions {
   apiPort: number;
+  /** The WebSocket API and its management endpoint (`npm start`: 3001). Default: a free port. */
+  websocketPort?: number | undefined;
   dynamodbPort?: number | undefined;
   sqsPort?: number | undefined;
   sesPort?: number | undefined;
@@ -40,6 +44,8 @@ export interface LocalStackOptions {
 
 export interface LocalStack {
   readonly apiUrl: string;
+  /** `ws://127.0.0.1:<port>`: connect with `?token=<accessToken>`. */
+  readonly websocketUrl: string;
   readonly mailViewerUrl: string;
   /** The conflict proxy (`<url>/__proxy/stats`), when on. */
   readonly conflictProxyUrl?: string;
@@ -100,6 +106,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const gateway = await startGateway({ port: apiPort, routes: routeList, defaultRoute, pages: resetPasswordPages, repoRoot, log });
     stops.push(() => gateway.close());
 
+    // The WebSocket API; its management endpoint is where the pusher (a stream consumer) posts.
+    const websocket = await startWebSocketGateway({ port: options.websocketPort ?? 0, repoRoot, authorizer: websocketAuthorizer, routes: websocketRoutes, log });
+    stops.push(() => websocket.close());
+    process.env.WEBSOCKET_MANAGEMENT_URL = websocket.managementUrl;
+
     const sqs = new SQSClient({});
     for (const consumer of consumers) {
       const queue = queueDefinitions[consumer.queue];
@@ -136,8 +147,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       SES_STORE_URL: `${emulators.endpoints.ses}/store`,
       IMAGES_BUCKET: process.env.IMAGES_BUCKET!,
       IMAGES_PUBLIC_URL: process.env.IMAGES_PUBLIC_URL,
+      WEBSOCKET_MANAGEMENT_URL: websocket.managementUrl,
     };
-    return { apiUrl: gateway.url, mailViewerUrl: emulators.mailViewerUrl, conflictProxyUrl: emulators.conflictProxy?.url, env, stop };
+    return { apiUrl: gateway.url, websocketUrl: websocket.url, mailViewerUrl: emulators.mailViewerUrl, conflictProxyUrl: emulators.conflictProxy?.url, env, stop };
   } catch (error) {
     await stop();
     throw error;

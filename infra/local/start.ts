@@ -20,6 +20,7 @@ try {
   const startedAt = Date.now();
   const stack = await startLocalStack({
     apiPort: port('API_PORT') ?? 3000,
+    websocketPort: port('WEBSOCKET_PORT') ?? 3001,
     dynamodbPort: port('DYNAMODB_PORT'),
     sqsPort: port('SQS_PORT'),
     sesPort: port('SES_PORT'),
@@ -32,6 +33,7 @@ try {
       '',
       `Order Management API is up in ${((Date.now() - startedAt) / 1000).toFixed(1)}s`,
       `  API:          ${stack.apiUrl}`,
+      `  WebSocket:    ${stack.websocketUrl}/?token=<accessToken> (real-time order updates)`,
       `  OpenAPI:      ${stack.apiUrl}/openapi.json (reference page: ${stack.apiUrl}/docs)`,
       `  Mail viewer:  ${stack.mailViewerUrl}`,
       `  Admin:        ${process.env.ADMIN_EMAIL}${usingDefault('ADMIN_EMAIL')} / ${process.env.ADMIN_PASSWORD}${usingDefault('ADMIN_PASSWORD')}`,

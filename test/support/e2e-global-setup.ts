@@ -18,6 +18,8 @@ export interface E2eTarget {
   sesStoreUrl: string | null;
   /** The target's STRIPE_WEBHOOK_SECRET, when known: signed webhook tests run only then. */
   stripeWebhookSecret: string | null;
+  /** The WebSocket API (`ws://…` / `wss://…/live`), when known (WEBSOCKET_URL with API_URL). */
+  websocketUrl: string | null;
 }
 
 /** The local stack's webhook signing secret (it has no Stripe API key: checkout answers 503). */
@@ -39,6 +41,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
       adminPassword: process.env.ADMIN_PASSWORD ?? 'admin-password',
       sesStoreUrl: process.env.SES_STORE_URL ?? null,
       stripeWebhookSecret: process.env.STRIPE_WEBHOOK_SECRET ?? null,
+      websocketUrl: process.env.WEBSOCKET_URL ?? null,
     });
     return undefined;
   }
@@ -50,6 +53,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
       ...process.env,
       ...generousAbuseLimits,
       API_PORT: '0',
+      WEBSOCKET_PORT: '0',
       ADMIN_EMAIL: adminEmail,
       ADMIN_PASSWORD: adminPassword,
       POWERTOOLS_LOG_LEVEL: 'ERROR',
@@ -59,20 +63,21 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  const ready = new Promise<{ apiUrl: string; mailViewerUrl: string }>((resolve, reject) => {
+  const ready = new Promise<{ apiUrl: string; mailViewerUrl: string; websocketUrl: string }>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const api = /API:\s+(http\S+)/.exec(output);
       const mail = /Mail viewer:\s+(http\S+)/.exec(output);
-      if (api && mail) resolve({ apiUrl: api[1]!, mailViewerUrl: mail[1]! });
+      const websocket = /WebSocket:\s+(ws[^\s?]+?)\/?\?/.exec(output);
+      if (api && mail && websocket) resolve({ apiUrl: api[1]!, mailViewerUrl: mail[1]!, websocketUrl: websocket[1]! });
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.once('exit', (code) => reject(new Error(`local stack exited with ${code}:\n${output}`)));
     setTimeout(() => reject(new Error(`local stack did not start in 90 s:\n${output}`)), 90_000).unref();
   });
-  const { apiUrl, mailViewerUrl } = await ready;
-  project.provide('e2e', { apiUrl, adminEmail, adminPassword, sesStoreUrl: new URL('store', mailViewerUrl).href, stripeWebhookSecret: LOCAL_STRIPE_WEBHOOK_SECRET });
+  const { apiUrl, mailViewerUrl, websocketUrl } = await ready;
+  project.provide('e2e', { apiUrl, adminEmail, adminPassword, sesStoreUrl: new URL('store', mailViewerUrl).href, stripeWebhookSecret: LOCAL_STRIPE_WEBHOOK_SECRET, websocketUrl });
   return async () => {
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');

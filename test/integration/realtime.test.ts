@@ -1,0 +1,65 @@
+/**
+ * The WebSocket pieces against the emulators: the local WebSocket gateway running the real
+ * authorizer and `$connect`/`$disconnect` handlers on DynamoDB Local, and the real management
+ * client pushing through it: a live socket gets its message, a vanished connection (its item
+ * left behind, its socket gone) answers 410 GoneException and is forgotten.
+ */
+import { randomUUID } from 'node:crypto';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../../infra/local/local-stack.js';
+import { startWebSocketGateway, type WebSocketGateway } from '../../infra/local/websocket-gateway.js';
+import { websocketAuthorizer, websocketRoutes } from '../../infra/routes/realtime.js';
+import { connectRealtime } from '../support/realtime-client.js';
+
+let gateway: WebSocketGateway;
+beforeAll(async () => {
+  gateway = await startWebSocketGateway({ port: 0, repoRoot, authorizer: websocketAuthorizer, routes: websocketRoutes, log: () => undefined });
+  process.env.WEBSOCKET_MANAGEMENT_URL = gateway.managementUrl;
+});
+afterAll(() => gateway?.close());
+
+async function signedInUser() {
+  const { createUser } = await import('../../shared/users/user-repository.js');
+  const { startSession } = await import('../../shared/auth/sessions.js');
+  const user = await createUser({ email: `rt-${randomUUID().slice(0, 8)}@example.com`, name: 'Realtime', passwordHash: 'x', role: 'customer' });
+  return { user, session: await startSession(user) };
+}
+
+describe('WebSocket connections on the emulators', () => {
+  it('a live socket gets its push; a vanished connection is forgotten on GoneException; $disconnect forgets a closed one', async () => {
+    const { db, tableName } = await import('../../shared/clients/dynamodb.js');
+    const { saveConnection, userConnections } = await import('../../shared/realtime/connection-repository.js');
+    const { carryOut } = await import('../../shared/realtime/realtime-delivery.js');
+    const { user, session } = await signedInUser();
+
+    const client = await connectRealtime(gateway.url, session.accessToken);
+    await saveConnection({ connectionId: 'vanished=', userId: user.id, role: 'customer', familyId: 'old', connectedAt: new Date().toISOString() });
+    // Index reads are eventually consistent on AWS; DynamoDB Local's are immediate.
+    expect((await userConnections(user.id)).map((c) => c.connectionId)).toHaveLength(2);
+
+    const message = { type: 'order.updated', order: { id: 'o1', userId: user.id } } as never;
+    const outcome = await carryOut([{ kind: 'push', to: { userId: user.id }, message }]);
+    expect(outcome).toMatchObject({ sent: 1, gone: 1, failed: 0, skipped: 0 });
+    expect((await client.next((data) => data.type === 'order.updated')).data).toEqual({ type: 'order.updated', order: { id: 'o1', userId: user.id } });
+    const vanished = await db.send(new GetCommand({ TableName: tableName, Key: { pk: 'WS#vanished=', sk: 'CONNECTION' }, ConsistentRead: true }));
+    expect(vanished.Item).toBeUndefined();
+
+    client.close();
+    await client.closed;
+    await expect.poll(async () => (await userConnections(user.id)).length, { timeout: 5_000 }).toBe(0);
+  });
+
+  it('closing a user’s sockets through the management API runs $disconnect and leaves no connection item', async () => {
+    const { userConnections } = await import('../../shared/realtime/connection-repository.js');
+    const { carryOut } = await import('../../shared/realtime/realtime-delivery.js');
+    const { user, session } = await signedInUser();
+    const clients = await Promise.all(Array.from({ length: 40 }, () => connectRealtime(gateway.url, session.accessToken)));
+    expect(await userConnections(user.id)).toHaveLength(40);
+    const outcome = await carryOut([{ kind: 'close', userId: user.id, reason: 'test' }]);
+    expect(outcome.closed).toBe(40);
+    expect(await Promise.all(clients.map((client) => client.closed))).toEqual(Array(40).fill(1000));
+    await expect.poll(async () => (await userConnections(user.id)).length, { timeout: 5_000 }).toBe(0);
+    await expect.poll(() => gateway.connectionCount(), { timeout: 5_000 }).toBe(0);
+  });
+});
