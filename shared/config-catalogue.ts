@@ -77,6 +77,8 @@ export const configCatalogue = {
   RATE_LIMIT_PASSWORD_CHECK_PER_USER: rateLimit('5/900'),
   // Carts, orders and their schedules
   CART_HOLD_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(15),
+  /** Unpaid (pending or failed) orders one customer may have at once; one more is 409 TOO_MANY_UNPAID_ORDERS. */
+  MAX_UNPAID_ORDERS: z.coerce.number().int().min(1).max(1000).default(10),
   /** A pending order older than this is rolled back (its stock returned). */
   PAYMENT_WINDOW_MINUTES: minutes.default(15),
   /** A pending order older than this gets one payment reminder. */

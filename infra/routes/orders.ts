@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { idParamSchema } from '../../shared/schemas/common.js';
-import { paymentSchema } from '../../shared/schemas/payments.js';
+import { paymentSchema, refundSchema } from '../../shared/schemas/payments.js';
 import { shipmentSchema } from '../../shared/schemas/shipments.js';
 import {
   cartLinePathSchema,
@@ -16,16 +16,18 @@ import {
 import { idempotencyKeyHeaders, ordersCsvSchema } from '../../shared/schemas/http-headers.js';
 import type { RouteDefinition } from '../route-types.js';
 
-/** GET /orders/{id}: the order with its payments and shipments. */
+/** GET /orders/{id}: the order with its payments, refunds and shipments. */
 const orderDetailSchema = orderSchema
-  .extend({ payments: z.array(paymentSchema), shipments: z.array(shipmentSchema) })
+  .extend({ payments: z.array(paymentSchema), refunds: z.array(refundSchema), shipments: z.array(shipmentSchema) })
   .meta({ id: 'OrderDetail' });
 
 export const cartRoutes = {
   getCart: {
     method: 'GET', path: '/cart', handler: 'functions/cart/get.ts', auth: 'user',
-    // The cart's holds, the held products (BatchGet for current prices).
-    access: { table: { mode: 'read', keys: ['CART#*', 'PRODUCT#*'] } }, summary: 'The cart: live holds with current prices', tag: 'Cart',
+    // The cart's holds, the held products (BatchGet for current prices); a line whose product was
+    // deleted is released (hold, cart header, the product's stock returned: one transaction).
+    access: { table: { mode: 'write', keys: ['CART#*', 'PRODUCT#*'] } },
+    summary: 'The cart: live holds with current prices; lines of products deleted since are released (stock returned) and listed under removedItems', tag: 'Cart',
     schemas: { response: { status: 200, schema: cartSchema } },
   },
   setCartLine: {
@@ -55,7 +57,7 @@ export const orderRoutes = {
     // The order and its index item (keyed replays read the order), the cart's holds and header,
     // the products (BatchGet, stock taken or fail-fast reads). The event goes to SQS.
     access: { table: { mode: 'write', keys: ['ORDER#*', 'CART#*', 'PRODUCT#*'] }, sendTo: ['orderEvents'] },
-    summary: 'Place an order from the cart or from items (Idempotency-Key supported)', tag: 'Orders',
+    summary: 'Place an order from the cart or from items (Idempotency-Key supported); at most MAX_UNPAID_ORDERS unpaid orders per customer (409 TOO_MANY_UNPAID_ORDERS); a cart line of a deleted product is 409 PRODUCT_UNAVAILABLE naming it', tag: 'Orders',
     errors: [404, 409, 422, 503],
     schemas: { body: placeOrderBodySchema, headers: idempotencyKeyHeaders, response: { status: 201, schema: orderSchema } },
   },

@@ -1,6 +1,6 @@
 import { idParamSchema } from '../../shared/schemas/common.js';
-import { checkoutSchema, listPaymentsQuerySchema, paymentListSchema, paymentSchema, recordPaymentBodySchema, webhookAckSchema } from '../../shared/schemas/payments.js';
-import { idempotencyKeyHeaders, stripeEventSchema, stripeSignatureHeaders } from '../../shared/schemas/http-headers.js';
+import { checkoutSchema, listPaymentsQuerySchema, paymentListSchema, paymentSchema, recordPaymentBodySchema, refundBodySchema, refundSchema, webhookAckSchema } from '../../shared/schemas/payments.js';
+import { idempotencyKeyHeaders, requiredIdempotencyKeyHeaders, stripeEventSchema, stripeSignatureHeaders } from '../../shared/schemas/http-headers.js';
 import type { RouteDefinition } from '../route-types.js';
 
 export const paymentRoutes = {
@@ -15,8 +15,9 @@ export const paymentRoutes = {
     // No body schema: the raw body is verified against Stripe-Signature before anything is parsed.
     method: 'POST', path: '/webhooks/stripe', handler: 'functions/payments/stripe-webhook.ts', auth: 'public',
     // The order, its ledger (payments, refunds: in the order's partition), the Stripe event and
-    // payment intent markers. Stock never moves here (paid/failed give nothing back).
-    access: { table: { mode: 'write', keys: ['ORDER#*', 'STRIPE_EVENT#*', 'STRIPE_PI#*'] }, sendTo: ['orderEvents'], stripe: 'webhook' },
+    // payment intent markers, the customer's unpaid-order count (a completing payment frees a
+    // slot). Stock never moves here (paid/failed give nothing back).
+    access: { table: { mode: 'write', keys: ['ORDER#*', 'STRIPE_EVENT#*', 'STRIPE_PI#*', 'USER#*'] }, sendTo: ['orderEvents'], stripe: 'webhook' },
     summary: 'Stripe webhook (signed): payments, failures and refunds, each recorded once', tag: 'Payments',
     errors: [400, 503],
     schemas: { headers: stripeSignatureHeaders, rawBody: { schema: stripeEventSchema, contentType: 'application/json' }, response: { status: 200, schema: webhookAckSchema } },
@@ -29,6 +30,17 @@ export const paymentRoutes = {
     summary: 'Record an offline or partial payment (Idempotency-Key supported; overpayment flagged)', tag: 'Payments',
     errors: [404, 422, 503],
     schemas: { path: idParamSchema, body: recordPaymentBodySchema, headers: idempotencyKeyHeaders, response: { status: 201, schema: paymentSchema } },
+  },
+  refundOrder: {
+    method: 'POST', path: '/orders/{id}/refunds', handler: 'functions/payments/refund.ts', auth: 'admin',
+    // The order, its ledger (payments, refunds) and the refund: all in the order's partition.
+    // Card payments are refunded through Stripe's Refunds API (idempotency key refund-<refund id>).
+    access: { table: { mode: 'write', keys: ['ORDER#*'] }, sendTo: ['orderEvents'], stripe: 'api' },
+    summary:
+      'Refund a payment (Idempotency-Key required): card payments through Stripe, offline ones recorded; paymentStatus becomes partially_refunded or refunded; the order status does not change; the customer is emailed once',
+    tag: 'Payments',
+    errors: [404, 409, 422, 502, 503],
+    schemas: { path: idParamSchema, body: refundBodySchema, headers: requiredIdempotencyKeyHeaders, response: { status: 201, schema: refundSchema } },
   },
   listPayments: {
     method: 'GET', path: '/payments', handler: 'functions/payments/list.ts', auth: 'user',

@@ -5,7 +5,7 @@
  *
  *   pk STATS#<yyyy-mm-dd>  sk STATUS    ordersPlaced, s_<status>: orders created that day, by current status
  *                          sk SALES     paidOrders, paidValue, q_<productId>, r_<productId>: orders that became paid that day
- *                          sk PAYMENTS  revenue (succeeded payments − refunds), payments, refunds: money received that day
+ *                          sk PAYMENTS  revenue (succeeded payments − refunds), payments, refunds: money received (and given back) that day
  *
  * `counterIncrements` is a pure function of one item's old and new image: what that change adds
  * to which counter. The aggregator (counter-aggregator.ts) sums a batch of changes and applies
@@ -35,7 +35,7 @@ export interface CounterIncrement {
  * Also the stream consumer's event filter on AWS (infra/consumers.ts), so Lambda is not even
  * invoked for other changes.
  */
-export const COUNTED_SORT_KEYS = { equals: ['ORDER'], prefixes: ['PAYMENT#', 'REFUND#'] } as const;
+export const COUNTED_SORT_KEYS = { equals: ['ORDER'], prefixes: ['PAYMENT#'] } as const;
 
 export const countedItem = (keys: { sk?: unknown }): boolean =>
   typeof keys.sk === 'string' &&
@@ -63,22 +63,27 @@ function orderIncrements(before: OrderRecord | undefined, after: OrderRecord | u
   return increments;
 }
 
-/** Money received counts on the day it was recorded; payments are written once, never changed. */
+/**
+ * Money received counts on the day the payment was recorded; money given back on the day its
+ * `refunded` grew. Refunds are read from the payment item's `refunded` only (shared/payments/
+ * refunds.ts: a refund issued here and Stripe's charge.refunded for it are one figure there), so
+ * each refund moves revenue exactly once; refund items themselves move no counter. Payments that
+ * never counted (`needs_review`, `refund_required`) move nothing when refunded either.
+ */
 function paymentIncrements(before: Image, after: Image): CounterIncrement[] {
-  const received = (image: Image) => (image?.status === 'succeeded' ? (image.amount as number) : 0);
+  const counted = (image: Image) => image?.status === 'succeeded';
+  const received = (image: Image) => (counted(image) ? (image!.amount as number) : 0);
+  const refunded = (image: Image) => (counted(image) && typeof image!.refunded === 'number' ? image!.refunded : 0);
+  const increments: CounterIncrement[] = [];
   const amount = received(after) - received(before);
-  if (amount === 0) return [];
-  const at = ((after ?? before)!.createdAt as string);
-  return [{ day: dayOf(at), kind: 'PAYMENTS', add: { revenue: amount, payments: amount > 0 ? 1 : -1 } }];
-}
-
-/** A refund item holds the charge's cumulative amount refunded: only its growth is new money back. */
-function refundIncrements(before: Image, after: Image): CounterIncrement[] {
-  const refunded = (image: Image) => (typeof image?.amount === 'number' ? image.amount : 0);
-  const growth = refunded(after) - refunded(before);
-  if (growth === 0) return [];
-  const at = ((after ?? before)!.updatedAt as string);
-  return [{ day: dayOf(at), kind: 'PAYMENTS', add: { revenue: -growth, refunds: 1 } }];
+  const latest = (after ?? before)!;
+  if (amount !== 0) increments.push({ day: dayOf(latest.createdAt as string), kind: 'PAYMENTS', add: { revenue: amount, payments: amount > 0 ? 1 : -1 } });
+  const back = refunded(after) - refunded(before);
+  if (back !== 0) {
+    const at = (typeof latest.refundedAt === 'string' ? latest.refundedAt : latest.createdAt) as string;
+    increments.push({ day: dayOf(at), kind: 'PAYMENTS', add: { revenue: -back, refunds: back > 0 ? 1 : -1 } });
+  }
+  return increments;
 }
 
 /** What one item change (old image → new image; either may be missing) adds to the counters. */
@@ -86,8 +91,7 @@ export function counterIncrements(change: { keys: { sk?: unknown }; before: Imag
   const sk = change.keys.sk;
   if (!countedItem(change.keys)) return [];
   if (sk === 'ORDER') return orderIncrements(asOrder(change.before), asOrder(change.after));
-  if ((sk as string).startsWith('PAYMENT#')) return paymentIncrements(change.before, change.after);
-  return refundIncrements(change.before, change.after);
+  return paymentIncrements(change.before, change.after);
 }
 
 /** Sums increments per counter item, dropping amounts that cancel out. */

@@ -9,6 +9,7 @@ import { toProductRecord, type ProductRecord } from '../products/product.js';
 import { MAX_CART_LINES } from '../schemas/orders.js';
 import { TransactionCancelled, transactWrite, type TransactItems } from '../transactions.js';
 import { cartHeaderKey, holdExpiryPartition, holdExpirySortKey, holdKey, holdShard, toHold, type Hold } from './cart-keys.js';
+import { sortCartLines } from './cart-lines.js';
 
 export const { CART_HOLD_MINUTES: holdMinutes } = readConfig(['CART_HOLD_MINUTES']);
 const GC_SECONDS = 24 * 3600;
@@ -204,25 +205,36 @@ export interface CartView {
   items: { productId: string; name: string; quantity: number; unitPrice: number; lineTotal: number; expiresAt: string }[];
   total: number;
   currency: string;
+  /** Lines dropped by this read: their product was deleted since; their stock was released. */
+  removedItems: { productId: string; name: string; quantity: number; reason: 'product_unavailable' }[];
 }
 
-/** The live holds with current prices. Expired holds are left out even while they still exist. */
+/**
+ * The live holds with current prices. Expired holds are left out even while they still exist.
+ * A line whose product was deleted since is released here (hold deleted, stock returned, in one
+ * transaction conditioned on the hold as read: two reads at once release it once) and listed
+ * under `removedItems` instead of being counted in the total.
+ */
 export async function viewCart(userId: string, now = Date.now()): Promise<CartView> {
-  const live = (await cartHolds(userId)).filter((hold) => hold.expiresAt > now);
-  const { items: productItems } = await batchGetInOrder(live.map((hold) => productKey(hold.productId)));
+  const holds = (await cartHolds(userId)).filter((hold) => hold.expiresAt > now);
+  const { items: productItems } = await batchGetInOrder(holds.map((hold) => productKey(hold.productId)));
   const products = new Map<string, ProductRecord>(productItems.map((item) => [item.id as string, toProductRecord(item)]));
-  const items = live.flatMap((hold) => {
-    const product = products.get(hold.productId);
-    if (!product) return [];
-    return [{
-      productId: hold.productId,
-      name: product.name,
-      quantity: hold.quantity,
-      unitPrice: product.price,
-      lineTotal: product.price * hold.quantity,
-      expiresAt: new Date(hold.expiresAt).toISOString(),
-    }];
-  });
-  const currency = products.values().next().value?.currency ?? 'usd';
-  return { items, total: items.reduce((sum, line) => sum + line.lineTotal, 0), currency };
+  const { live, unavailable } = sortCartLines(holds, products, now);
+  // One after another: every release also updates the cart header (see clearCart).
+  for (const { hold } of unavailable) await removeCartLine(userId, hold.productId);
+  const items = live.map(({ hold, product }) => ({
+    productId: hold.productId,
+    name: product.name,
+    quantity: hold.quantity,
+    unitPrice: product.price,
+    lineTotal: product.price * hold.quantity,
+    expiresAt: new Date(hold.expiresAt).toISOString(),
+  }));
+  const currency = live[0]?.product.currency ?? products.values().next().value?.currency ?? 'usd';
+  return {
+    items,
+    total: items.reduce((sum, line) => sum + line.lineTotal, 0),
+    currency,
+    removedItems: unavailable.map(({ hold, product }) => ({ productId: hold.productId, name: product.name, quantity: hold.quantity, reason: 'product_unavailable' as const })),
+  };
 }

@@ -241,6 +241,20 @@ export const paymentFailedEmail = (input: { name: string; order: OrderSummary; o
         { label: 'View your order', url: input.orderUrl },
       );
 
+/** A refund issued by the shop (POST /orders/{id}/refunds): amount, reason, and that the order itself is unchanged. */
+export const refundEmail = (input: { name: string; order: OrderSummary; orderUrl: string; amount: number; currency: string; reason: string }) =>
+  orderEmailWithAction(
+    `Refund of ${formatMoney(input.amount, input.currency)} for order ${input.order.id}`,
+    'We refunded you',
+    [
+      `Hi ${input.name},`,
+      `We refunded ${formatMoney(input.amount, input.currency)} of your payment for order ${input.order.id}. Reason: ${input.reason}.`,
+      'Card refunds usually reach your account within 5 to 10 business days.',
+    ],
+    input.order,
+    { label: 'View your order', url: input.orderUrl },
+  );
+
 export const fulfilmentReminderCustomerEmail = (input: { name: string; order: OrderSummary; orderUrl: string }) =>
   orderEmailWithAction(
     `We're preparing your order ${input.order.id}`,

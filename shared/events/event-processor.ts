@@ -1,7 +1,7 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { appBaseUrl } from '../app-config.js';
 import { sendEmail } from '../emails/send-email.js';
-import { orderConfirmationEmail, orderReceivedEmail, orderStatusEmail, passwordResetEmail, shipmentUpdateEmail, welcomeEmail } from '../emails/templates.js';
+import { orderConfirmationEmail, orderReceivedEmail, orderStatusEmail, passwordResetEmail, refundEmail, shipmentUpdateEmail, welcomeEmail } from '../emails/templates.js';
 import {
   fulfilmentReminderAdminEmail,
   fulfilmentReminderCustomerEmail,
@@ -107,6 +107,11 @@ const reactions: Reactions = {
     // The link to pay again only while the order can still be paid and the deadline is ahead.
     const retryUntil = data.retryUntil && order.status === 'pending' && Date.parse(data.retryUntil) - Date.now() >= MIN_RETRY_MS ? data.retryUntil : undefined;
     await sendEmail(user.email, paymentFailedEmail({ name: user.name, order, orderUrl: orderUrl(order.id), reason: data.reason, retryUntil }));
+  },
+  'order.refunded': async ({ data }) => {
+    const { order, user } = await orderAndCustomer(data.orderId, data.userId);
+    if (!order || !user) return;
+    await sendEmail(user.email, refundEmail({ name: user.name, order, orderUrl: orderUrl(order.id), amount: data.amount, currency: data.currency, reason: data.reason }));
   },
   'payment.completed': async ({ data }) => {
     const { order, user } = await orderAndCustomer(data.orderId, data.userId);

@@ -40,6 +40,8 @@ export const eventSchemas = {
 
   /** The order's payments reached `completed` and moved it to `paid`; id `payment-completed:<orderId>`. */
   'payment.completed': z.object({ orderId: z.string(), userId: z.string(), paymentId: z.string(), amountPaid: z.number() }),
+  /** A refund issued here succeeded (id `refund:<refund id>`: one email per refund). */
+  'order.refunded': z.object({ orderId: z.string(), userId: z.string(), refundId: z.string(), amount: z.number(), currency: z.string(), reason: z.string() }),
 
   // ---- Schedules (shared/schedules): reminders and alerts. Their ids are deterministic
   // (`payment-reminder:<orderId>`, `fulfilment-reminder:<orderId>:<recipient>`,

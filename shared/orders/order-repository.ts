@@ -5,15 +5,17 @@ import { batchGetInOrder } from '../batch-get.js';
 import { cartHeaderKey, holdKey } from '../carts/cart-keys.js';
 import { cartHolds, failFastWhenUnavailable, returnStockItem, takeStockFailure, takeStockItem } from '../carts/cart-repository.js';
 import { db, tableName } from '../clients/dynamodb.js';
+import { readConfig } from '../config.js';
 import { AppError, BadRequestError, ConflictError, NotFoundError } from '../errors.js';
 import { queryPage, queryShards, type Page } from '../pagination.js';
 
 import { productKey } from '../products/product-keys.js';
 import { toProductRecord, type ProductRecord } from '../products/product.js';
+import { ProductUnavailableError } from '../products/stock-errors.js';
 import { MAX_LINE_QUANTITY, MAX_ORDER_LINES, type ListOrdersQuery, type PlaceOrderInput } from '../schemas/orders.js';
 import { TransactionCancelled, transactWrite, type TransactItems } from '../transactions.js';
-import { ALL_ORDERS_PARTITIONS, allOrdersPartition, idempotentOrderId, orderIndexKey, orderKey, statusPartition, statusPartitions, userOrdersPartition } from './order-keys.js';
-import { canTransition, returnsStock, transitionHint, type Actor, type OrderStatus } from './order-status.js';
+import { ALL_ORDERS_PARTITIONS, allOrdersPartition, idempotentOrderId, orderIndexKey, orderKey, statusPartition, statusPartitions, unpaidOrdersKey, userOrdersPartition } from './order-keys.js';
+import { canTransition, returnsStock, transitionHint, unpaidDelta, type Actor, type OrderStatus } from './order-status.js';
 import { toOrderRecord, type OrderLine, type OrderRecord, type StatusChange } from './order.js';
 
 export const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
@@ -33,6 +35,35 @@ export class InvalidTransitionError extends AppError {
     super(`An order cannot go from ${from} to ${to}${hint ? `. ${hint}` : ''}`, { from, to, ...(hint ? { hint } : {}) });
   }
 }
+
+export const { MAX_UNPAID_ORDERS: maxUnpaidOrders } = readConfig(['MAX_UNPAID_ORDERS']);
+
+/** The customer already has as many unpaid orders as allowed (issue 11 item 9). */
+export class TooManyUnpaidOrdersError extends AppError {
+  readonly status = 409;
+  readonly code = 'TOO_MANY_UNPAID_ORDERS';
+  constructor(limit: number) {
+    super(`You already have ${limit} unpaid orders, the most allowed at once: pay for or cancel one before placing another`, { limit });
+  }
+}
+
+/** Counts the new order in its customer's unpaid orders, if that stays within the cap. */
+const countUnpaidItem = (userId: string, limit: number): TransactItems[number] => ({
+  Update: {
+    TableName: tableName,
+    Key: unpaidOrdersKey(userId),
+    UpdateExpression: 'ADD #count :one',
+    ConditionExpression: 'attribute_not_exists(#count) OR #count < :limit',
+    ExpressionAttributeNames: { '#count': 'count' },
+    ExpressionAttributeValues: { ':one': 1, ':limit': limit },
+  },
+});
+
+/** Between conflict retries of a placement: a cap reached meanwhile is the answer (409), not a 503. */
+const failWhenCapReached = (userId: string, limit: number) => async () => {
+  const { Item } = await db.send(new GetCommand({ TableName: tableName, Key: unpaidOrdersKey(userId), ConsistentRead: true }));
+  if (typeof Item?.count === 'number' && Item.count >= limit) throw new TooManyUnpaidOrdersError(limit);
+};
 
 export async function findOrder(id: string): Promise<OrderRecord | undefined> {
   const { Item } = await db.send(new GetCommand({ TableName: tableName, Key: orderKey(id), ConsistentRead: true }));
@@ -54,10 +85,15 @@ export function mergeLines(lines: readonly LineRequest[]): LineRequest[] {
   return [...merged].map(([productId, quantity]) => ({ productId, quantity }));
 }
 
-/** Line snapshots from the server's products: prices never come from the client. */
-function snapshotLines(lines: readonly LineRequest[], products: Map<string, ProductRecord>): { items: OrderLine[]; currency: string } {
+/**
+ * Line snapshots from the server's products: prices never come from the client. A cart line
+ * whose product was deleted since it was held is a 409 naming the product (issue 12 item 8);
+ * a direct line naming a deleted or unknown product is a 404.
+ */
+function snapshotLines(lines: readonly LineRequest[], products: Map<string, ProductRecord>, fromCart: boolean): { items: OrderLine[]; currency: string } {
   const items = lines.map((line) => {
     const product = products.get(line.productId);
+    if (product?.deletedAt && fromCart) throw new ProductUnavailableError({ productId: product.id, name: product.name });
     if (!product || product.deletedAt) throw new NotFoundError(`Product ${line.productId}`);
     return { productId: line.productId, name: product.name, unitPrice: product.price, quantity: line.quantity, lineTotal: product.price * line.quantity };
   });
@@ -145,7 +181,7 @@ export async function placeOrder(request: PlaceOrderRequest): Promise<{ order: O
     }
     if (fromCart) heldBefore = true;
     const lines = fromCart ? holds.map(({ productId, quantity }) => ({ productId, quantity })) : mergeLines(request.input.items!);
-    const { items, currency } = snapshotLines(lines, await loadProducts(lines.map((line) => line.productId)));
+    const { items, currency } = snapshotLines(lines, await loadProducts(lines.map((line) => line.productId)), fromCart);
     const total = items.reduce((sum, line) => sum + line.lineTotal, 0);
     // Only a keyed order whose key has expired takes the derived id's place: then a new id.
     const id = keyedId && !keyedOrder ? keyedId : ulid();
@@ -164,6 +200,7 @@ export async function placeOrder(request: PlaceOrderRequest): Promise<{ order: O
       createdAt,
       updatedAt: createdAt,
       stockOwned: true,
+      countsAsUnpaid: true,
       requestHash,
       ...(request.idempotencyKey && id === keyedId ? { idempotencyExpiresAt: now + IDEMPOTENCY_TTL_MS } : {}),
     };
@@ -188,11 +225,25 @@ export async function placeOrder(request: PlaceOrderRequest): Promise<{ order: O
           },
         ]
       : lines.map((line) => takeStockItem(line.productId, line.quantity));
+    const capCheck = failWhenCapReached(request.userId, maxUnpaidOrders);
+    const stockCheck = fromCart ? undefined : failFastWhenUnavailable(lines);
+    const countIndex = stockItems.length + 2;
     try {
-      await transactWrite([...stockItems, ...orderItems(order)], { beforeRetry: fromCart ? undefined : failFastWhenUnavailable(lines) });
+      await transactWrite([...stockItems, ...orderItems(order), countUnpaidItem(request.userId, maxUnpaidOrders)], {
+        beforeRetry: async () => {
+          await stockCheck?.();
+          await capCheck();
+        },
+      });
       return { order, replayed: false };
     } catch (error) {
       if (!(error instanceof TransactionCancelled)) throw error;
+      if (error.failedAt(countIndex)) {
+        // A concurrent replay of this key may have placed the order (and taken the last slot).
+        const winner = await replay();
+        if (winner) return { order: winner, replayed: true };
+        throw new TooManyUnpaidOrdersError(maxUnpaidOrders);
+      }
       if (error.failedAt(stockItems.length)) {
         // The keyed order exists: a concurrent replay won the race.
         const winner = await replay();
@@ -275,6 +326,9 @@ export async function changeOrderStatus(input: {
         },
       },
       ...(giveBack ? order.items.map((line) => returnStockItem(line.productId, line.quantity)) : []),
+      // Leaving pending/failed frees one of the customer's unpaid-order slots, exactly once (the
+      // move is conditioned on the status it leaves).
+      ...(releasesUnpaidSlot(order, input.to) ? [uncountUnpaidItem(order.userId)] : []),
     ];
     const extra = input.extraItems?.(order) ?? [];
     try {
@@ -288,8 +342,21 @@ export async function changeOrderStatus(input: {
   throw new ConflictError('The order is changing concurrently; try again');
 }
 
-/** How many items a status change writes before `extraItems`: order, index item, stock returns. */
-export const statusChangeItemCount = (order: OrderRecord, to: OrderStatus) => 2 + (returnsStock(to) ? order.items.length : 0);
+const releasesUnpaidSlot = (order: OrderRecord, to: OrderStatus) => order.countsAsUnpaid === true && unpaidDelta(order.status, to) < 0;
+
+const uncountUnpaidItem = (userId: string): TransactItems[number] => ({
+  Update: {
+    TableName: tableName,
+    Key: unpaidOrdersKey(userId),
+    UpdateExpression: 'ADD #count :minusOne',
+    ExpressionAttributeNames: { '#count': 'count' },
+    ExpressionAttributeValues: { ':minusOne': -1 },
+  },
+});
+
+/** How many items a status change writes before `extraItems`: order, index item, stock returns, the unpaid count. */
+export const statusChangeItemCount = (order: OrderRecord, to: OrderStatus) =>
+  2 + (returnsStock(to) ? order.items.length : 0) + (releasesUnpaidSlot(order, to) ? 1 : 0);
 
 export interface OrderListFilter extends Omit<ListOrdersQuery, 'limit' | 'cursor'> {
   readonly limit: number;

@@ -62,3 +62,12 @@ export function transitionHint(from: OrderStatus, to: OrderStatus, actor: Actor)
   }
   return undefined;
 }
+
+/**
+ * Unpaid orders tie up stock: `pending` (waiting for payment) and `failed` (until the rollback
+ * returns its stock). Each customer may have at most MAX_UNPAID_ORDERS of them at once.
+ */
+export const isUnpaid = (status: OrderStatus): boolean => status === 'pending' || status === 'failed';
+
+/** What a move does to the customer's count of unpaid orders: −1 when it leaves the unpaid states. */
+export const unpaidDelta = (from: OrderStatus, to: OrderStatus): -1 | 0 => (isUnpaid(from) && !isUnpaid(to) ? -1 : 0);

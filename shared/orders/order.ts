@@ -1,3 +1,4 @@
+import type { PaymentStatus } from '../payments/payment-status.js';
 import type { OrderStatus } from './order-status.js';
 
 export interface OrderLine {
@@ -27,7 +28,7 @@ export interface OrderRecord {
   readonly id: string;
   readonly userId: string;
   readonly status: OrderStatus;
-  readonly paymentStatus: 'pending' | 'partially_paid' | 'completed' | 'refunded';
+  readonly paymentStatus: PaymentStatus;
   readonly items: readonly OrderLine[];
   readonly total: number;
   readonly amountPaid: number;
@@ -41,6 +42,8 @@ export interface OrderRecord {
   readonly requestHash?: string;
   /** Epoch ms after which the idempotency key no longer replays this order. */
   readonly idempotencyExpiresAt?: number;
+  /** Counted in its customer's unpaid orders (placed with the cap): leaving pending/failed decrements it, once. */
+  readonly countsAsUnpaid?: boolean;
   /** Bumped by every payment or refund written (shared/payments): ledger writes serialize on it. */
   readonly paymentVersion?: number;
   readonly amountRefunded?: number;
@@ -60,6 +63,7 @@ export function toPublicOrder(order: OrderRecord) {
     total: order.total,
     amountPaid: order.amountPaid,
     amountDue: order.amountDue,
+    amountRefunded: order.amountRefunded ?? 0,
     currency: order.currency,
     shippingAddress: order.shippingAddress,
     statusHistory: order.statusHistory.map((change) => ({ ...change })),

@@ -4,7 +4,8 @@ import { isAdmin } from '../auth/roles.js';
 import { getOrderFor } from '../orders/order-queries.js';
 import type { ListPaymentsQuery } from '../schemas/payments.js';
 import { listPayments, orderLedger } from './payment-repository.js';
-import type { PaymentRecord } from './payment.js';
+import { toPublicRefund, type PaymentRecord, type PublicRefund } from './payment.js';
+import { stripeOnlyRefunds } from './refunds.js';
 
 /** Customers see their own orders' payments only; another customer's order is a 404. */
 export async function listPaymentsFor(auth: AuthContext, query: ListPaymentsQuery) {
@@ -14,6 +15,29 @@ export async function listPaymentsFor(auth: AuthContext, query: ListPaymentsQuer
 
 /** An order's payments for its detail view, oldest first. */
 export async function paymentsOfOrder(orderId: string): Promise<PaymentRecord[]> {
-  const { payments } = await orderLedger(orderId);
-  return payments.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  return (await moneyOfOrder(orderId)).payments;
+}
+
+/**
+ * An order's payments and refunds for its detail view (one Query of its partition), oldest
+ * first: the refunds issued here, then what Stripe reports beyond them (dashboard refunds, id
+ * `stripe:<charge id>`).
+ */
+export async function moneyOfOrder(orderId: string): Promise<{ payments: PaymentRecord[]; refunds: PublicRefund[] }> {
+  const ledger = await orderLedger(orderId);
+  const byTime = <T extends { createdAt: string; id: string }>(a: T, b: T) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id);
+  const issuedHere = ledger.refunds.map(toPublicRefund).sort(byTime);
+  const currencyOf = new Map(ledger.chargeRefunds.map((charge) => [charge.chargeId, charge]));
+  const inStripe: PublicRefund[] = stripeOnlyRefunds(ledger).map((extra) => ({
+    id: `stripe:${extra.chargeId}`,
+    orderId,
+    paymentId: extra.paymentId,
+    amount: extra.amount,
+    currency: currencyOf.get(extra.chargeId)!.currency,
+    reason: null,
+    status: 'succeeded',
+    provider: 'stripe',
+    createdAt: currencyOf.get(extra.chargeId)!.updatedAt,
+  }));
+  return { payments: [...ledger.payments].sort(byTime), refunds: [...issuedHere, ...inStripe] };
 }

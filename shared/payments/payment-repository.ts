@@ -15,34 +15,39 @@ import { orderKey } from '../orders/order-keys.js';
 import { changeOrderStatus, findOrder, InvalidTransitionError, statusChangeItemCount } from '../orders/order-repository.js';
 import type { OrderRecord } from '../orders/order.js';
 import { ServiceBusyError, TransactionCancelled, transactWrite, writeRetryingConflicts, type TransactItems } from '../transactions.js';
-import { derivePaymentStatus, PAYABLE_ORDER_STATUSES, paymentRecordStatus, type PaymentSummary } from './payment-status.js';
+import { PAYABLE_ORDER_STATUSES, paymentRecordStatus, type PaymentSummary } from './payment-status.js';
 import {
   ALL_PAYMENTS_PARTITIONS,
   allPaymentsPartition,
   paymentIntentKey,
   paymentKey,
-  refundKey,
   stripeEventKey,
   toPaymentRecord,
   userPaymentsPartition,
+  type ChargeRefundRecord,
   type PaymentFlag,
   type PaymentRecord,
   type RefundRecord,
 } from './payment.js';
+import { refundPositions, summarizeLedger } from './refunds.js';
 
-const MAX_ATTEMPTS = 50;
+export const MAX_ATTEMPTS = 50;
 /** Stripe retries an event for 3 days; its marker is kept 30. */
 const EVENT_RETENTION_SECONDS = 30 * 24 * 3600;
 
 export interface OrderLedger {
   readonly payments: PaymentRecord[];
+  /** Refunds issued here. */
   readonly refunds: RefundRecord[];
+  /** Stripe charges' cumulative refunds (charge.refunded). */
+  readonly chargeRefunds: ChargeRefundRecord[];
 }
 
 /** Every payment and refund of one order (strongly consistent; one partition). */
 export async function orderLedger(orderId: string): Promise<OrderLedger> {
   const payments: PaymentRecord[] = [];
   const refunds: RefundRecord[] = [];
+  const chargeRefunds: ChargeRefundRecord[] = [];
   let startKey: Record<string, unknown> | undefined;
   do {
     const page = await db.send(
@@ -57,14 +62,30 @@ export async function orderLedger(orderId: string): Promise<OrderLedger> {
     for (const item of page.Items ?? []) {
       if (item.type === 'payment') payments.push(toPaymentRecord(item));
       else if (item.type === 'refund') refunds.push(item as unknown as RefundRecord);
+      else if (item.type === 'chargeRefund') chargeRefunds.push(item as unknown as ChargeRefundRecord);
     }
     startKey = page.LastEvaluatedKey;
   } while (startKey);
-  return { payments, refunds };
+  return { payments, refunds, chargeRefunds };
 }
 
-export const summarize = (order: OrderRecord, ledger: OrderLedger): PaymentSummary =>
-  derivePaymentStatus({ total: order.total, payments: ledger.payments, refunds: ledger.refunds });
+export const summarize = (order: OrderRecord, ledger: OrderLedger): PaymentSummary => summarizeLedger(order.total, ledger);
+
+/**
+ * Sets a payment's counted `refunded` (refunds.ts): written in the ledger transaction that changes
+ * it, so the analytics stream sees each refund once, on the payment item.
+ */
+export function paymentRefundedItem(orderId: string, change: { paymentId: string; refunded: number }, at: string): TransactItems[number] {
+  return {
+    Update: {
+      TableName: tableName,
+      Key: paymentKey(orderId, change.paymentId),
+      UpdateExpression: 'SET refunded = :refunded, refundedAt = :at',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':refunded': change.refunded, ':at': at },
+    },
+  };
+}
 
 /** The order's derived figures, conditioned on the ledger version read. */
 function ledgerFields(order: OrderRecord, summary: PaymentSummary, withTimestamp: boolean) {
@@ -91,7 +112,7 @@ function ledgerFields(order: OrderRecord, summary: PaymentSummary, withTimestamp
  * The order's figures without a status change, conditioned on the ledger version and on the
  * status read (what the payment was classified by: a concurrent cancel makes it decide again).
  */
-function ledgerUpdateItem(order: OrderRecord, summary: PaymentSummary): TransactItems[number] {
+export function ledgerUpdateItem(order: OrderRecord, summary: PaymentSummary): TransactItems[number] {
   const fields = ledgerFields(order, summary, true);
   return {
     Update: {
@@ -110,7 +131,7 @@ export interface StripeEventRef {
   readonly eventType: string;
 }
 
-function stripeEventItem(event: StripeEventRef, orderId: string | undefined): TransactItems[number] {
+export function stripeEventItem(event: StripeEventRef, orderId: string | undefined): TransactItems[number] {
   return {
     Put: {
       TableName: tableName,
@@ -138,11 +159,11 @@ export async function recordStripeEvent(event: StripeEventRef, orderId?: string)
   }
 }
 
-class LedgerChanged extends Error {
+export class LedgerChanged extends Error {
   override readonly name = 'LedgerChanged';
 }
 
-const pause = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * Math.min(attempt + 1, 10)));
+export const pause = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * Math.min(attempt + 1, 10)));
 
 export interface NewPayment {
   readonly id: string;
@@ -185,8 +206,11 @@ export async function recordPayment(input: NewPayment): Promise<PaymentOutcome |
     const payable = PAYABLE_ORDER_STATUSES.includes(order.status);
     const status = paymentRecordStatus({ orderStatus: order.status, mismatch, recordedBy: input.provider === 'manual' ? 'admin' : 'provider' });
     const createdAt = new Date().toISOString();
-    const draft = { status, amount: input.amount };
-    const summary = summarize(order, { ...ledger, payments: [...ledger.payments, draft as PaymentRecord] });
+    const draft = { id: input.id, status, amount: input.amount, provider: input.provider, createdAt: new Date().toISOString() };
+    const withDraft = { ...ledger, payments: [...ledger.payments, draft as PaymentRecord] };
+    const summary = summarize(order, withDraft);
+    // A Stripe refund that came before its payment: the payment is written with it already refunded.
+    const refundedAlready = refundPositions(withDraft).get(input.id)!.refunded;
     const flags: PaymentFlag[] = [
       ...(mismatch ? (['amount_mismatch'] as const) : []),
       ...(!payable ? (['refund_required'] as const) : []),
@@ -206,6 +230,7 @@ export async function recordPayment(input: NewPayment): Promise<PaymentOutcome |
       createdAt,
       recordedBy: input.recordedBy,
       ...(input.requestHash ? { requestHash: input.requestHash } : {}),
+      ...(refundedAlready > 0 ? { refunded: refundedAlready, refundedAt: createdAt } : {}),
     };
     const extra: TransactItems = [
       {
@@ -280,65 +305,6 @@ export async function recordPayment(input: NewPayment): Promise<PaymentOutcome |
         return { kind: 'duplicate', payment: winner };
       }
       // Something else (the order changed under a status change): decide again.
-    }
-  }
-  throw new ServiceBusyError();
-}
-
-export interface NewRefund {
-  readonly orderId: string;
-  readonly chargeId: string;
-  readonly paymentIntentId: string | null;
-  /** The charge's cumulative amount refunded. */
-  readonly amount: number;
-  readonly currency: string;
-  readonly stripe: StripeEventRef;
-}
-
-/**
- * Records a charge's cumulative refund (monotonic: an older, smaller figure arriving late
- * changes nothing). Refunds never move the order's status; a refund arriving before its
- * payment simply leaves the order `refunded` with nothing counted.
- */
-export async function recordRefund(input: NewRefund): Promise<'recorded' | 'duplicate' | 'no_order'> {
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
-    if (attempt > 0) await pause(attempt);
-    const order = await findOrder(input.orderId);
-    if (!order) return 'no_order';
-    const ledger = await orderLedger(order.id);
-    const previous = ledger.refunds.find((r) => r.chargeId === input.chargeId);
-    if (previous && previous.amount >= input.amount) {
-      await recordStripeEvent(input.stripe, order.id);
-      return 'duplicate';
-    }
-    const refund: RefundRecord = {
-      orderId: order.id,
-      chargeId: input.chargeId,
-      paymentIntentId: input.paymentIntentId,
-      amount: input.amount,
-      currency: input.currency,
-      updatedAt: new Date().toISOString(),
-    };
-    const summary = summarize(order, { ...ledger, refunds: [...ledger.refunds.filter((r) => r.chargeId !== input.chargeId), refund] });
-    try {
-      await transactWrite([
-        ledgerUpdateItem(order, summary),
-        {
-          Put: {
-            TableName: tableName,
-            Item: { ...refundKey(order.id, input.chargeId), type: 'refund', ...refund },
-            ConditionExpression: 'attribute_not_exists(pk) OR amount < :amount',
-            ExpressionAttributeValues: { ':amount': input.amount },
-          },
-        },
-        stripeEventItem(input.stripe, order.id),
-      ]);
-      return 'recorded';
-    } catch (error) {
-      if (error instanceof ServiceBusyError) continue;
-      if (!(error instanceof TransactionCancelled)) throw error;
-      if (error.failedAt(2)) return 'duplicate';
-      // The ledger moved on (or the refund grew meanwhile): read again.
     }
   }
   throw new ServiceBusyError();

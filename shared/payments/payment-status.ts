@@ -2,18 +2,21 @@
  * An order's payment status, derived by one pure function from its recorded payments and
  * refunds. Only payments with status `succeeded` count: failed attempts, payments whose amount
  * or currency did not match the order (`needs_review`) and payments that arrived for an order
- * that can no longer be paid (`refund_required`) are recorded but never move money on the order.
+ * that can no longer be paid (`refund_required`) are recorded but never move money on the order
+ * (they can still be refunded: that money came in).
  *
- *   net = Σ succeeded payments − Σ refunds
- *   refunded        something was refunded and net ≤ 0
- *   completed       net ≥ total (overpaid when net > total)
- *   partially_paid  0 < net < total (also after a partial refund)
- *   pending         nothing counted yet
+ *   net      = Σ succeeded payments' (amount − refunded) − refunds not matched to a payment
+ *   received = Σ every payment's amount;  back = Σ every payment's refunded + unmatched refunds
+ *   completed           net ≥ total (overpaid when net > total; also after refunding an overpayment)
+ *   refunded            something came back and it is all of what was received
+ *   partially_refunded  something came back, not all of it
+ *   partially_paid      0 < net < total, nothing refunded
+ *   pending             nothing counted yet
  */
 import { ConflictError } from '../errors.js';
 import type { OrderStatus } from '../orders/order-status.js';
 
-export const PAYMENT_STATUSES = ['pending', 'partially_paid', 'completed', 'refunded'] as const;
+export const PAYMENT_STATUSES = ['pending', 'partially_paid', 'completed', 'partially_refunded', 'refunded'] as const;
 export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 
 export type PaymentRecordStatus = 'succeeded' | 'needs_review' | 'refund_required';
@@ -31,14 +34,21 @@ export interface PaymentSummary {
 
 export function derivePaymentStatus(input: {
   total: number;
-  payments: readonly { amount: number; status: PaymentRecordStatus }[];
+  /** `refunded`: what came back on this payment (shared/payments/refunds.ts refundPositions). */
+  payments: readonly { amount: number; status: PaymentRecordStatus; refunded?: number }[];
+  /** Money back that no recorded payment accounts for (a Stripe refund that came before its payment). */
   refunds: readonly { amount: number }[];
 }): PaymentSummary {
-  const paid = input.payments.filter((p) => p.status === 'succeeded').reduce((sum, p) => sum + p.amount, 0);
-  const amountRefunded = input.refunds.reduce((sum, r) => sum + r.amount, 0);
-  const net = paid - amountRefunded;
+  const unmatched = input.refunds.reduce((sum, r) => sum + r.amount, 0);
+  const net = input.payments.filter((p) => p.status === 'succeeded').reduce((sum, p) => sum + p.amount - (p.refunded ?? 0), 0) - unmatched;
+  const received = input.payments.reduce((sum, p) => sum + p.amount, 0);
+  const amountRefunded = input.payments.reduce((sum, p) => sum + (p.refunded ?? 0), 0) + unmatched;
   const status: PaymentStatus =
-    amountRefunded > 0 && net <= 0 ? 'refunded' : net >= input.total && net > 0 ? 'completed' : net > 0 ? 'partially_paid' : 'pending';
+    net >= input.total && net > 0
+      ? 'completed'
+      : amountRefunded > 0
+        ? amountRefunded >= received ? 'refunded' : 'partially_refunded'
+        : net > 0 ? 'partially_paid' : 'pending';
   return {
     status,
     amountPaid: Math.max(net, 0),

@@ -10,10 +10,12 @@ import { publishAfterCommit } from '../events/publish.js';
 import { logger } from '../logger.js';
 import { countMetric } from '../metrics.js';
 import { IdempotencyKeyReusedError } from '../orders/order-repository.js';
-import type { RecordPaymentInput } from '../schemas/payments.js';
+import type { RecordPaymentInput, RefundInput } from '../schemas/payments.js';
 import { findOrder } from '../orders/order-repository.js';
 import { idempotentPaymentId, type PaymentRecord } from './payment.js';
 import { recordPayment, type NewPayment, type PaymentOutcome } from './payment-repository.js';
+import { issueRefund, type StripeRefunder } from './refund-repository.js';
+import type { RefundRecord } from './payment.js';
 
 /** Records the payment; on the one that completes the order, puts `payment.completed` on the queue. */
 export async function recordAndAnnounce(input: NewPayment): Promise<PaymentOutcome | undefined> {
@@ -73,4 +75,28 @@ export async function recordManualPayment(
   if (outcome.kind === 'recorded') return { payment: outcome.payment, replayed: false };
   if (!outcome.payment || outcome.payment.requestHash !== requestHash) throw new IdempotencyKeyReusedError();
   return { payment: outcome.payment, replayed: true };
+}
+
+/**
+ * POST /orders/{id}/refunds: refunds a payment of the order (refund-repository.ts), then puts
+ * `order.refunded` on the queue with a deterministic id, so the customer gets one email per
+ * refund however often the request is repeated.
+ */
+export async function refundOrderFor(
+  auth: AuthContext,
+  orderId: string,
+  input: RefundInput,
+  idempotencyKey: string,
+  stripe: StripeRefunder | undefined,
+): Promise<{ refund: RefundRecord; replayed: boolean }> {
+  const outcome = await issueRefund({ orderId, amount: input.amount, reason: input.reason, paymentId: input.paymentId, idempotencyKey, recordedBy: auth.userId }, stripe);
+  if (outcome.succeededNow) {
+    const { refund } = outcome;
+    await publishAfterCommit(
+      'order.refunded',
+      { orderId: refund.orderId, userId: refund.userId, refundId: refund.id, amount: refund.amount, currency: refund.currency, reason: refund.reason },
+      { id: `refund:${refund.id}` },
+    );
+  }
+  return { refund: outcome.refund, replayed: outcome.replayed };
 }

@@ -1,5 +1,5 @@
 /**
- * The Stripe SDK lives behind this module: only the checkout and webhook functions import it
+ * The Stripe SDK lives behind this module: only the checkout, refund and webhook functions import it
  * (it adds a few hundred KiB to a bundle; see README, Benchmarks).
  */
 import Stripe from 'stripe';

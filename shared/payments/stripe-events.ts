@@ -9,7 +9,8 @@ import { logger } from '../logger.js';
 import { findOrder } from '../orders/order-repository.js';
 import { paymentFailedEventId, paymentRetryDeadline } from './payment-retry.js';
 import { recordAndAnnounce } from './payments.js';
-import { failOrderPayment, orderOfPaymentIntent, recordRefund, recordStripeEvent, type StripeEventRef } from './payment-repository.js';
+import { failOrderPayment, orderOfPaymentIntent, recordStripeEvent, type StripeEventRef } from './payment-repository.js';
+import { recordChargeRefund } from './refund-repository.js';
 
 export type StripeEventOutcome = 'recorded' | 'duplicate' | 'ignored';
 
@@ -113,7 +114,8 @@ export async function handleStripeEvent(event: Stripe.Event): Promise<StripeEven
       const paymentIntentId = idOf(charge.payment_intent) ?? null;
       const orderId = charge.metadata?.orderId ?? (paymentIntentId ? await orderOfPaymentIntent(paymentIntentId) : undefined);
       if (!orderId) return recordOnly(ref, 'refund for an unknown order', undefined);
-      const result = await recordRefund({
+      // Refunds issued here are in the charge's figure too: recordChargeRefund counts them once.
+      const result = await recordChargeRefund({
         orderId,
         chargeId: charge.id,
         paymentIntentId,

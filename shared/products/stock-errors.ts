@@ -11,3 +11,12 @@ export class OutOfStockError extends AppError {
     );
   }
 }
+
+/** 409 PRODUCT_UNAVAILABLE: a cart line's product was deleted since it was held (issue 12 item 8). */
+export class ProductUnavailableError extends AppError {
+  readonly status = 409;
+  readonly code = 'PRODUCT_UNAVAILABLE';
+  constructor(input: { productId: string; name: string }) {
+    super(`'${input.name}' is no longer sold: remove it from your cart (GET /cart releases it) and order again`, { productId: input.productId, name: input.name });
+  }
+}

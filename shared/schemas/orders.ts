@@ -3,6 +3,7 @@ import { cursorSchema, limitSchema, listOf } from './common.js';
 import { ORDER_STATUSES } from '../orders/order-status.js';
 import { singleLineText } from './text.js';
 import { refineRange } from './time-range.js';
+import { PAYMENT_STATUSES } from '../payments/payment-status.js';
 
 /**
  * 100 items per DynamoDB transaction, less the order and its list entry (placing, or cancelling:
@@ -32,6 +33,9 @@ export const cartSchema = z
     ),
     total: z.number().int(),
     currency: z.string(),
+    removedItems: z
+      .array(z.object({ productId: z.string(), name: z.string(), quantity: z.number().int(), reason: z.enum(['product_unavailable']) }))
+      .describe('lines dropped by this request: their product was deleted since it was held; their stock was released'),
   })
   .meta({ id: 'Cart' });
 
@@ -95,11 +99,12 @@ export const orderSchema = z
     id: z.string(),
     userId: z.string(),
     status: orderStatusSchema,
-    paymentStatus: z.enum(['pending', 'partially_paid', 'completed', 'refunded']),
+    paymentStatus: z.enum(PAYMENT_STATUSES).describe('pending, partially_paid, completed (net received ≥ total), partially_refunded (some of what was paid came back), refunded (all of it came back)'),
     items: z.array(orderLineSchema),
     total: z.number().int(),
     amountPaid: z.number().int(),
     amountDue: z.number().int(),
+    amountRefunded: z.number().int().describe('money back on this order: refunds issued here and in Stripe, each counted once'),
     currency: z.string(),
     shippingAddress: z.object({ line1: z.string(), line2: z.string().optional(), city: z.string(), postalCode: z.string(), country: z.string() }),
     statusHistory: z.array(z.object({ status: orderStatusSchema, at: z.string(), by: z.string(), note: z.string().optional() })),

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { PAYMENT_METHODS } from '../payments/payment.js';
+import { REFUND_STATUSES } from '../payments/refunds.js';
 import { cursorSchema, limitSchema, listOf } from './common.js';
 
 /** An admin-recorded (offline or partial) payment, in the order's currency. */
@@ -28,9 +29,34 @@ export const paymentSchema = z
     reference: z.string().nullable(),
     status: z.enum(['succeeded', 'needs_review', 'refund_required']),
     flags: z.array(z.enum(['overpayment', 'amount_mismatch', 'refund_required'])),
+    refunded: z.number().int().describe('money back on this payment (refunds issued here and in Stripe, counted once)'),
     createdAt: z.string(),
   })
   .meta({ id: 'Payment' });
+
+/** POST /orders/{id}/refunds: in minor units of the payment's currency; `paymentId` picks the payment. */
+export const refundBodySchema = z
+  .object({
+    amount: z.number().int().min(1).max(1_000_000_000),
+    reason: z.string().trim().min(1).max(500),
+    paymentId: z.string().min(1).max(64).optional().describe('the payment to refund; default: the newest payment that can take the whole amount'),
+  })
+  .strict();
+export type RefundInput = z.output<typeof refundBodySchema>;
+
+export const refundSchema = z
+  .object({
+    id: z.string(),
+    orderId: z.string(),
+    paymentId: z.string().nullable(),
+    amount: z.number().int(),
+    currency: z.string(),
+    reason: z.string().nullable(),
+    status: z.enum(REFUND_STATUSES),
+    provider: z.enum(['stripe', 'manual']),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'Refund', description: 'A refund: issued here (POST /orders/{id}/refunds), or made in the Stripe dashboard (id stripe:<charge id>, reason null)' });
 export const paymentListSchema = listOf(paymentSchema).meta({ id: 'PaymentList' });
 
 export const checkoutSchema = z.object({ checkoutUrl: z.string(), sessionId: z.string() }).meta({ id: 'Checkout' });

@@ -36,8 +36,27 @@ describe('cart over HTTP', () => {
     const customer = await registerUser('cart-empty');
     const cart = await api('GET', '/cart', { token: customer.accessToken });
     expect(cart.status).toBe(200);
-    expect(cart.body).toEqual({ items: [], total: 0, currency: 'usd' });
+    expect(cart.body).toEqual({ items: [], total: 0, currency: 'usd', removedItems: [] });
     expectError(await api('GET', '/cart'), 401, 'UNAUTHORIZED');
+  });
+
+  it('a product deleted after it was held (issue 12 item 8): checkout 409 PRODUCT_UNAVAILABLE naming it; GET /cart drops and flags the line, its stock comes back; then checkout works', async () => {
+    const customer = await registerUser('cart-deleted');
+    const kept = await createProduct('Kept mug', 700, 5);
+    const gone = await createProduct('Discontinued mug', 900, 5);
+    await putLine(customer.accessToken, kept.id, { quantity: 1 });
+    await putLine(customer.accessToken, gone.id, { quantity: 2 });
+    expect((await api('DELETE', `/products/${gone.id}`, { token: admin })).status).toBe(204);
+    const refused = expectError(await placeOrder(customer.accessToken, { shippingAddress: address }), 409, 'PRODUCT_UNAVAILABLE');
+    expect(refused.message).toContain(gone.name);
+    expect(refused.details).toEqual({ productId: gone.id, name: gone.name });
+    const cart = await api('GET', '/cart', { token: customer.accessToken });
+    expect(cart.body).toMatchObject({ total: 700, items: [expect.objectContaining({ productId: kept.id })], removedItems: [{ productId: gone.id, name: gone.name, quantity: 2, reason: 'product_unavailable' }] });
+    expect((await api('GET', `/products/${gone.id}`, { token: admin })).body.stock).toBe(5);
+    expect((await api('GET', '/cart', { token: customer.accessToken })).body.removedItems).toEqual([]);
+    const order = await placeOrder(customer.accessToken, { shippingAddress: address });
+    expect(order.status).toBe(201);
+    expect(order.body.total).toBe(700);
   });
 
   it('PUT /cart/items/{id}: holds the quantity, reserving or releasing only the difference; renews the hold', async () => {
@@ -48,6 +67,7 @@ describe('cart over HTTP', () => {
       items: [{ productId: mug.id, name: mug.name, quantity: 2, unitPrice: 1999, lineTotal: 3998, expiresAt: expect.any(String) }],
       total: 3998,
       currency: 'usd',
+      removedItems: [],
     });
     const expiresIn = Date.parse(first.body.items[0].expiresAt) - Date.now();
     expect(expiresIn).toBeGreaterThan(14 * 60_000);

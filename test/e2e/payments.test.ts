@@ -65,6 +65,7 @@ describe('POST /orders/{id}/payments (admin)', () => {
       reference: 'wire 42',
       status: 'succeeded',
       flags: [],
+      refunded: 0,
       createdAt: expect.any(String),
     });
     const partial = await api('GET', `/orders/${order.id}`, { token: ann.accessToken });

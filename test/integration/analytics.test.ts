@@ -10,6 +10,7 @@ import { routes } from '../../infra/routes.js';
 import { streamConsumers } from '../../infra/consumers.js';
 import { startStreamPoller, type StreamPoller } from '../../infra/local/stream-poller.js';
 import { apiEvent, invoke } from '../support/api-gateway-event.js';
+import { paymentIntent, refundedCharge, sign, startFakeStripe, stripeEvent, stripeTestEnv, type FakeStripe } from '../support/stripe-fake.js';
 
 const day = `22${String(10 + Math.floor(Math.random() * 89)).padStart(2, '0')}-0${1 + Math.floor(Math.random() * 9)}-1${Math.floor(Math.random() * 9)}`;
 const address = { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' };
@@ -20,13 +21,18 @@ let h: {
   cancel: typeof import('../../functions/orders/cancel.js').handler;
   status: typeof import('../../functions/orders/change-status.js').handler;
   pay: typeof import('../../functions/payments/record.js').handler;
+  refund: typeof import('../../functions/payments/refund.js').handler;
+  webhook: typeof import('../../functions/payments/stripe-webhook.js').handler;
   report: typeof import('../../functions/admin/analytics.js').handler;
 };
+let fake: FakeStripe;
 const ids: Record<string, string> = {};
 let aggregate: typeof import('../../functions/analytics/aggregate-counters.js').handler;
 let stream: StreamPoller;
 
 beforeAll(async () => {
+  fake = await startFakeStripe();
+  Object.assign(process.env, stripeTestEnv(fake.port));
   aggregate = (await import('../../functions/analytics/aggregate-counters.js')).handler;
   const [consumer] = streamConsumers;
   stream = startStreamPoller({
@@ -44,6 +50,8 @@ beforeAll(async () => {
     cancel: (await import('../../functions/orders/cancel.js')).handler,
     status: (await import('../../functions/orders/change-status.js')).handler,
     pay: (await import('../../functions/payments/record.js')).handler,
+    refund: (await import('../../functions/payments/refund.js')).handler,
+    webhook: (await import('../../functions/payments/stripe-webhook.js')).handler,
     report: (await import('../../functions/admin/analytics.js')).handler,
   };
   const { ensureAdmin, registerAccount } = { ...(await import('../../shared/users/accounts.js')), ...(await import('../../shared/users/registration.js')) };
@@ -59,6 +67,7 @@ beforeAll(async () => {
 afterAll(async () => {
   vi.useRealTimers();
   await stream.stop();
+  await fake?.close();
 });
 
 async function place(items: [string, number][]): Promise<string> {
@@ -70,9 +79,15 @@ async function place(items: [string, number][]): Promise<string> {
 }
 const pay = (orderId: string, amount: number) =>
   invoke(h.pay, apiEvent(routes.recordPayment, { token: admin, path: { id: orderId }, body: { amount, method: 'cash' } }));
+const refund = (orderId: string, amount: number) =>
+  invoke(h.refund, apiEvent(routes.refundOrder, { token: admin, path: { id: orderId }, body: { amount, reason: 'analytics' }, headers: { 'idempotency-key': `a-${Math.random()}` } }));
+const webhook = (event: object) => {
+  const payload = JSON.stringify(event);
+  return invoke(h.webhook, apiEvent(routes.stripeWebhook, { rawBody: payload, headers: { 'stripe-signature': sign(payload) } }));
+};
 
 describe('GET /admin/analytics after a scripted day', () => {
-  it('matches the figures computed by hand, also under 20 concurrent partial payments', async () => {
+  it('matches the figures computed by hand, also under 20 concurrent partial payments; refunds counted once, however Stripe reports them', async () => {
     const o1 = await place([['A', 2]]); // 2000
     expect((await pay(o1, 2000)).statusCode).toBe(201); // → paid
     const o2 = await place([['A', 1], ['B', 1]]); // 3500
@@ -88,28 +103,37 @@ describe('GET /admin/analytics after a scripted day', () => {
     const o6 = await place([['C', 1]]); // 2000, paid by 20 concurrent payments of 100
     const payments = await Promise.all(Array.from({ length: 20 }, () => pay(o6, 100)));
     expect(payments.map((p) => p.statusCode)).toEqual(Array(20).fill(201));
+    // Refunds (issue 11 item 11) flow into revenue once: 500 of o1 (cash) recorded here; 600 of o7
+    // (card) through Stripe, then Stripe's charge.refunded for it (not counted again), then 200 more
+    // refunded in the Stripe dashboard (cumulative 800).
+    expect((await refund(o1, 500)).statusCode).toBe(201);
+    const o7 = await place([['C', 1]]); // 2000, paid by card
+    const pi = `pi_analytics_${Math.random().toString(36).slice(2)}`;
+    expect((await webhook(stripeEvent('payment_intent.succeeded', paymentIntent({ id: pi, orderId: o7, amount: 2000 })))).statusCode).toBe(200);
+    fake.charge(pi, 2000);
+    expect((await refund(o7, 600)).statusCode).toBe(201);
+    for (const refunded of [600, 600, 800]) {
+      expect((await webhook(stripeEvent('charge.refunded', refundedCharge({ chargeId: `ch_${pi}`, paymentIntentId: pi, refunded })))).statusCode).toBe(200);
+    }
 
     // The counters follow the stream: once it is drained, the day is complete.
     await stream.idle();
     const report = await invoke(h.report, apiEvent(routes.getAnalytics, { token: admin, query: { from: day, to: day } }));
     expect(report.statusCode, JSON.stringify(report.body)).toBe(200);
     const r = report.body;
-    expect(r.orderCount).toBe(6);
-    expect(r.revenue).toBe(2000 + 1500 + 2000 + 1000 + 20 * 100);
-    expect(r.paidOrders).toBe(3); // o1, o2, o6 (never o5: no payment)
-    expect(r.averageOrderValue).toBe(Math.round((2000 + 3500 + 2000) / 3));
-    expect(r.ordersByStatus).toMatchObject({ paid: 3, pending: 2, cancelled: 1, processing: 0, shipped: 0 });
-    expect(r.topProducts).toHaveLength(3);
-    expect(r.topProducts[0]).toEqual({ productId: ids.A, name: `Analytics A ${day}`, quantity: 3, revenue: 3000 });
-    // B and C tie on quantity (1 each): their order is by product id.
-    expect(r.topProducts.slice(1)).toEqual(
-      expect.arrayContaining([
-        { productId: ids.B, name: `Analytics B ${day}`, quantity: 1, revenue: 2500 },
-        { productId: ids.C, name: `Analytics C ${day}`, quantity: 1, revenue: 2000 },
-      ]),
-    );
-    expect(r.topProductsByRevenue.map((p: { productId: string }) => p.productId)).toEqual([ids.A, ids.B, ids.C]);
-    expect(r.recentOrders.map((o: { id: string }) => o.id)).toEqual([o6, o5, o4, o3, o2, o1]);
+    expect(r.orderCount).toBe(7);
+    // Payments in, minus refunds: o1's 500 and o7's 800 (600 issued here + 200 in the dashboard), each once.
+    expect(r.revenue).toBe(2000 + 1500 + 2000 + 1000 + 20 * 100 + 2000 - 500 - 800);
+    expect(r.paidOrders).toBe(4); // o1, o2, o6, o7 (never o5: no payment)
+    expect(r.averageOrderValue).toBe(Math.round((2000 + 3500 + 2000 + 2000) / 4));
+    expect(r.ordersByStatus).toMatchObject({ paid: 4, pending: 2, cancelled: 1, processing: 0, shipped: 0 });
+    expect(r.topProducts).toEqual([
+      { productId: ids.A, name: `Analytics A ${day}`, quantity: 3, revenue: 3000 },
+      { productId: ids.C, name: `Analytics C ${day}`, quantity: 2, revenue: 4000 },
+      { productId: ids.B, name: `Analytics B ${day}`, quantity: 1, revenue: 2500 },
+    ]);
+    expect(r.topProductsByRevenue.map((p: { productId: string }) => p.productId)).toEqual([ids.C, ids.A, ids.B]);
+    expect(r.recentOrders.map((o: { id: string }) => o.id)).toEqual([o7, o6, o5, o4, o3, o2, o1]);
 
     // Another day holds none of it.
     const other = await invoke(h.report, apiEvent(routes.getAnalytics, { token: admin, query: { from: '2000-01-01', to: '2000-01-30' } }));

@@ -124,6 +124,7 @@ beforeAll(async () => {
     cancelOrder: (await import('../../functions/orders/cancel.js')).handler,
     changeOrderStatus: (await import('../../functions/orders/change-status.js')).handler,
     recordPayment: (await import('../../functions/payments/record.js')).handler,
+    refundOrder: (await import('../../functions/payments/refund.js')).handler,
     listPayments: (await import('../../functions/payments/list.js')).handler,
     createShipment: (await import('../../functions/shipments/create.js')).handler,
     listShipments: (await import('../../functions/shipments/list.js')).handler,
@@ -465,6 +466,24 @@ describe('payment routes (no Stripe call)', () => {
     expect((await record('cancelled order (refused)', cancelled.id, { amount: 1000, method: 'cash' })).statusCode).toBe(409);
     expect((await record('unknown order', `nope${randomInt(1e9)}`, { amount: 100, method: 'cash' })).statusCode).toBe(404);
     expect((await call('recordPayment', 'not an admin', { token: owner.session.accessToken, path: { id: order.id }, body: { amount: 100, method: 'cash' } })).statusCode).toBe(403);
+
+    const refund = (path: string, id: string, body: object, key = `refund-${randomUUID()}`) =>
+      call('refundOrder', path, { token: admin.token, path: { id }, body, headers: { 'idempotency-key': key } });
+    expect((await refund('offline refund', order.id, { amount: 200, reason: 'damaged' })).statusCode).toBe(201);
+    const refundKey = `refund-${randomUUID()}`;
+    expect((await refund('offline refund, keyed replay', order.id, { amount: 100, reason: 'replayed' }, refundKey)).statusCode).toBe(201);
+    expect((await refund('offline refund, keyed replay', order.id, { amount: 100, reason: 'replayed' }, refundKey)).statusCode).toBe(201);
+    expect((await refund('more than refundable', order.id, { amount: 100_000, reason: 'too much' })).statusCode).toBe(409);
+    expect((await refund('unknown order', `nope${randomInt(1e9)}`, { amount: 100, reason: 'x' })).statusCode).toBe(404);
+    const { order: byCard } = await m.placeOrder({ userId: owner.user.id, input: { shippingAddress: address, items: [{ productId: p.id, quantity: 1 }] } });
+    const { recordPayment } = await import('../../shared/payments/payment-repository.js');
+    const intent = `pi_${randomUUID().replace(/-/g, '')}`;
+    await recordPayment({ id: intent, orderId: byCard.id, amount: 1000, currency: 'usd', method: 'card', provider: 'stripe', reference: intent, recordedBy: 'stripe', stripe: { eventId: `evt_${randomUUID()}`, eventType: 'payment_intent.succeeded', paymentIntentId: intent } });
+    fake.charge(intent, 1000);
+    expect((await refund('card refund through Stripe', byCard.id, { amount: 400, reason: 'late' })).statusCode).toBe(201);
+    fake.charge(intent, 500); // Stripe now finds only 100 left on the charge
+    expect((await refund('card refund Stripe refuses (failed)', byCard.id, { amount: 600, reason: 'x' })).statusCode).toBe(409);
+    expect((await refund('more than refundable on the card payment', byCard.id, { amount: 601, reason: 'x' })).statusCode).toBe(409);
 
     expect((await call('listPayments', 'one order, owner', { token: owner.session.accessToken, query: { orderId: order.id } })).statusCode).toBe(200);
     expect((await call('listPayments', 'own payments', { token: owner.session.accessToken, query: { limit: '5' } })).statusCode).toBe(200);

@@ -264,7 +264,7 @@ describe('orders from the cart', () => {
       { productId: lamp.id, name: lamp.name, unitPrice: 4500, quantity: 3, lineTotal: 13500 },
     ]);
     expect([await stockOf(mug.id), await stockOf(lamp.id)]).toEqual([8, 2]);
-    expect((await getCart(customer)).body).toEqual({ items: [], total: 0, currency: 'usd' });
+    expect((await getCart(customer)).body).toEqual({ items: [], total: 0, currency: 'usd', removedItems: [] });
     expect(await repo.cartHolds(customer.id)).toEqual([]);
 
     // Nothing left to order: 400, nothing written.
@@ -306,13 +306,42 @@ describe('orders from the cart', () => {
     expect(held.body.error.code).toBe('NOT_FOUND');
     const ordered = await direct(customer, [{ productId: product.id, quantity: 1 }]);
     expect(ordered.statusCode).toBe(404);
-    expect((await place(customer, { shippingAddress: address })).statusCode).toBe(404);
+    // From the cart (issue 12 item 8): 409 naming the product, nothing written.
+    const checkout = await place(customer, { shippingAddress: address });
+    expect(checkout.statusCode).toBe(409);
+    expect(checkout.body.error).toMatchObject({ code: 'PRODUCT_UNAVAILABLE', details: { productId: product.id, name: product.name } });
+    expect(checkout.body.error.message).toContain(product.name);
     expect(await stockOf(product.id)).toBe(4);
     // Releasing the existing hold still returns its unit.
     expect((await removeLine(customer, product.id)).statusCode).toBe(200);
     expect(await stockOf(product.id)).toBe(5);
     expect((await setLine(customer, 'no-such-product', 1)).statusCode).toBe(404);
     expect((await direct(customer, [{ productId: 'no-such-product', quantity: 1 }])).statusCode).toBe(404);
+  });
+
+  it('GET /cart drops a line whose product was deleted, flags it under removedItems and releases its stock, once even when read 10 × at once; checkout then goes through (issue 12 item 8)', async () => {
+    const kept = await newProduct(10, 300, 'Kept');
+    const gone = await newProduct(10, 500, 'Gone');
+    const customer = await newCustomer('cart-deleted');
+    await setLine(customer, kept.id, 2);
+    await setLine(customer, gone.id, 3);
+    await repo.softDeleteProduct(gone.id);
+    expect(await stockOf(gone.id)).toBe(7);
+    const reads = await Promise.all(Array.from({ length: 10 }, () => getCart(customer)));
+    for (const read of reads) {
+      expect(read.statusCode).toBe(200);
+      expect(read.body.items.map((line: { productId: string }) => line.productId)).toEqual([kept.id]);
+      expect(read.body.total).toBe(600);
+    }
+    // Every read flags it (it was unavailable when each read it); the stock came back exactly once.
+    expect(reads.filter((read) => read.body.removedItems.length === 1).length).toBeGreaterThanOrEqual(1);
+    expect(reads[0]!.body.removedItems).toEqual([{ productId: gone.id, name: gone.name, quantity: 3, reason: 'product_unavailable' }]);
+    expect(await stockOf(gone.id)).toBe(10);
+    expect(await repo.cartHolds(customer.id)).toEqual([expect.objectContaining({ productId: kept.id, quantity: 2 })]);
+    expect((await getCart(customer)).body.removedItems).toEqual([]);
+    const order = await place(customer, { shippingAddress: address });
+    expect(order.statusCode, JSON.stringify(order.body)).toBe(201);
+    expect(order.body.items).toEqual([expect.objectContaining({ productId: kept.id, quantity: 2 })]);
   });
 
   it('duplicate lines of a direct order are merged; a line short of stock names its product and availability', async () => {

@@ -14,7 +14,7 @@ export const KEYED_ROUTES = [
   'logout', 'getMe', 'updateMe', 'listUsers', 'getUser', 'updateUser', 'deleteUser', 'listContactMessages', 'deleteContactMessage',
   'getCart', 'setCartLine', 'removeCartLine', 'clearCart',
   'placeOrder', 'listOrders', 'exportOrders', 'getOrder', 'cancelOrder', 'changeOrderStatus',
-  'recordPayment', 'listPayments',
+  'recordPayment', 'refundOrder', 'listPayments',
   'createShipment', 'listShipments', 'getShipment', 'updateShipment',
   'getAnalytics',
   'createProduct', 'updateProduct', 'deleteProduct', 'restoreProduct', 'adjustStock', 'listStockAdjustments', 'createProductImageUpload',

@@ -16,18 +16,36 @@ export interface FakeStripeRequest {
   form: URLSearchParams;
 }
 
+export interface FakeRefund {
+  id: string;
+  paymentIntentId: string;
+  amount: number;
+  idempotencyKey: string;
+  metadata: Record<string, string>;
+}
+
 export interface FakeStripe {
   readonly port: number;
   readonly requests: FakeStripeRequest[];
+  /** Refunds created (one per Idempotency-Key, as Stripe does). */
+  readonly refunds: FakeRefund[];
   /** Answer the next requests with this status and Stripe error body. */
   failWith(status: number | undefined): void;
+  /** A charge of this amount for the payment intent: refunds beyond it are refused (400) as Stripe does. */
+  charge(paymentIntentId: string, amount: number): void;
   close(): Promise<void>;
 }
 
-/** Answers POST /v1/checkout/sessions like Stripe: one session per Idempotency-Key. */
+/**
+ * Answers POST /v1/checkout/sessions like Stripe (one session per Idempotency-Key) and POST
+ * /v1/refunds (one refund per Idempotency-Key; more than the charge's unrefunded amount → 400
+ * invalid_request_error, as Stripe answers).
+ */
 export async function startFakeStripe(): Promise<FakeStripe> {
   const requests: FakeStripeRequest[] = [];
   const sessions = new Map<string, string>();
+  const refunds: FakeRefund[] = [];
+  const charges = new Map<string, number>();
   let failure: number | undefined;
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -40,6 +58,28 @@ export async function startFakeStripe(): Promise<FakeStripe> {
         response.writeHead(failure);
         response.end(JSON.stringify({ error: { type: 'api_error', message: 'fake failure' } }));
         return;
+      }
+      if (request.method === 'POST' && request.url === '/v1/refunds') {
+        const key = String(request.headers['idempotency-key'] ?? Math.random());
+        const paymentIntentId = form.get('payment_intent') ?? '';
+        const amount = Number(form.get('amount'));
+        const answer = (refund: FakeRefund) => {
+          response.writeHead(200);
+          response.end(JSON.stringify({ id: refund.id, object: 'refund', amount: refund.amount, charge: `ch_${paymentIntentId}`, payment_intent: paymentIntentId, currency: 'usd', status: 'succeeded', metadata: refund.metadata }));
+        };
+        const earlier = refunds.find((refund) => refund.idempotencyKey === key);
+        if (earlier) return answer(earlier);
+        const refunded = refunds.filter((refund) => refund.paymentIntentId === paymentIntentId).reduce((sum, refund) => sum + refund.amount, 0);
+        const charged = charges.get(paymentIntentId);
+        if (charged === undefined || refunded + amount > charged) {
+          response.writeHead(400);
+          response.end(JSON.stringify({ error: { type: 'invalid_request_error', code: 'amount_too_large', message: `Refund amount is greater than unrefunded amount on charge (${(charged ?? 0) - refunded})` } }));
+          return;
+        }
+        const metadata = Object.fromEntries([...form].filter(([name]) => name.startsWith('metadata[')).map(([name, value]) => [name.slice(9, -1), value]));
+        const refund = { id: `re_test_${refunds.length + 1}_${Math.random().toString(36).slice(2, 8)}`, paymentIntentId, amount, idempotencyKey: key, metadata };
+        refunds.push(refund);
+        return answer(refund);
       }
       if (request.method !== 'POST' || request.url !== '/v1/checkout/sessions') {
         response.writeHead(404);
@@ -66,7 +106,9 @@ export async function startFakeStripe(): Promise<FakeStripe> {
   return {
     port: (server.address() as AddressInfo).port,
     requests,
+    refunds,
     failWith: (status) => (failure = status),
+    charge: (paymentIntentId, amount) => charges.set(paymentIntentId, amount),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

@@ -38,13 +38,24 @@ describe('counter increments from item changes (pure, on the right day)', () => 
     ]);
   });
 
-  it('revenue counts succeeded payments when written, and each refund growth', () => {
+  it('revenue counts succeeded payments when written, and each growth of their refunded amount (issue 11 item 11)', () => {
     const payment = { status: 'succeeded', amount: 500, createdAt: '2026-03-02T10:00:00Z' };
     expect(counterIncrements(change(undefined, payment, 'PAYMENT#1'))).toEqual([{ day: '2026-03-02', kind: 'PAYMENTS', add: { revenue: 500, payments: 1 } }]);
     expect(counterIncrements(change(undefined, { ...payment, status: 'needs_review' }, 'PAYMENT#2'))).toEqual([]);
-    const refund = (amount: number) => ({ amount, updatedAt: '2026-03-03T10:00:00Z' });
-    expect(counterIncrements(change(undefined, refund(200), 'REFUND#ch'))).toEqual([{ day: '2026-03-03', kind: 'PAYMENTS', add: { revenue: -200, refunds: 1 } }]);
-    expect(counterIncrements(change(refund(200), refund(300), 'REFUND#ch'))).toEqual([{ day: '2026-03-03', kind: 'PAYMENTS', add: { revenue: -100, refunds: 1 } }]);
+    const refunded = (amount: number) => ({ ...payment, refunded: amount, refundedAt: '2026-03-03T10:00:00Z' });
+    expect(counterIncrements(change(payment, refunded(200), 'PAYMENT#1'))).toEqual([{ day: '2026-03-03', kind: 'PAYMENTS', add: { revenue: -200, refunds: 1 } }]);
+    expect(counterIncrements(change(refunded(200), refunded(300), 'PAYMENT#1'))).toEqual([{ day: '2026-03-03', kind: 'PAYMENTS', add: { revenue: -100, refunds: 1 } }]);
+    // Stripe's charge.refunded for a refund issued here rewrites the same figure: nothing moves.
+    expect(counterIncrements(change(refunded(300), { ...refunded(300), refundedAt: '2026-03-04T10:00:00Z' }, 'PAYMENT#1'))).toEqual([]);
+    // A payment written already refunded (the refund came first): both on their days.
+    expect(counterIncrements(change(undefined, refunded(500), 'PAYMENT#1'))).toEqual([
+      { day: '2026-03-02', kind: 'PAYMENTS', add: { revenue: 500, payments: 1 } },
+      { day: '2026-03-03', kind: 'PAYMENTS', add: { revenue: -500, refunds: 1 } },
+    ]);
+    // Money that never counted moves nothing when refunded; refund items move no counter at all.
+    expect(counterIncrements(change({ ...payment, status: 'refund_required' }, { ...refunded(500), status: 'refund_required' }, 'PAYMENT#3'))).toEqual([]);
+    expect(counterIncrements(change(undefined, { type: 'refund', amount: 200, updatedAt: '2026-03-03T10:00:00Z' }, 'REFUND#R1'))).toEqual([]);
+    expect(counterIncrements(change(undefined, { type: 'chargeRefund', amount: 200, updatedAt: '2026-03-03T10:00:00Z' }, 'REFUND#CHARGE#ch'))).toEqual([]);
   });
 
   it('ignores every other item (products, holds, index items, markers)', () => {

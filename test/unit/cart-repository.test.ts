@@ -192,6 +192,7 @@ describe('viewCart', () => {
       ],
       total: 5100,
       currency: 'eur',
+      removedItems: [],
     });
     const keys = ddb.commandCalls(BatchGetCommand)[0]!.args[0].input.RequestItems!['unit-table']!.Keys;
     expect(keys).toEqual([{ pk: 'PRODUCT#p1', sk: 'PRODUCT' }, { pk: 'PRODUCT#p3', sk: 'PRODUCT' }]);

@@ -61,7 +61,7 @@ function stockReads(stock: Record<string, number>) {
     return product ? { Item: { ...product, stock: stock[product.id] ?? product.stock } } : {};
   });
 }
-const stockReadCalls = () => ddb.commandCalls(GetCommand).map((call) => call.args[0].input);
+const stockReadCalls = () => ddb.commandCalls(GetCommand).map((call) => call.args[0].input).filter((input) => String(input.Key?.pk).startsWith('PRODUCT#'));
 
 function expectEnvelope(response: Awaited<ReturnType<typeof invoke>>, status: number, code: string) {
   expect(response.statusCode).toBe(status);
@@ -92,8 +92,17 @@ describe('POST /orders with items', () => {
     const calls = ddb.commandCalls(TransactWriteCommand);
     expect(calls).toHaveLength(1);
     const items = calls[0]!.args[0].input.TransactItems!;
-    // 3 lines, the order and its list entry: no daily counter (counters come from the table's stream).
-    expect(items).toHaveLength(5);
+    // 3 lines, the order and its list entry, the customer's unpaid-order count (the cap, issue 11
+    // item 9): no daily counter (counters come from the table's stream).
+    expect(items).toHaveLength(6);
+    expect(items[5]!.Update).toEqual({
+      TableName: 'unit-table',
+      Key: { pk: 'USER#u1', sk: 'UNPAID_ORDERS' },
+      UpdateExpression: 'ADD #count :one',
+      ConditionExpression: 'attribute_not_exists(#count) OR #count < :limit',
+      ExpressionAttributeNames: { '#count': 'count' },
+      ExpressionAttributeValues: { ':one': 1, ':limit': 10 },
+    });
     expect(items.map((item) => (item.Update?.Key ?? item.Put?.Item)!.pk)).not.toContainEqual(expect.stringMatching(/^STATS#/));
     expect(items.slice(0, 3).map((item) => item.Update)).toEqual(
       [['p1', 3], ['p2', 3], ['p3', 1]].map(([id, quantity]) =>
@@ -163,6 +172,17 @@ describe('POST /orders with items', () => {
     // Before every other retry (the 2nd, 4th, …) and before the 503, one consistent read per product.
     expect(stockReadCalls()).toHaveLength((Math.floor((attempts - 1) / 2) + 1) * 3);
     for (const read of stockReadCalls()) expect(read).toMatchObject({ Key: { pk: expect.stringMatching(/^PRODUCT#p[123]$/), sk: 'PRODUCT' }, ConsistentRead: true });
+    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
+  });
+
+  it('409 TOO_MANY_UNPAID_ORDERS when the customer is at the cap (the count condition fails), saying so and the limit; nothing published', async () => {
+    stockReads({ p1: 10, p2: 5, p3: 50 });
+    ddb.on(TransactWriteCommand).rejects(cancelled([...none(5), { Code: 'ConditionalCheckFailed' }]));
+    const error = expectEnvelope(await post(threeLines), 409, 'TOO_MANY_UNPAID_ORDERS');
+    expect(error.message).toContain('10 unpaid orders');
+    expect(error.message).toContain('pay for or cancel one');
+    expect(error.details).toEqual({ limit: 10 });
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
     expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
   });
 

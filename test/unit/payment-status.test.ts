@@ -16,7 +16,7 @@ describe('derivePaymentStatus (total 1000)', () => {
     ['needs_review does not count', [paid(1000, 'needs_review')], [], { status: 'pending', amountPaid: 0, amountRefunded: 0, amountDue: 1000, overpaidBy: 0 }],
     ['refund_required does not count', [paid(400), paid(1000, 'refund_required')], [], { status: 'partially_paid', amountPaid: 400, amountRefunded: 0, amountDue: 600, overpaidBy: 0 }],
     ['fully refunded', [paid(1000)], [refund(1000)], { status: 'refunded', amountPaid: 0, amountRefunded: 1000, amountDue: 1000, overpaidBy: 0 }],
-    ['partly refunded', [paid(1000)], [refund(300)], { status: 'partially_paid', amountPaid: 700, amountRefunded: 300, amountDue: 300, overpaidBy: 0 }],
+    ['partly refunded', [paid(1000)], [refund(300)], { status: 'partially_refunded', amountPaid: 700, amountRefunded: 300, amountDue: 300, overpaidBy: 0 }],
     ['overpayment refunded back to the total', [paid(1200)], [refund(200)], { status: 'completed', amountPaid: 1000, amountRefunded: 200, amountDue: 0, overpaidBy: 0 }],
     ['refund before its payment', [], [refund(1000)], { status: 'refunded', amountPaid: 0, amountRefunded: 1000, amountDue: 1000, overpaidBy: 0 }],
     ['refund, then its payment', [paid(1000)], [refund(1000)], { status: 'refunded', amountPaid: 0, amountRefunded: 1000, amountDue: 1000, overpaidBy: 0 }],
@@ -32,7 +32,24 @@ describe('derivePaymentStatus (total 1000)', () => {
     const once = derivePaymentStatus(input);
     expect(derivePaymentStatus({ ...input, payments: [...payments].reverse() })).toEqual(once);
     expect(derivePaymentStatus(input)).toEqual(once);
-    expect(once).toEqual({ status: 'partially_paid', amountPaid: 950, amountRefunded: 50, amountDue: 50, overpaidBy: 0 });
+    expect(once).toEqual({ status: 'partially_refunded', amountPaid: 950, amountRefunded: 50, amountDue: 50, overpaidBy: 0 });
+  });
+});
+
+describe('derivePaymentStatus with refunds per payment (issue 11 item 11)', () => {
+  const p = (amount: number, refunded: number, status: PaymentRecordStatus = 'succeeded') => ({ amount, status, refunded });
+  const cases: [string, ReturnType<typeof p>[], ReturnType<typeof derivePaymentStatus>][] = [
+    ['paid, part refunded', [p(1000, 300)], { status: 'partially_refunded', amountPaid: 700, amountRefunded: 300, amountDue: 300, overpaidBy: 0 }],
+    ['paid, all refunded', [p(1000, 1000)], { status: 'refunded', amountPaid: 0, amountRefunded: 1000, amountDue: 1000, overpaidBy: 0 }],
+    ['two payments, one refunded', [p(600, 0), p(400, 400)], { status: 'partially_refunded', amountPaid: 600, amountRefunded: 400, amountDue: 400, overpaidBy: 0 }],
+    ['overpayment refunded back to the total', [p(1000, 0), p(300, 300)], { status: 'completed', amountPaid: 1000, amountRefunded: 300, amountDue: 0, overpaidBy: 0 }],
+    ['refund_required money refunded in full (cancelled order)', [p(1000, 1000, 'refund_required')], { status: 'refunded', amountPaid: 0, amountRefunded: 1000, amountDue: 1000, overpaidBy: 0 }],
+    ['refund_required money refunded in part', [p(1000, 400, 'refund_required')], { status: 'partially_refunded', amountPaid: 0, amountRefunded: 400, amountDue: 1000, overpaidBy: 0 }],
+    ['a mismatched payment refunded: the counted one still completes', [p(1000, 0), p(1500, 1500, 'needs_review')], { status: 'completed', amountPaid: 1000, amountRefunded: 1500, amountDue: 0, overpaidBy: 0 }],
+    ['partial payment, then refunded', [p(400, 400)], { status: 'refunded', amountPaid: 0, amountRefunded: 400, amountDue: 1000, overpaidBy: 0 }],
+  ];
+  it.each(cases)('%s', (_name, payments, expected) => {
+    expect(derivePaymentStatus({ total: 1000, payments, refunds: [] })).toEqual(expected);
   });
 });
 

@@ -1,0 +1,248 @@
+/**
+ * Refunds in the ledger (payment.ts for the items, refunds.ts for the rules). Every write is
+ * one transaction with the order's figures, conditioned on the `paymentVersion` read, like
+ * payments: refunds of one order serialize, so two refunds at once can never take back more
+ * than was paid.
+ *
+ * A refund issued here goes in three steps:
+ *   1. reserve: the refund item (id from the Idempotency-Key, `attribute_not_exists`), `pending`
+ *      for a Stripe payment, `succeeded` at once for an offline one (with the payment's
+ *      `refunded` and the order's figures);
+ *   2. Stripe (card payments only): the Refunds API with idempotency key `refund-<id>`, outside
+ *      any transaction;
+ *   3. complete: `pending` → `succeeded` (or `failed` when Stripe refused), conditioned on still
+ *      being pending, with the payment's `refunded` and the order's figures.
+ * A crash or a Stripe outage between the steps leaves the refund `pending` (held back from what
+ * is refundable); the same request again (same Idempotency-Key) resumes it and Stripe's
+ * idempotency makes the second call return the first refund. No Stripe SDK here.
+ */
+import { createHash } from 'node:crypto';
+import { tableName } from '../clients/dynamodb.js';
+import { AppError, NotFoundError, PaymentsNotConfiguredError } from '../errors.js';
+import { findOrder, IdempotencyKeyReusedError } from '../orders/order-repository.js';
+import type { OrderRecord } from '../orders/order.js';
+import { ServiceBusyError, TransactionCancelled, transactWrite, type TransactItems } from '../transactions.js';
+import { chargeRefundKey, idempotentRefundId, refundKey, type ChargeRefundRecord, type RefundRecord } from './payment.js';
+import {
+  ledgerUpdateItem,
+  MAX_ATTEMPTS,
+  orderLedger,
+  pause,
+  paymentRefundedItem,
+  recordStripeEvent,
+  stripeEventItem,
+  summarize,
+  type OrderLedger,
+  type StripeEventRef,
+} from './payment-repository.js';
+import { planRefund, refundedChanges } from './refunds.js';
+
+/** Stripe said no (charge disputed, already refunded, …): the refund is `failed`, nothing moved. */
+export class StripeRefundRefused extends Error {
+  override readonly name = 'StripeRefundRefused';
+}
+
+/** Creates the refund at Stripe (idempotent on `refundId`); throws StripeRefundRefused for a definite no. */
+export type StripeRefunder = (input: { orderId: string; refundId: string; paymentIntentId: string; amount: number }) => Promise<{ stripeRefundId: string }>;
+
+export class RefundFailedError extends AppError {
+  readonly status = 409;
+  readonly code = 'REFUND_FAILED';
+  constructor(reason: string) {
+    super(`Stripe refused the refund: ${reason}`, { reason });
+  }
+}
+
+/** Stripe could not be reached or failed: whether it refunded is unknown until the request is repeated. */
+export class RefundPendingError extends AppError {
+  readonly status = 502;
+  readonly code = 'PAYMENT_PROVIDER_ERROR';
+  constructor(refundId: string) {
+    super('Stripe did not confirm the refund; it is held as pending: repeat the request with the same Idempotency-Key', { refundId, status: 'pending' });
+  }
+}
+
+export interface RefundRequest {
+  readonly orderId: string;
+  readonly amount: number;
+  readonly reason: string;
+  readonly paymentId?: string | undefined;
+  readonly idempotencyKey: string;
+  readonly recordedBy: string;
+}
+
+export interface RefundOutcome {
+  readonly refund: RefundRecord;
+  /** The refund existed already (same Idempotency-Key and body). */
+  readonly replayed: boolean;
+  /** This request moved it to `succeeded`: announce it (the refund email). */
+  readonly succeededNow: boolean;
+}
+
+/** The ledger after `refund` is put in (or replaces the one with its id). */
+const withRefund = (ledger: OrderLedger, refund: RefundRecord): OrderLedger => ({ ...ledger, refunds: [...ledger.refunds.filter((r) => r.id !== refund.id), refund] });
+
+/** The order's figures and every payment whose `refunded` moves, for the ledger after the change. */
+function ledgerItems(order: OrderRecord, after: OrderLedger, now: string): TransactItems {
+  return [ledgerUpdateItem(order, summarize(order, after)), ...refundedChanges(after).map((change) => paymentRefundedItem(order.id, change, now))];
+}
+
+async function reserve(request: RefundRequest, id: string, requestHash: string, stripeReady: boolean): Promise<{ refund: RefundRecord; fresh: boolean }> {
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
+    if (attempt > 0) await pause(attempt);
+    const order = await findOrder(request.orderId);
+    if (!order) throw new NotFoundError('Order');
+    const ledger = await orderLedger(order.id);
+    const existing = ledger.refunds.find((refund) => refund.id === id);
+    if (existing) {
+      if (existing.requestHash !== requestHash) throw new IdempotencyKeyReusedError();
+      return { refund: existing, fresh: false };
+    }
+    const { payment } = planRefund(ledger, { amount: request.amount, paymentId: request.paymentId });
+    const paymentRecord = ledger.payments.find((p) => p.id === payment.id)!;
+    if (payment.provider === 'stripe' && !stripeReady) throw new PaymentsNotConfiguredError('Card payments are refunded through Stripe, which is not configured on this server');
+    const now = new Date().toISOString();
+    const refund: RefundRecord = {
+      id,
+      orderId: order.id,
+      userId: order.userId,
+      paymentId: payment.id,
+      amount: request.amount,
+      currency: paymentRecord.currency,
+      reason: request.reason,
+      status: payment.provider === 'stripe' ? 'pending' : 'succeeded',
+      provider: payment.provider,
+      stripeRefundId: null,
+      recordedBy: request.recordedBy,
+      requestHash,
+      createdAt: now,
+      updatedAt: now,
+    };
+    const put: TransactItems[number] = {
+      Put: { TableName: tableName, Item: { ...refundKey(order.id, id), type: 'refund', ...refund }, ConditionExpression: 'attribute_not_exists(pk)' },
+    };
+    try {
+      // A pending refund moves no figure yet, but bumps the ledger version: concurrent refunds see it.
+      await transactWrite([put, ...ledgerItems(order, withRefund(ledger, refund), now)]);
+      return { refund, fresh: true };
+    } catch (error) {
+      if (error instanceof ServiceBusyError || error instanceof TransactionCancelled) continue; // read again, decide again
+      throw error;
+    }
+  }
+  throw new ServiceBusyError();
+}
+
+async function complete(orderId: string, id: string, outcome: { status: 'succeeded'; stripeRefundId: string } | { status: 'failed'; failure: string }): Promise<{ refund: RefundRecord; now: boolean }> {
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
+    if (attempt > 0) await pause(attempt);
+    const order = await findOrder(orderId);
+    if (!order) throw new NotFoundError('Order');
+    const ledger = await orderLedger(order.id);
+    const current = ledger.refunds.find((refund) => refund.id === id);
+    if (!current) throw new NotFoundError('Refund');
+    if (current.status !== 'pending') return { refund: current, now: false };
+    const now = new Date().toISOString();
+    const refund: RefundRecord = outcome.status === 'succeeded'
+      ? { ...current, status: 'succeeded', stripeRefundId: outcome.stripeRefundId, updatedAt: now }
+      : { ...current, status: 'failed', failure: outcome.failure, updatedAt: now };
+    const update: TransactItems[number] = {
+      Update: {
+        TableName: tableName,
+        Key: refundKey(order.id, id),
+        UpdateExpression: `SET #status = :status, updatedAt = :now, ${outcome.status === 'succeeded' ? 'stripeRefundId = :detail' : 'failure = :detail'}`,
+        ConditionExpression: '#status = :pending',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':status': refund.status, ':now': now, ':pending': 'pending', ':detail': outcome.status === 'succeeded' ? outcome.stripeRefundId : outcome.failure },
+      },
+    };
+    try {
+      await transactWrite([update, ...ledgerItems(order, withRefund(ledger, refund), now)]);
+      return { refund, now: true };
+    } catch (error) {
+      if (error instanceof ServiceBusyError || error instanceof TransactionCancelled) continue;
+      throw error;
+    }
+  }
+  throw new ServiceBusyError();
+}
+
+/**
+ * Refunds `amount` of the order's payments (refunds.ts planRefund picks the payment). The same
+ * Idempotency-Key with the same body answers the first refund (resuming it if it was left
+ * pending); with another body it is a 422.
+ */
+export async function issueRefund(request: RefundRequest, stripe: StripeRefunder | undefined): Promise<RefundOutcome> {
+  const requestHash = createHash('sha256').update(JSON.stringify([request.amount, request.reason, request.paymentId ?? null])).digest('base64url');
+  const id = idempotentRefundId(request.orderId, request.idempotencyKey);
+  const { refund, fresh } = await reserve(request, id, requestHash, stripe !== undefined);
+  if (refund.status === 'failed') throw new RefundFailedError(refund.failure ?? 'refused');
+  if (refund.status === 'succeeded') return { refund, replayed: !fresh, succeededNow: fresh };
+  if (!stripe) throw new PaymentsNotConfiguredError('Card payments are refunded through Stripe, which is not configured on this server');
+  let stripeRefundId: string;
+  try {
+    ({ stripeRefundId } = await stripe({ orderId: refund.orderId, refundId: refund.id, paymentIntentId: refund.paymentId, amount: refund.amount }));
+  } catch (error) {
+    if (!(error instanceof StripeRefundRefused)) throw new RefundPendingError(refund.id);
+    const done = await complete(refund.orderId, refund.id, { status: 'failed', failure: error.message.slice(0, 500) });
+    throw new RefundFailedError(done.refund.failure ?? error.message);
+  }
+  const done = await complete(refund.orderId, refund.id, { status: 'succeeded', stripeRefundId });
+  if (done.refund.status === 'failed') throw new RefundFailedError(done.refund.failure ?? 'refused');
+  return { refund: done.refund, replayed: !fresh, succeededNow: done.now };
+}
+
+export interface NewChargeRefund {
+  readonly orderId: string;
+  readonly chargeId: string;
+  readonly paymentIntentId: string | null;
+  /** The charge's cumulative amount refunded. */
+  readonly amount: number;
+  readonly currency: string;
+  readonly stripe: StripeEventRef;
+}
+
+/**
+ * Records a charge's cumulative refund from Stripe's `charge.refunded` (monotonic: an older,
+ * smaller figure arriving late changes nothing). The payment's `refunded` is
+ * max(refunds issued here, this figure), so a webhook for a refund issued here adds nothing.
+ * Refunds never move the order's status; a refund arriving before its payment leaves the order
+ * `refunded` with nothing counted, and the payment is written already refunded when it comes.
+ */
+export async function recordChargeRefund(input: NewChargeRefund): Promise<'recorded' | 'duplicate' | 'no_order'> {
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
+    if (attempt > 0) await pause(attempt);
+    const order = await findOrder(input.orderId);
+    if (!order) return 'no_order';
+    const ledger = await orderLedger(order.id);
+    const previous = ledger.chargeRefunds.find((r) => r.chargeId === input.chargeId);
+    if (previous && previous.amount >= input.amount) {
+      await recordStripeEvent(input.stripe, order.id);
+      return 'duplicate';
+    }
+    const now = new Date().toISOString();
+    const charge: ChargeRefundRecord = { orderId: order.id, chargeId: input.chargeId, paymentIntentId: input.paymentIntentId, amount: input.amount, currency: input.currency, updatedAt: now };
+    const after: OrderLedger = { ...ledger, chargeRefunds: [...ledger.chargeRefunds.filter((r) => r.chargeId !== input.chargeId), charge] };
+    try {
+      await transactWrite([
+        {
+          Put: {
+            TableName: tableName,
+            Item: { ...chargeRefundKey(order.id, input.chargeId), type: 'chargeRefund', ...charge },
+            ConditionExpression: 'attribute_not_exists(pk) OR amount < :amount',
+            ExpressionAttributeValues: { ':amount': input.amount },
+          },
+        },
+        stripeEventItem(input.stripe, order.id),
+        ...ledgerItems(order, after, now),
+      ]);
+      return 'recorded';
+    } catch (error) {
+      if (error instanceof ServiceBusyError) continue;
+      if (!(error instanceof TransactionCancelled)) throw error;
+      if (error.failedAt(1)) return 'duplicate';
+      // The ledger moved on (or the refund grew meanwhile): read again.
+    }
+  }
+  throw new ServiceBusyError();
+}
