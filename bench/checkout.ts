@@ -35,6 +35,8 @@ async function main(emulatorsRef: { current?: Emulators }) {
   await startBenchEmulators(emulatorsRef, TABLE_NAME, { JWT_SECRET: 'bench-checkout-jwt-secret-0123456789abcdef' });
   const { provisionQueues } = await import('../infra/local/provision.js');
   process.env.ORDER_EVENTS_QUEUE_URL = (await provisionQueues('bench-')).urls.orderEvents;
+  // Customers here place dozens of orders and pay few: lift the unpaid-order cap (default 10).
+  process.env.MAX_UNPAID_ORDERS ??= '1000';
 
   // Project modules only now: they read the environment at import.
   const { db, tableName } = await import('../shared/clients/dynamodb.js');
