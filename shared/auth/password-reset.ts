@@ -27,6 +27,13 @@ export async function resetPassword(token: string, newPassword: string, now = Da
   const { Item } = await db.send(new GetCommand({ TableName: tableName, Key: resetKey(token), ConsistentRead: true }));
   if (!Item || (Item.expiresAt as number) <= now || typeof Item.sessionVersion !== 'number') throw invalid();
   const passwordHash = await hashPassword(newPassword);
+  const userKey = { pk: `USER#${Item.userId as string}`, sk: 'PROFILE' };
+  // Many links redeemed at once conflict on the user: once one has won, the others answer 400
+  // (their version is gone) instead of queueing for an item they can no longer change.
+  const stillRedeemable = async () => {
+    const { Item: user } = await db.send(new GetCommand({ TableName: tableName, Key: userKey, ConsistentRead: true, ProjectionExpression: 'sessionVersion' }));
+    if (user?.sessionVersion !== Item.sessionVersion) throw invalid();
+  };
   try {
     await transactWrite([
       {
@@ -41,13 +48,13 @@ export async function resetPassword(token: string, newPassword: string, now = Da
         // A new session version ends every session the user had, on every device.
         Update: {
           TableName: tableName,
-          Key: { pk: `USER#${Item.userId as string}`, sk: 'PROFILE' },
+          Key: userKey,
           UpdateExpression: 'SET passwordHash = :hash, updatedAt = :updatedAt ADD sessionVersion :one',
           ConditionExpression: 'sessionVersion = :issuedAt',
           ExpressionAttributeValues: { ':hash': passwordHash, ':updatedAt': new Date(now).toISOString(), ':one': 1, ':issuedAt': Item.sessionVersion },
         },
       },
-    ]);
+    ], { beforeRetry: stillRedeemable });
   } catch (error) {
     if (cancellationReasons(error)?.includes('ConditionalCheckFailed')) throw invalid();
     throw error;

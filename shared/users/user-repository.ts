@@ -135,6 +135,12 @@ const actorStillAdmin = (actorId: string) => ({
   },
 });
 
+/** For `beforeRetry`: once the actor is no longer an active admin, stop retrying and answer 409. */
+const assertStillAdmin = (actorId: string) => async () => {
+  const { Item } = await db.send(new GetCommand({ TableName: tableName, Key: userKey(actorId), ConsistentRead: true }));
+  if (Item?.role !== 'admin' || Item.disabled === true) throw new NotAnActiveAdminError();
+};
+
 export class NotAnActiveAdminError extends ConflictError {
   constructor() {
     super('You are no longer an active administrator (the shop keeps at least one); nothing was changed');
@@ -188,7 +194,7 @@ export async function updateUser(user: UserRecord, changes: UserChanges, options
   if (options.asActiveAdmin !== undefined) items.push(actorStillAdmin(options.asActiveAdmin));
   try {
     if (items.length === 1) await db.send(new UpdateCommand(update));
-    else await transactWrite(items);
+    else await transactWrite(items, options.asActiveAdmin !== undefined ? { beforeRetry: assertStillAdmin(options.asActiveAdmin) } : {});
   } catch (error) {
     const reasons = cancellationReasons(error);
     if (options.asActiveAdmin !== undefined && reasons?.[items.length - 1] === 'ConditionalCheckFailed') throw new NotAnActiveAdminError();
@@ -242,7 +248,7 @@ export async function deleteUser(user: UserRecord, options: UserWriteOptions = {
       { Delete: { TableName: tableName, Key: userKey(user.id), ConditionExpression: 'attribute_exists(pk)' } },
       { Delete: { TableName: tableName, Key: emailKey(user.email), ConditionExpression: 'userId = :id', ExpressionAttributeValues: { ':id': user.id } } },
       ...(options.asActiveAdmin !== undefined ? [actorStillAdmin(options.asActiveAdmin)] : []),
-    ]);
+    ], options.asActiveAdmin !== undefined ? { beforeRetry: assertStillAdmin(options.asActiveAdmin) } : {});
   } catch (error) {
     const reasons = cancellationReasons(error);
     if (options.asActiveAdmin !== undefined && reasons?.[2] === 'ConditionalCheckFailed') throw new NotAnActiveAdminError();
