@@ -376,6 +376,10 @@ describe('cart routes', () => {
     expect((await call('setCartLine', 'second line', { token, path: { productId: b.id }, body: { quantity: 3 } })).statusCode).toBe(200);
     expect((await call('setCartLine', 'third line', { token, path: { productId: c.id }, body: { quantity: 1 } })).statusCode).toBe(200);
     expect((await call('getCart', 'with holds', { token })).statusCode).toBe(200);
+    const { softDeleteProduct } = await import('../../shared/products/product-repository.js');
+    await softDeleteProduct(c.id);
+    const released = await call('getCart', 'a line of a deleted product (released)', { token });
+    expect(released.body.removedItems).toEqual([expect.objectContaining({ productId: c.id })]);
     expect((await call('removeCartLine', 'held line', { token, path: { productId: b.id } })).statusCode).toBe(200);
     expect((await call('removeCartLine', 'line not held', { token, path: { productId: b.id } })).statusCode).toBe(200);
     expect((await call('clearCart', 'two lines', { token })).statusCode).toBe(204);
