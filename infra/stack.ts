@@ -38,6 +38,7 @@ import { Observability } from './observability.js';
 import { queueDefinitions, type QueueDefinition, type QueueId } from './queue-definitions.js';
 import { RealtimeApi } from './realtime.js';
 import { websocketAuthorizer, websocketRoutes } from './routes/realtime.js';
+import { defaultRoute } from './routes/service.js';
 import { routeAccess, SEED_ADMIN_ACCESS, type Access, type ConsumerDefinition, type RouteDefinition, type ScheduleDefinition } from './route-types.js';
 import { routeList as defaultRoutes } from './routes.js';
 import { schedules as defaultSchedules } from './schedules.js';
@@ -150,6 +151,7 @@ export class OrderManagementStack extends Stack {
       ...consumerDefs.map((consumer) => consumer.handler),
       ...streamConsumers.map((consumer) => consumer.handler),
       ...scheduleDefs.map((schedule) => schedule.handler),
+      defaultRoute.handler,
       websocketAuthorizer.handler,
       ...websocketRoutes.map((route) => route.handler),
       SEED_ADMIN_HANDLER,
@@ -382,6 +384,18 @@ export class OrderManagementStack extends Stack {
               'the route table, so the same check runs on AWS and on the local stack.',
       });
     }
+
+    // Every request no route matches: 404 in the error envelope with x-request-id (API Gateway's
+    // own answer would be {"message":"Not Found"}).
+    const notFoundFn = new AppFunction(routeScope('service'), 'RouteDefault', { handlerFile: defaultRoute.handler, commonEnv, description: `$default (${defaultRoute.handler})` });
+    bind(notFoundFn, routeAccess(defaultRoute));
+    functions.set('RouteDefault', notFoundFn);
+    const notFoundRoute = new apigw.HttpRoute(routeScope('service'), 'RouteDefaultApiRoute', {
+      httpApi: this.httpApi,
+      routeKey: apigw.HttpRouteKey.DEFAULT,
+      integration: new HttpLambdaIntegration('RouteDefaultIntegration', notFoundFn),
+    });
+    Validations.of(notFoundRoute).acknowledge({ id: 'AwsSolutions-APIG4', reason: 'Answers 404 to anyone: there is nothing behind it to protect.' });
 
     // ---- Queue consumers -------------------------------------------------------------------
     for (const consumer of consumerDefs) {

@@ -79,7 +79,11 @@ describe('OrderManagementStack (real route, consumer and schedule lists)', () =>
   describe('HTTP API', () => {
     it('has one route per route-table entry, each with its own Lambda', () => {
       const routes = httpApiResources(template, 'AWS::ApiGatewayV2::Route');
-      expect(Object.keys(routes)).toHaveLength(routeList.length);
+      // + $default: unmatched requests get the error envelope (functions/service/not-found.ts).
+      expect(Object.keys(routes)).toHaveLength(routeList.length + 1);
+      const fallback = Object.values(routes).filter((r) => r.Properties.RouteKey === '$default');
+      expect(fallback).toHaveLength(1);
+      expect(JSON.stringify(fallback[0]!.Properties.Target)).toContain('RouteDefault');
       const integrations = template.findResources('AWS::ApiGatewayV2::Integration');
       const resources = template.toJSON().Resources;
       const seenFunctions = new Set<string>();
@@ -105,7 +109,7 @@ describe('OrderManagementStack (real route, consumer and schedule lists)', () =>
 
     it('uses payload format 2.0 Lambda proxy integrations', () => {
       const integrations = Object.values(httpApiResources(template, 'AWS::ApiGatewayV2::Integration'));
-      expect(integrations).toHaveLength(routeList.length);
+      expect(integrations).toHaveLength(routeList.length + 1);
       for (const integration of integrations) {
         expect(integration.Properties).toMatchObject({ IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0' });
       }
@@ -153,8 +157,8 @@ describe('OrderManagementStack (real route, consumer and schedule lists)', () =>
 
   describe('Lambda defaults', () => {
     it('every app function is nodejs22.x on arm64 with tracing, source maps and the common env', () => {
-      // + the WebSocket authorizer and routes, + seed
-      const expected = routeList.length + consumers.length + streamConsumers.length + schedules.length + 1 + websocketRoutes.length + 1;
+      // + $default, + the WebSocket authorizer and routes, + seed
+      const expected = routeList.length + 1 + consumers.length + streamConsumers.length + schedules.length + 1 + websocketRoutes.length + 1;
       expect(stack.functions.size).toBe(expected);
       for (const [id, fn] of stack.functions) {
         const props = functionProps(template, fn);
@@ -418,7 +422,7 @@ describe('OrderManagementStack mechanisms (custom lists)', () => {
       schedules: [],
     });
     const routes = Object.values(httpApiResources(template, 'AWS::ApiGatewayV2::Route'));
-    expect(routes.map((route) => route.Properties.RouteKey)).toEqual(['GET /ping/{id}']);
+    expect(routes.map((route) => route.Properties.RouteKey).sort()).toEqual(['$default', 'GET /ping/{id}']);
     const props = functionProps(template, fnOf(stack, 'RoutePing'));
     expect(props.MemorySize).toBe(1024);
     expect(props.Timeout).toBe(3);
