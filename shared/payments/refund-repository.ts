@@ -175,7 +175,12 @@ async function complete(orderId: string, id: string, outcome: { status: 'succeed
 export async function issueRefund(request: RefundRequest, stripe: StripeRefunder | undefined): Promise<RefundOutcome> {
   const requestHash = createHash('sha256').update(JSON.stringify([request.amount, request.reason, request.paymentId ?? null])).digest('base64url');
   const id = idempotentRefundId(request.orderId, request.idempotencyKey);
-  const { refund, fresh } = await reserve(request, id, requestHash, stripe !== undefined);
+  const reserved = await reserve(request, id, requestHash, stripe !== undefined);
+  const { fresh } = reserved;
+  // A repeat that finds the refund pending while its first request is still talking to Stripe
+  // waits for that one (Stripe answers a concurrent call with the same idempotency key with a
+  // 409); a refund left pending by a crash or an outage is resumed after the wait.
+  const refund = fresh ? reserved.refund : await settled(reserved.refund);
   if (refund.status === 'failed') throw new RefundFailedError(refund.failure ?? 'refused');
   if (refund.status === 'succeeded') return { refund, replayed: !fresh, succeededNow: fresh };
   if (!stripe) throw new PaymentsNotConfiguredError('Card payments are refunded through Stripe, which is not configured on this server');
@@ -190,6 +195,20 @@ export async function issueRefund(request: RefundRequest, stripe: StripeRefunder
   const done = await complete(refund.orderId, refund.id, { status: 'succeeded', stripeRefundId });
   if (done.refund.status === 'failed') throw new RefundFailedError(done.refund.failure ?? 'refused');
   return { refund: done.refund, replayed: !fresh, succeededNow: done.now };
+}
+
+/** How long a repeat waits for a pending refund's first request to finish. */
+const IN_FLIGHT_WAIT_MS = 3_000;
+
+async function settled(refund: RefundRecord): Promise<RefundRecord> {
+  if (refund.status !== 'pending' || Date.now() - Date.parse(refund.updatedAt) > 2 * IN_FLIGHT_WAIT_MS) return refund;
+  const deadline = Date.now() + IN_FLIGHT_WAIT_MS;
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const current = (await orderLedger(refund.orderId)).refunds.find((r) => r.id === refund.id);
+    if (current && current.status !== 'pending') return current;
+  }
+  return refund;
 }
 
 export interface NewChargeRefund {

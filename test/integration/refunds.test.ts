@@ -301,13 +301,21 @@ describe('parallel refunds never refund more than was paid', () => {
     expect(await m.findOrder(order.id)).toMatchObject({ paymentStatus: 'partially_refunded', amountPaid: 50, amountRefunded: 1950 });
   });
 
-  it('40 parallel repeats of one request (one Idempotency-Key): one refund, one Stripe call, one email', async () => {
+  it('40 parallel repeats of one request (one Idempotency-Key) while Stripe takes 500 ms: one refund, one Stripe refund, one email, no 409 from Stripe reaching anyone', async () => {
     const ann = await newCustomer();
     const order = await newOrder(ann);
     const pi = await payByCard(order.id);
     await processEvents();
     const key = `rk-${randomUUID()}`;
-    const responses = await Promise.all(Array.from({ length: 40 }, () => refund(order.id, { amount: 250, reason: 'once' }, key)));
+    // Stripe answers a second call with the same key while the first is in flight with a 409: the
+    // repeats wait for the first request instead of calling Stripe themselves.
+    fake.delayRefunds(500);
+    let responses: ParsedResponse[];
+    try {
+      responses = await Promise.all(Array.from({ length: 40 }, () => refund(order.id, { amount: 250, reason: 'once' }, key)));
+    } finally {
+      fake.delayRefunds(0);
+    }
     expect(codes(responses)).toEqual({ 201: 40 });
     expect(new Set(responses.map((r) => r.body.id)).size).toBe(1);
     expect(fake.refunds.filter((r) => r.paymentIntentId === pi)).toHaveLength(1);

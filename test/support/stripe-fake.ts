@@ -33,6 +33,11 @@ export interface FakeStripe {
   failWith(status: number | undefined): void;
   /** A charge of this amount for the payment intent: refunds beyond it are refused (400) as Stripe does. */
   charge(paymentIntentId: string, amount: number): void;
+  /**
+   * Refunds take this long to answer; meanwhile another request with the same Idempotency-Key
+   * gets Stripe's 409 idempotency_error ("a request with this key is being processed").
+   */
+  delayRefunds(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -47,6 +52,8 @@ export async function startFakeStripe(): Promise<FakeStripe> {
   const refunds: FakeRefund[] = [];
   const charges = new Map<string, number>();
   let failure: number | undefined;
+  let refundDelayMs = 0;
+  const inFlight = new Set<string>();
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -69,6 +76,11 @@ export async function startFakeStripe(): Promise<FakeStripe> {
         };
         const earlier = refunds.find((refund) => refund.idempotencyKey === key);
         if (earlier) return answer(earlier);
+        if (inFlight.has(key)) {
+          response.writeHead(409);
+          response.end(JSON.stringify({ error: { type: 'idempotency_error', message: 'There is currently another in-progress request using this Idempotent Key' } }));
+          return;
+        }
         const refunded = refunds.filter((refund) => refund.paymentIntentId === paymentIntentId).reduce((sum, refund) => sum + refund.amount, 0);
         const charged = charges.get(paymentIntentId);
         if (charged === undefined || refunded + amount > charged) {
@@ -78,8 +90,17 @@ export async function startFakeStripe(): Promise<FakeStripe> {
         }
         const metadata = Object.fromEntries([...form].filter(([name]) => name.startsWith('metadata[')).map(([name, value]) => [name.slice(9, -1), value]));
         const refund = { id: `re_test_${refunds.length + 1}_${Math.random().toString(36).slice(2, 8)}`, paymentIntentId, amount, idempotencyKey: key, metadata };
-        refunds.push(refund);
-        return answer(refund);
+        if (refundDelayMs === 0) {
+          refunds.push(refund);
+          return answer(refund);
+        }
+        inFlight.add(key);
+        setTimeout(() => {
+          inFlight.delete(key);
+          refunds.push(refund);
+          answer(refund);
+        }, refundDelayMs);
+        return;
       }
       if (request.method !== 'POST' || request.url !== '/v1/checkout/sessions') {
         response.writeHead(404);
@@ -109,6 +130,7 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     refunds,
     failWith: (status) => (failure = status),
     charge: (paymentIntentId, amount) => charges.set(paymentIntentId, amount),
+    delayRefunds: (ms) => (refundDelayMs = ms),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
