@@ -7,7 +7,7 @@
  * the *_stock_rolledback states only from the scheduled rollback.
  */
 import { describe, expect, it } from 'vitest';
-import { canTransition, nextStatuses, ORDER_STATUSES, ownsStock, returnsStock, transitionHint, type Actor, type OrderStatus } from '../../shared/orders/order-status.js';
+import { canTransition, isUnpaid, nextStatuses, ORDER_STATUSES, ownsStock, returnsStock, transitionHint, unpaidDelta, type Actor, type OrderStatus } from '../../shared/orders/order-status.js';
 
 const ACTORS: readonly Actor[] = ['customer', 'admin', 'payment', 'scheduler'];
 
@@ -62,6 +62,23 @@ describe('transitionHint', () => {
     expect(transitionHint('pending', 'paid', 'payment')).toBeUndefined();
     expect(transitionHint('delivered', 'paid', 'admin')).toBeUndefined();
     expect(transitionHint('paid', 'pending', 'admin')).toBeUndefined();
+  });
+});
+
+describe('unpaid orders (the per-customer cap, issue 11 item 9)', () => {
+  it('pending and failed are unpaid (they hold stock, nothing paid); nothing else is', () => {
+    expect(ORDER_STATUSES.filter(isUnpaid)).toEqual(['pending', 'failed']);
+  });
+
+  it('every legal move out of pending/failed frees one slot; every other legal move frees none; no move takes one', () => {
+    for (const [from, to, actor, ok] of cases) {
+      if (!ok) continue;
+      const expected = (from === 'pending' || from === 'failed') && to !== 'failed' ? -1 : 0;
+      expect(unpaidDelta(from, to), `${from} → ${to} by ${actor}`).toBe(expected);
+    }
+    expect(unpaidDelta('pending', 'paid')).toBe(-1);
+    expect(unpaidDelta('pending', 'failed')).toBe(0);
+    expect(unpaidDelta('failed', 'failed_stock_rolledback')).toBe(-1);
   });
 });
 
