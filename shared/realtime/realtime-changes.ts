@@ -9,8 +9,8 @@
  * - A shipment item created or moved: `order.updated` with the order (read fresh) and the
  *   shipment, to the customer and admins.
  * - A product whose stock falls below its low-stock threshold: `stock.low` to admins.
- * - A user whose session version, role or disabled flag changed, or who was deleted: all of
- *   their sockets close. A session family revoked (logout, refresh-token reuse): its sockets close.
+ * - A user whose session version, role or disabled flag changed, or who was deleted, or one of
+ *   whose session families was revoked (logout, refresh-token reuse): all of their sockets close.
  */
 import { toPublicOrder, toOrderRecord, type PublicOrder } from '../orders/order.js';
 import { toProductRecord, toPublicProduct, type PublicProduct } from '../products/product.js';
@@ -27,7 +27,7 @@ export type RealtimeAction =
   | { readonly kind: 'push'; readonly to: Audience; readonly message: RealtimeMessage }
   /** The order must be read first (a shipment changed; the order item did not). */
   | { readonly kind: 'pushOrder'; readonly orderId: string; readonly userId: string; readonly shipment: ReturnType<typeof toPublicShipment> }
-  | { readonly kind: 'close'; readonly userId: string; readonly familyId?: string; readonly reason: string };
+  | { readonly kind: 'close'; readonly userId: string; readonly reason: string };
 
 type Item = Record<string, unknown>;
 
@@ -82,10 +82,13 @@ function userActions(before: Item | undefined, after: Item | undefined): Realtim
   return reasons.length > 0 ? [{ kind: 'close', userId, reason: reasons.join(', ') }] : [];
 }
 
+/**
+ * API.md: a logout closes that user's sockets, all of them (a revoked family is also how a
+ * stolen refresh token is answered). A socket of another, still valid session may reconnect.
+ */
 function sessionActions(before: Item | undefined, after: Item | undefined): RealtimeAction[] {
   if (after?.revoked !== true || before?.revoked === true || typeof after.userId !== 'string') return [];
-  const familyId = String(after.pk).slice('SESSION#'.length);
-  return [{ kind: 'close', userId: after.userId, familyId, reason: 'session revoked (logout)' }];
+  return [{ kind: 'close', userId: after.userId, reason: 'session revoked (logout or refresh-token reuse)' }];
 }
 
 export function realtimeActions(change: TableChange): RealtimeAction[] {

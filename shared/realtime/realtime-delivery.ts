@@ -47,7 +47,7 @@ export async function carryOut(actions: readonly RealtimeAction[]): Promise<Push
         await Promise.all([pushMessage(await audience({ userId: order.userId }), message, outcome), pushMessage(await audience('admins'), message, outcome)]);
       } else {
         lookups.delete(action.userId);
-        const connections = (await userConnections(action.userId)).filter((c) => action.familyId === undefined || c.familyId === action.familyId);
+        const connections = await userConnections(action.userId);
         outcome.closed += await closeConnections(connections);
         if (connections.length > 0) logger.info('closed WebSocket connections', { userId: action.userId, count: connections.length, reason: action.reason });
       }

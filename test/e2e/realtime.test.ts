@@ -104,7 +104,7 @@ describe.skipIf(!websocketUrl)('real-time over WebSocket', () => {
     await expect(connectRealtime(websocketUrl!, customer.accessToken)).rejects.toThrow('refused: 401');
   });
 
-  it('logout closes the sockets of that session (not the user’s other sessions); ping answers pong', async () => {
+  it('logout closes that user’s sockets (API.md), other sessions’ too; their valid tokens may reconnect; ping answers pong', async () => {
     const customer = await registerUser('rt-logout');
     const other = await api('POST', '/auth/login', { body: { email: customer.email, password: customer.password } });
     const [socket, otherSocket] = await Promise.all([connect(customer.accessToken), connect(other.body.accessToken)]);
@@ -115,10 +115,12 @@ describe.skipIf(!websocketUrl)('real-time over WebSocket', () => {
 
     expect((await api('POST', '/auth/logout', { token: customer.accessToken })).status).toBe(204);
     expect(await socket.closed).toBe(1000);
-    // The other session's socket stays open and still gets the customer's orders.
+    expect(await otherSocket.closed).toBe(1000);
+    // The logged-out token is refused; the other session's is still valid and reconnects.
+    await expect(connectRealtime(websocketUrl!, customer.accessToken)).rejects.toThrow('refused: 401');
+    const again = await connect(other.body.accessToken);
     const order = await placeOrder({ ...customer, accessToken: other.body.accessToken });
-    await otherSocket.next(about(order.id));
-    expect(otherSocket.socket.readyState).toBe(otherSocket.socket.OPEN);
+    await again.next(about(order.id));
   });
 
   it('disabling a user and a role change close their sockets', async () => {

@@ -6,7 +6,7 @@ import { WebSocket } from 'ws';
 
 export interface ReceivedMessage {
   readonly at: number;
-  readonly data: { type: string; order?: { id: string; userId: string; status: string; paymentStatus: string }; product?: { id: string }; [key: string]: unknown };
+  readonly data: { type: string; order?: { id: string; userId: string; status: string; paymentStatus: string; updatedAt: string }; product?: { id: string }; [key: string]: unknown };
 }
 
 export interface RealtimeClient {

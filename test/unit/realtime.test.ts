@@ -143,7 +143,7 @@ describe('who gets what (realtimeActions)', () => {
     expect(realtimeActions({ keys, before: product(9), after: product(6) })).toEqual([]);
   });
 
-  it('closes a user’s sockets on a session version, role or disabled change or deletion; a session’s on its revocation', () => {
+  it('closes a user’s sockets on a session version, role or disabled change, deletion or a revoked session (logout)', () => {
     const keys = { pk: 'USER#u1', sk: 'PROFILE' };
     const user = { id: 'u1', role: 'customer', disabled: false, sessionVersion: 0, name: 'Ann' };
     expect(realtimeActions({ keys, before: user, after: { ...user, sessionVersion: 1 } })).toMatchObject([{ kind: 'close', userId: 'u1' }]);
@@ -153,7 +153,7 @@ describe('who gets what (realtimeActions)', () => {
     expect(realtimeActions({ keys, before: user, after: { ...user, name: 'Anne' } })).toEqual([]);
     const session = { pk: 'SESSION#f1', userId: 'u1', revoked: false };
     expect(realtimeActions({ keys: { pk: 'SESSION#f1', sk: 'SESSION' }, before: session, after: { ...session, revoked: true } })).toEqual([
-      { kind: 'close', userId: 'u1', familyId: 'f1', reason: 'session revoked (logout)' },
+      { kind: 'close', userId: 'u1', reason: 'session revoked (logout or refresh-token reuse)' },
     ]);
     expect(realtimeActions({ keys: { pk: 'SESSION#f1', sk: 'SESSION' }, before: session, after: { ...session, currentTokenHash: 'x' } })).toEqual([]);
   });
@@ -189,15 +189,15 @@ describe('pushing', () => {
     expect(ddb.commandCalls(DeleteCommand).map((call) => call.args[0].input.Key?.pk).sort()).toEqual(['WS#gone', 'WS#live']);
   });
 
-  it('a logout closes only that session’s sockets; a failing action never stops the next', async () => {
+  it('a close closes every socket of the user; a failing action never stops the next', async () => {
     ddb.on(QueryCommand).resolvesOnce({ Items: [connection('a1', 'u1', 'f1'), connection('a2', 'u1', 'f2')] }).rejectsOnce(new Error('throttled'));
     ddb.on(DeleteCommand).resolves({});
     management.on(DeleteConnectionCommand).resolves({});
     const outcome = await carryOut([
-      { kind: 'close', userId: 'u1', familyId: 'f1', reason: 'logout' },
-      { kind: 'push', to: { userId: 'u2' }, message: { type: 'order.updated', order: {} as never } },
+      { kind: 'close', userId: 'u1', reason: 'logout' },
+      { kind: 'push', to: { userId: 'u2' }, message: { type: 'order.updated', order: { id: 'o2' } as never } },
     ]);
-    expect(management.commandCalls(DeleteConnectionCommand).map((call) => call.args[0].input.ConnectionId)).toEqual(['a1']);
-    expect(outcome).toMatchObject({ closed: 1, skipped: 1 });
+    expect(management.commandCalls(DeleteConnectionCommand).map((call) => call.args[0].input.ConnectionId).sort()).toEqual(['a1', 'a2']);
+    expect(outcome).toMatchObject({ closed: 2, skipped: 1 });
   });
 });
