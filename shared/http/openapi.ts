@@ -66,7 +66,14 @@ export function buildOpenApiDocument() {
     info: {
       title: 'Order Management API',
       version: '0.1.0',
-      description: 'Serverless order management: accounts, catalogue, carts with stock holds, orders, payments, shipments.',
+      description:
+        'Serverless order management: accounts, catalogue, carts with stock holds, orders, payments, shipments.\n\n' +
+        '**Real-time** (not part of this document: a WebSocket API): connect to the `WebSocketUrl` stack output ' +
+        '(`ws://127.0.0.1:3001` locally) with `?token=<accessToken>`; a missing, expired or revoked token is refused with 401. ' +
+        'Customers receive `{"type":"order.updated","order":…}` for their own orders on every change (placed, status, ' +
+        'payment status, shipment, then with `shipment`); admins receive it for every order, plus `{"type":"order.created","order":…}` ' +
+        'and `{"type":"stock.low","product":…}`. Send `{"action":"ping"}` to get `{"type":"pong"}`. Logout, disabling, a role ' +
+        'change and a password change or reset close that user\'s sockets.',
       license: API_LICENSE,
     },
     // Relative: the API that serves this document (API Gateway stage URL, `npm start`, LocalStack).
