@@ -5,13 +5,12 @@
  * which gets `execute-api:ManageConnections` on this stage's `@connections` through
  * `management`.
  */
-import { NestedStack, RemovalPolicy, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
-import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { NestedStack, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { jsonAccessLogs } from './access-logs.js';
 import { AppFunction, type WebSocketManagement } from './app-function.js';
 import type { Access, WebSocketAuthorizerDefinition, WebSocketRouteDefinition } from './route-types.js';
 import { websocketAuthorizer, websocketRoutes } from './routes/realtime.js';
@@ -78,29 +77,18 @@ export class RealtimeApi extends NestedStack {
       });
     }
 
-    const accessLogs = new logs.LogGroup(this, 'WebSocketAccessLogs', { retention: logs.RetentionDays.THREE_MONTHS, removalPolicy: RemovalPolicy.DESTROY });
     this.stage = new apigw.WebSocketStage(this, 'Stage', {
       webSocketApi: this.api,
       stageName: STAGE_NAME,
       autoDeploy: true,
       throttle: { rateLimit: props.throttle.rateLimit, burstLimit: props.throttle.burstLimit },
-      accessLogSettings: {
-        destination: new apigw.LogGroupLogDestination(accessLogs),
-        format: AccessLogFormat.custom(
-          JSON.stringify({
-            requestId: '$context.requestId',
-            ip: '$context.identity.sourceIp',
-            requestTime: '$context.requestTime',
-            eventType: '$context.eventType',
-            routeKey: '$context.routeKey',
-            status: '$context.status',
-            connectionId: '$context.connectionId',
-            error: '$context.error.message',
-            authorizerError: '$context.authorizer.error',
-            integrationError: '$context.integrationErrorMessage',
-          }),
-        ),
-      },
+      accessLogSettings: jsonAccessLogs(this, 'WebSocketAccessLogs', {
+        eventType: '$context.eventType',
+        connectionId: '$context.connectionId',
+        error: '$context.error.message',
+        authorizerError: '$context.authorizer.error',
+        integrationError: '$context.integrationErrorMessage',
+      }),
     });
     const connections = (method: 'POST' | 'DELETE') =>
       Stack.of(this).formatArn({ service: 'execute-api', resource: this.api.apiId, resourceName: `${STAGE_NAME}/${method}/@connections/*` });

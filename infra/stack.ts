@@ -14,7 +14,6 @@ import {
 } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -30,6 +29,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
+import { jsonAccessLogs } from './access-logs.js';
 import { AppFunction, bindAccess, commonEnvironment, grantSecretRead, type AccessResources, type BindOptions, type RuntimeSecret } from './app-function.js';
 import { consumers as defaultConsumers, streamConsumers } from './consumers.js';
 import { EmailSending } from './email.js';
@@ -312,35 +312,21 @@ export class OrderManagementStack extends Stack {
         allowCredentials: !corsAllowedOrigins.includes('*'),
       },
     });
-    const accessLogs = new logs.LogGroup(this, 'HttpApiAccessLogs', {
-      retention: logs.RetentionDays.THREE_MONTHS,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
     const throttle = props.throttle ?? DEFAULT_THROTTLE;
     this.stage = this.httpApi.addStage('DefaultStage', {
       stageName: '$default',
       autoDeploy: true,
       throttle: { rateLimit: throttle.rateLimit, burstLimit: throttle.burstLimit },
-      accessLogSettings: {
-        destination: new apigw.LogGroupLogDestination(accessLogs),
-        format: AccessLogFormat.custom(
-          JSON.stringify({
-            requestId: '$context.requestId',
-            ip: '$context.identity.sourceIp',
-            requestTime: '$context.requestTime',
-            httpMethod: '$context.httpMethod',
-            routeKey: '$context.routeKey',
-            path: '$context.path',
-            status: '$context.status',
-            protocol: '$context.protocol',
-            responseLength: '$context.responseLength',
-            latency: '$context.responseLatency',
-            integrationLatency: '$context.integrationLatency',
-            integrationError: '$context.integrationErrorMessage',
-            userAgent: '$context.identity.userAgent',
-          }),
-        ),
-      },
+      accessLogSettings: jsonAccessLogs(this, 'HttpApiAccessLogs', {
+        httpMethod: '$context.httpMethod',
+        path: '$context.path',
+        protocol: '$context.protocol',
+        responseLength: '$context.responseLength',
+        latency: '$context.responseLatency',
+        integrationLatency: '$context.integrationLatency',
+        integrationError: '$context.integrationErrorMessage',
+        userAgent: '$context.identity.userAgent',
+      }),
     });
 
     const routeKeys = new Set<string>();
