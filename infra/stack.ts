@@ -6,10 +6,12 @@ import {
   CfnOutput,
   CustomResource,
   Duration,
+  Names,
   NestedStack,
   RemovalPolicy,
   Stack,
   Validations,
+  type CfnElement,
   type StackProps,
 } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
@@ -542,10 +544,12 @@ export class OrderManagementStack extends Stack {
   /**
    * How cdk-nag names the ARN of this stack's resource `logicalId` in a policy of `fn`: an
    * attribute here; in a route nested stack, the attribute before CDK resolves the reference
-   * and the parameter it passes in (`referenceto<id>Arn`) after.
+   * and the parameter it passes in after (`referenceto<unique id>Arn`: the construct path's
+   * id, which differs from the logical id unless the stack is called `Default`).
    */
-  private arnAsSeenBy(fn: AppFunction, logicalId: string): string[] {
-    return Stack.of(fn) === this ? [`${logicalId}.Arn`] : [`${logicalId}.Arn`, `referenceto${logicalId}Arn`];
+  private arnAsSeenBy(fn: AppFunction, resource: CfnElement): string[] {
+    const logicalId = this.getLogicalId(resource);
+    return Stack.of(fn) === this ? [`${logicalId}.Arn`] : [`${logicalId}.Arn`, `referenceto${Names.uniqueId(resource)}Arn`];
   }
 
   /** A queue that is itself where failures land (encrypted, TLS only, 14 days, depth alarmed). */
@@ -570,7 +574,6 @@ export class OrderManagementStack extends Stack {
   private acknowledgeNagFindings(seedProvider: cr.Provider, secrets: secretsmanager.Secret[]): void {
     const basicExecutionRole =
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]';
-    const tableLogicalId = this.getLogicalId(this.table.node.defaultChild as dynamodb.CfnTable);
 
     for (const secret of secrets) {
       Validations.of(secret).acknowledge({
@@ -597,7 +600,7 @@ export class OrderManagementStack extends Stack {
             'Only X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) uses Resource ' +
             '"*": those actions support no resource-level permissions.',
         },
-        ...this.arnAsSeenBy(fn, tableLogicalId).map((arn) => ({
+        ...this.arnAsSeenBy(fn, this.table.node.defaultChild as dynamodb.CfnTable).map((arn) => ({
           id: `AwsSolutions-IAM5[Resource::<${arn}>/index/*]`,
           reason:
             'Functions whose table access declares no partition keys may Query gsi1 and gsi2: ' +
@@ -632,7 +635,6 @@ export class OrderManagementStack extends Stack {
 
   /** cdk-nag findings of the product-image bucket and CDN, each with its reason. */
   private acknowledgeImageNagFindings(imageUploaders: readonly AppFunction[]): void {
-    const bucketLogicalId = this.getLogicalId(this.imagesBucket.node.defaultChild as s3.CfnBucket);
     Validations.of(this.imagesBucket).acknowledge({
       id: 'AwsSolutions-S1',
       reason:
@@ -669,7 +671,7 @@ export class OrderManagementStack extends Stack {
       },
     );
     for (const fn of imageUploaders) {
-      Validations.of(fn).acknowledge(...this.arnAsSeenBy(fn, bucketLogicalId).map((arn) => ({
+      Validations.of(fn).acknowledge(...this.arnAsSeenBy(fn, this.imagesBucket.node.defaultChild as s3.CfnBucket).map((arn) => ({
         id: `AwsSolutions-IAM5[Resource::<${arn}>/${PRODUCT_IMAGE_KEY_PREFIX}*]`,
         reason:
           'Only s3:PutObject, only below products/: every upload gets a new random key ' +
