@@ -83,9 +83,25 @@ export function takeStockFailure(cancelled: TransactionCancelled, index: number,
  * renewed; the release schedule's transaction is conditioned on the same hold and loses.
  */
 export async function setCartLine(userId: string, productId: string, quantity: number): Promise<void> {
+  await setLine(userId, productId, quantity, async () => ({ current: await readHold(userId, productId), holds: [] }));
+}
+
+/**
+ * PUT /cart/items/{id}: setCartLine having read the whole cart (one strongly consistent Query,
+ * instead of the line's hold alone), and returns the cart's holds after the write, for the
+ * answer's view without reading them again.
+ */
+export async function setCartLineOfCart(userId: string, productId: string, quantity: number): Promise<Hold[]> {
+  return setLine(userId, productId, quantity, async () => {
+    const holds = await cartHolds(userId);
+    return { current: holds.find((hold) => hold.productId === productId), holds };
+  });
+}
+
+async function setLine(userId: string, productId: string, quantity: number, read: () => Promise<{ current: Hold | undefined; holds: readonly Hold[] }>): Promise<Hold[]> {
   for (let attempt = 0; attempt < 4; attempt += 1) {
     const now = Date.now();
-    const current = await readHold(userId, productId);
+    const { current, holds } = await read();
     const delta = quantity - (current?.quantity ?? 0);
     const expiresAt = now + holdMinutes * 60_000;
     const items: TransactItems = [];
@@ -126,12 +142,35 @@ export async function setCartLine(userId: string, productId: string, quantity: n
     if (delta === 0 && !current) throw new Error('unreachable: new line with quantity 0');
     try {
       await transactWrite(items, { beforeRetry: delta > 0 ? failFastWhenUnavailable([{ productId, quantity: delta }]) : undefined });
-      return;
+      return withHold(holds, { userId, productId, quantity, expiresAt });
     } catch (error) {
       if (!(error instanceof TransactionCancelled)) throw error;
       if (delta > 0 && error.failedAt(0)) throw takeStockFailure(error, 0, productId, delta);
       if (!current && error.failedAt(items.length - 1)) throw new ConflictError(`A cart holds at most ${MAX_CART_LINES} different products`);
       // The hold changed under us (another request, checkout or the release schedule): re-read.
+    }
+  }
+  throw new ConflictError('The cart line is changing concurrently; try again');
+}
+
+/** The cart's holds in sort-key order (as a Query returns them) with `hold` put in or replaced. */
+const withHold = (holds: readonly Hold[], hold: Hold): Hold[] =>
+  [...holds.filter((other) => other.productId !== hold.productId), hold].sort((a, b) => (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0));
+
+/**
+ * DELETE /cart/items/{id}: releases the line (as removeCartLine) having read the whole cart in
+ * one Query, and returns the holds left, for the answer's view without reading them again.
+ */
+export async function removeCartLineOfCart(userId: string, productId: string): Promise<Hold[]> {
+  for (let attempt = 0; attempt < 4; attempt += 1) {
+    const holds = await cartHolds(userId);
+    const current = holds.find((hold) => hold.productId === productId);
+    if (!current) return holds;
+    try {
+      await releaseHolds(userId, [current]);
+      return holds.filter((hold) => hold !== current);
+    } catch (error) {
+      if (!(error instanceof TransactionCancelled)) throw error;
     }
   }
   throw new ConflictError('The cart line is changing concurrently; try again');
@@ -192,13 +231,49 @@ export async function cartHolds(userId: string): Promise<Hold[]> {
   return holds;
 }
 
+/** Lines released per transaction: two items a line (hold, stock) and the header, within DynamoDB's 100. */
+export const CLEAR_LINES_PER_TRANSACTION = 49;
+
 /**
- * One line after another: every release also updates the cart header, and on DynamoDB two
- * transactions writing the same item at once conflict, so releasing up to 50 lines in
- * parallel would exhaust the conflict retries (503) and leave the cart half cleared.
+ * Releases every line as read, in one transaction per CLEAR_LINES_PER_TRANSACTION lines (a full
+ * cart of 50: two): each hold deleted on the condition that it is unchanged, its stock returned,
+ * the header's line count lowered by as many. A hold changed or released meanwhile (another
+ * request, checkout, the release schedule) cancels that transaction with nothing written, and
+ * the cart is read again (4 attempts, as removeCartLine).
  */
 export async function clearCart(userId: string): Promise<void> {
-  for (const hold of await cartHolds(userId)) await removeCartLine(userId, hold.productId);
+  for (let attempt = 0; attempt < 4; attempt += 1) {
+    const holds = await cartHolds(userId);
+    if (holds.length === 0) return;
+    try {
+      for (let i = 0; i < holds.length; i += CLEAR_LINES_PER_TRANSACTION) await releaseHolds(userId, holds.slice(i, i + CLEAR_LINES_PER_TRANSACTION));
+      return;
+    } catch (error) {
+      if (!(error instanceof TransactionCancelled)) throw error;
+    }
+  }
+  throw new ConflictError('The cart is changing concurrently; try again');
+}
+
+/** Deletes these holds (each as read) and returns their stock, in one transaction. */
+async function releaseHolds(userId: string, holds: readonly Hold[]): Promise<void> {
+  const items: TransactItems = holds.flatMap((hold) => {
+    const unchanged = holdUnchanged(hold);
+    return [
+      { Delete: { TableName: tableName, Key: holdKey(userId, hold.productId), ConditionExpression: unchanged.ConditionExpression, ExpressionAttributeValues: unchanged.values } },
+      returnStockItem(hold.productId, hold.quantity),
+    ];
+  });
+  items.push({
+    Update: {
+      TableName: tableName,
+      Key: cartHeaderKey(userId),
+      UpdateExpression: 'ADD #lines :minus',
+      ExpressionAttributeNames: { '#lines': 'lines' },
+      ExpressionAttributeValues: { ':minus': -holds.length },
+    },
+  });
+  await transactWrite(items);
 }
 
 export interface CartView {
@@ -216,11 +291,17 @@ export interface CartView {
  * under `removedItems` instead of being counted in the total.
  */
 export async function viewCart(userId: string, now = Date.now()): Promise<CartView> {
-  const holds = (await cartHolds(userId)).filter((hold) => hold.expiresAt > now);
+  return viewCartOf(userId, await cartHolds(userId), now);
+}
+
+/** viewCart from the cart's holds already read (PUT and DELETE of a line read them before writing). */
+export async function viewCartOf(userId: string, allHolds: readonly Hold[], now = Date.now()): Promise<CartView> {
+  const holds = allHolds.filter((hold) => hold.expiresAt > now);
   const { items: productItems } = await batchGetInOrder(holds.map((hold) => productKey(hold.productId)));
   const products = new Map<string, ProductRecord>(productItems.map((item) => [item.id as string, toProductRecord(item)]));
   const { live, unavailable } = sortCartLines(holds, products, now);
-  // One after another: every release also updates the cart header (see clearCart).
+  // One after another: every release also updates the cart header, and two transactions writing
+  // one item at once conflict on DynamoDB.
   for (const { hold } of unavailable) await removeCartLine(userId, hold.productId);
   const items = live.map(({ hold, product }) => ({
     productId: hold.productId,

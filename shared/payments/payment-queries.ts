@@ -3,7 +3,7 @@ import type { AuthContext } from '../auth/authenticate.js';
 import { isAdmin } from '../auth/roles.js';
 import { getOrderFor } from '../orders/order-queries.js';
 import type { ListPaymentsQuery } from '../schemas/payments.js';
-import { listPayments, orderLedger } from './payment-repository.js';
+import { listPayments, orderLedger, type OrderLedger } from './payment-repository.js';
 import { toPublicRefund, type PaymentRecord, type PublicRefund } from './payment.js';
 import { stripeOnlyRefunds } from './refunds.js';
 
@@ -24,7 +24,11 @@ export async function paymentsOfOrder(orderId: string): Promise<PaymentRecord[]>
  * `stripe:<charge id>`).
  */
 export async function moneyOfOrder(orderId: string): Promise<{ payments: PaymentRecord[]; refunds: PublicRefund[] }> {
-  const ledger = await orderLedger(orderId);
+  return moneyOfLedger(orderId, await orderLedger(orderId));
+}
+
+/** moneyOfOrder from a ledger already read (GET /orders/{id} reads it with the order). */
+export function moneyOfLedger(orderId: string, ledger: OrderLedger): { payments: PaymentRecord[]; refunds: PublicRefund[] } {
   const byTime = <T extends { createdAt: string; id: string }>(a: T, b: T) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id);
   const issuedHere = ledger.refunds.map(toPublicRefund).sort(byTime);
   const currencyOf = new Map(ledger.chargeRefunds.map((charge) => [charge.chargeId, charge]));

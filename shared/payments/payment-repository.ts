@@ -43,29 +43,45 @@ export interface OrderLedger {
   readonly chargeRefunds: ChargeRefundRecord[];
 }
 
+/** The ledger's sort keys: payments, refunds and charges' refunds sort between these. */
+const LEDGER_FROM = 'PAYMENT#';
+const LEDGER_TO = 'REFUND#~';
+
 /** Every payment and refund of one order (strongly consistent; one partition). */
 export async function orderLedger(orderId: string): Promise<OrderLedger> {
-  const payments: PaymentRecord[] = [];
-  const refunds: RefundRecord[] = [];
-  const chargeRefunds: ChargeRefundRecord[] = [];
+  const items: Record<string, unknown>[] = [];
   let startKey: Record<string, unknown> | undefined;
   do {
     const page = await db.send(
       new QueryCommand({
         TableName: tableName,
         KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-        ExpressionAttributeValues: { ':pk': orderKey(orderId).pk, ':from': 'PAYMENT#', ':to': 'REFUND#~' },
+        ExpressionAttributeValues: { ':pk': orderKey(orderId).pk, ':from': LEDGER_FROM, ':to': LEDGER_TO },
         ConsistentRead: true,
         ExclusiveStartKey: startKey,
       }),
     );
-    for (const item of page.Items ?? []) {
-      if (item.type === 'payment') payments.push(toPaymentRecord(item));
-      else if (item.type === 'refund') refunds.push(item as unknown as RefundRecord);
-      else if (item.type === 'chargeRefund') chargeRefunds.push(item as unknown as ChargeRefundRecord);
-    }
+    items.push(...(page.Items ?? []));
     startKey = page.LastEvaluatedKey;
   } while (startKey);
+  return ledgerOf(items);
+}
+
+/**
+ * The ledger among items of an order's partition (any of them: the order, its index item and
+ * shipments are skipped), in sort-key order; GET /orders/{id} reads the whole partition at once.
+ */
+export function ledgerOf(items: readonly Record<string, unknown>[]): OrderLedger {
+  const payments: PaymentRecord[] = [];
+  const refunds: RefundRecord[] = [];
+  const chargeRefunds: ChargeRefundRecord[] = [];
+  for (const item of items) {
+    const sk = String(item.sk);
+    if (sk < LEDGER_FROM || sk > LEDGER_TO) continue;
+    if (item.type === 'payment') payments.push(toPaymentRecord(item));
+    else if (item.type === 'refund') refunds.push(item as unknown as RefundRecord);
+    else if (item.type === 'chargeRefund') chargeRefunds.push(item as unknown as ChargeRefundRecord);
+  }
   return { payments, refunds, chargeRefunds };
 }
 
