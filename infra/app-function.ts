@@ -416,8 +416,9 @@ export function bindAccess(fn: AppFunction, access: Access, resources: AccessRes
   }
   const stripe = resources.stripe;
   if (access.stripe && stripe) {
-    const secret = access.stripe === 'api' ? stripe.secretKey : stripe.webhookSecret;
-    if (secret) grantSecretRead(fn, access.stripe === 'api' ? 'STRIPE_SECRET_KEY_ARN' : 'STRIPE_WEBHOOK_SECRET_ARN', secret);
+    const usesKey = access.stripe !== 'webhook';
+    const secret = usesKey ? stripe.secretKey : stripe.webhookSecret;
+    if (secret) grantSecretRead(fn, usesKey ? 'STRIPE_SECRET_KEY_ARN' : 'STRIPE_WEBHOOK_SECRET_ARN', secret);
     const variables: Record<string, string | undefined> =
       access.stripe === 'api' ? { CHECKOUT_SUCCESS_URL: stripe.checkoutSuccessUrl, CHECKOUT_CANCEL_URL: stripe.checkoutCancelUrl } : {};
     for (const [name, value] of Object.entries(variables)) if (value) fn.addEnvironment(name, value);

@@ -56,9 +56,10 @@ export interface Access {
   readonly uploadImages?: boolean;
   /**
    * Stripe settings, when the stack has them (all optional): `api` gets STRIPE_SECRET_KEY and
-   * the checkout URLs, `webhook` gets STRIPE_WEBHOOK_SECRET. No AWS permission involved.
+   * the checkout URLs, `refunds` the key alone, `webhook` gets STRIPE_WEBHOOK_SECRET. No AWS
+   * permission involved besides reading the secret.
    */
-  readonly stripe?: 'api' | 'webhook';
+  readonly stripe?: 'api' | 'refunds' | 'webhook';
   /**
    * Pushes to and closes WebSocket connections through the API Gateway management API:
    * `execute-api:ManageConnections` on the WebSocket stage's `@connections` only, plus

@@ -35,7 +35,7 @@ export const paymentRoutes = {
     method: 'POST', path: '/orders/{id}/refunds', handler: 'functions/payments/refund.ts', auth: 'admin',
     // The order, its ledger (payments, refunds) and the refund: all in the order's partition.
     // Card payments are refunded through Stripe's Refunds API (idempotency key refund-<refund id>).
-    access: { table: { mode: 'write', keys: ['ORDER#*'] }, sendTo: ['orderEvents'], stripe: 'api' },
+    access: { table: { mode: 'write', keys: ['ORDER#*'] }, sendTo: ['orderEvents'], stripe: 'refunds' },
     summary:
       'Refund a payment (Idempotency-Key required): card payments through Stripe, offline ones recorded; paymentStatus becomes partially_refunded or refunded; the order status does not change; the customer is emailed once',
     tag: 'Payments',

@@ -23,7 +23,7 @@ function stripeVariables(stack: ReturnType<typeof synthStack>['stack'], template
 }
 
 describe('Stripe configuration', () => {
-  it('with secrets: the checkout function gets the key secret and URLs, the webhook the signing secret, nobody else anything', () => {
+  it('with secrets: checkout gets the key secret and URLs, refunds the key, the webhook the signing secret, nobody else anything', () => {
     const { stack, template } = synthStack('StripeTest', {
       stripe: {
         secretKeySecret: 'shop/stripe-secret-key',
@@ -40,8 +40,10 @@ describe('Stripe configuration', () => {
     expect(variables.RouteStripeWebhook).toEqual({
       STRIPE_WEBHOOK_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:shop/stripe-webhook-AbCdEf',
     });
+    // Refunds call Stripe's Refunds API: the key, no checkout URLs.
+    expect(variables.RouteRefundOrder).toEqual({ STRIPE_SECRET_KEY_ARN: 'shop/stripe-secret-key' });
     for (const [id, found] of Object.entries(variables)) {
-      if (id !== 'RouteCreateCheckout' && id !== 'RouteStripeWebhook') expect(found, id).toEqual({});
+      if (!['RouteCreateCheckout', 'RouteStripeWebhook', 'RouteRefundOrder'].includes(id)) expect(found, id).toEqual({});
     }
   });
 

@@ -128,11 +128,12 @@ describe('secrets at runtime (with Stripe)', () => {
     expect(JSON.stringify(template.toJSON())).not.toContain('{{resolve:');
   });
 
-  it('lets only checkout read the Stripe key (imported by name: its ARN with the 6-character suffix)', () => {
+  it('lets only checkout and refunds read the Stripe key (imported by name: its ARN with the 6-character suffix)', () => {
+    const keyReaders = ['RouteCreateCheckout', 'RouteRefundOrder'];
     for (const [id, { env, secrets }] of access) {
       const reads = secrets.some((secret) => secret.includes(`:secret:${byName}-??????`));
-      expect(reads, id).toBe(id === 'RouteCreateCheckout');
-      expect(env.STRIPE_SECRET_KEY_ARN, id).toBe(id === 'RouteCreateCheckout' ? byName : undefined);
+      expect(reads, id).toBe(keyReaders.includes(id));
+      expect(env.STRIPE_SECRET_KEY_ARN, id).toBe(keyReaders.includes(id) ? byName : undefined);
     }
   });
 
