@@ -1,11 +1,11 @@
-import { routes } from '../../infra/routes.js';
+import { analyticsRoutes } from '../../infra/routes/analytics.js';
 import { analytics } from '../../shared/analytics/analytics.js';
 import { httpHandler } from '../../shared/http/http-handler.js';
 import { ok } from '../../shared/http/responses.js';
 
 const DAY_MS = 86_400_000;
 
-export const handler = httpHandler(routes.getAnalytics, async ({ query }) => {
+export const handler = httpHandler(analyticsRoutes.getAnalytics, async ({ query }) => {
   const to = query.to ?? new Date().toISOString().slice(0, 10);
   const from = query.from ?? new Date(Date.parse(`${to}T00:00:00Z`) - 29 * DAY_MS).toISOString().slice(0, 10);
   return ok(await analytics({ from, to }));

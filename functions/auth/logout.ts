@@ -1,10 +1,10 @@
-import { routes } from '../../infra/routes.js';
+import { authRoutes } from '../../infra/routes/auth.js';
 import { httpHandler } from '../../shared/http/http-handler.js';
 import { noContent } from '../../shared/http/responses.js';
 import { clearSessionCookie } from '../../shared/http/session-response.js';
 import { logout } from '../../shared/users/accounts.js';
 
-export const handler = httpHandler(routes.logout, async ({ auth }) => {
+export const handler = httpHandler(authRoutes.logout, async ({ auth }) => {
   await logout(auth);
   return noContent({ cookies: [clearSessionCookie()] });
 });

@@ -1,6 +1,6 @@
-import { routes } from '../../infra/routes.js';
+import { authRoutes } from '../../infra/routes/auth.js';
 import { rotateSession } from '../../shared/auth/sessions.js';
 import { httpHandler } from '../../shared/http/http-handler.js';
 import { sessionResult } from '../../shared/http/session-response.js';
 
-export const handler = httpHandler(routes.refresh, async ({ body }) => sessionResult(200, await rotateSession(body.refreshToken)));
+export const handler = httpHandler(authRoutes.refresh, async ({ body }) => sessionResult(200, await rotateSession(body.refreshToken)));

@@ -1,9 +1,9 @@
-import { routes } from '../../infra/routes.js';
+import { contactRoutes } from '../../infra/routes/contact.js';
 import { deleteContactMessage } from '../../shared/contact/contact-repository.js';
 import { httpHandler } from '../../shared/http/http-handler.js';
 import { noContent } from '../../shared/http/responses.js';
 
-export const handler = httpHandler(routes.deleteContactMessage, async ({ path }) => {
+export const handler = httpHandler(contactRoutes.deleteContactMessage, async ({ path }) => {
   await deleteContactMessage(path.id);
   return noContent();
 });

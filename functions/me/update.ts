@@ -1,6 +1,6 @@
-import { routes } from '../../infra/routes.js';
+import { authRoutes } from '../../infra/routes/auth.js';
 import { httpHandler } from '../../shared/http/http-handler.js';
 import { updatedProfileResult } from '../../shared/http/session-response.js';
 import { updateOwnProfile } from '../../shared/users/accounts.js';
 
-export const handler = httpHandler(routes.updateMe, async ({ auth, body }) => updatedProfileResult(await updateOwnProfile(auth.userId, body)));
+export const handler = httpHandler(authRoutes.updateMe, async ({ auth, body }) => updatedProfileResult(await updateOwnProfile(auth.userId, body)));

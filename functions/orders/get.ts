@@ -1,4 +1,4 @@
-import { routes } from '../../infra/routes.js';
+import { orderRoutes } from '../../infra/routes/orders.js';
 import { httpHandler } from '../../shared/http/http-handler.js';
 import { ok } from '../../shared/http/responses.js';
 import { orderDetailFor } from '../../shared/orders/order-detail.js';
@@ -8,7 +8,7 @@ import { toPublicPayment } from '../../shared/payments/payment.js';
 import { toPublicShipment } from '../../shared/shipments/shipment.js';
 
 /** The detail view adds payments, refunds and shipments: all in the order's partition, read with it in one Query. */
-export const handler = httpHandler(routes.getOrder, async ({ auth, path }) => {
+export const handler = httpHandler(orderRoutes.getOrder, async ({ auth, path }) => {
   const { order, ledger, shipments } = await orderDetailFor(auth, path.id);
   const money = moneyOfLedger(order.id, ledger);
   return ok({ ...toPublicOrder(order), payments: money.payments.map(toPublicPayment), refunds: money.refunds, shipments: shipments.map(toPublicShipment) });

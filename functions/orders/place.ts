@@ -1,4 +1,4 @@
-import { routes } from '../../infra/routes.js';
+import { orderRoutes } from '../../infra/routes/orders.js';
 import { BadRequestError } from '../../shared/errors.js';
 import { httpHandler } from '../../shared/http/http-handler.js';
 import { headerValue } from '../../shared/http/parse.js';
@@ -6,7 +6,7 @@ import { created } from '../../shared/http/responses.js';
 import { placeOrderFor } from '../../shared/orders/orders.js';
 import { toPublicOrder } from '../../shared/orders/order.js';
 
-export const handler = httpHandler(routes.placeOrder, async ({ auth, body, event }) => {
+export const handler = httpHandler(orderRoutes.placeOrder, async ({ auth, body, event }) => {
   const key = headerValue(event, 'idempotency-key');
   if (key !== undefined && !/^[\x21-\x7e]{1,255}$/.test(key)) {
     throw new BadRequestError('Idempotency-Key must be 1 to 255 printable ASCII characters', { header: 'idempotency-key' });

@@ -1,6 +1,6 @@
-import { routes } from '../../infra/routes.js';
+import { paymentRoutes } from '../../infra/routes/payments.js';
 import { httpHandler } from '../../shared/http/http-handler.js';
 import { created } from '../../shared/http/responses.js';
 import { createCheckoutFor } from '../../shared/payments/checkout.js';
 
-export const handler = httpHandler(routes.createCheckout, async ({ auth, path }) => created(await createCheckoutFor(auth, path.id)));
+export const handler = httpHandler(paymentRoutes.createCheckout, async ({ auth, path }) => created(await createCheckoutFor(auth, path.id)));

@@ -1,4 +1,4 @@
-import { routes } from '../../infra/routes.js';
+import { paymentRoutes } from '../../infra/routes/payments.js';
 import { BadRequestError } from '../../shared/errors.js';
 import { httpHandler } from '../../shared/http/http-handler.js';
 import { headerValue } from '../../shared/http/parse.js';
@@ -8,7 +8,7 @@ import { toPublicRefund } from '../../shared/payments/payment.js';
 import { stripeRefunder } from '../../shared/payments/stripe-refunds.js';
 
 /** Money goes out: the Idempotency-Key is required, so a refund whose outcome is unknown can be repeated safely. */
-export const handler = httpHandler(routes.refundOrder, async ({ auth, path, body, event }) => {
+export const handler = httpHandler(paymentRoutes.refundOrder, async ({ auth, path, body, event }) => {
   const key = headerValue(event, 'idempotency-key');
   if (key === undefined || !/^[\x21-\x7e]{1,255}$/.test(key)) {
     throw new BadRequestError('A refund needs an Idempotency-Key header of 1 to 255 printable ASCII characters', { header: 'idempotency-key' });

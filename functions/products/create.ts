@@ -1,7 +1,7 @@
-import { routes } from '../../infra/routes.js';
+import { productRoutes } from '../../infra/routes/products.js';
 import { httpHandler } from '../../shared/http/http-handler.js';
 import { created } from '../../shared/http/responses.js';
 import { createProduct } from '../../shared/products/product-repository.js';
 import { toPublicProduct } from '../../shared/products/product.js';
 
-export const handler = httpHandler(routes.createProduct, async ({ body }) => created(toPublicProduct(await createProduct(body))));
+export const handler = httpHandler(productRoutes.createProduct, async ({ body }) => created(toPublicProduct(await createProduct(body))));

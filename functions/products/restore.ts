@@ -1,7 +1,7 @@
-import { routes } from '../../infra/routes.js';
+import { productRoutes } from '../../infra/routes/products.js';
 import { httpHandler } from '../../shared/http/http-handler.js';
 import { ok } from '../../shared/http/responses.js';
 import { restoreProduct } from '../../shared/products/product-repository.js';
 import { toPublicProduct } from '../../shared/products/product.js';
 
-export const handler = httpHandler(routes.restoreProduct, async ({ path }) => ok(toPublicProduct(await restoreProduct(path.id))));
+export const handler = httpHandler(productRoutes.restoreProduct, async ({ path }) => ok(toPublicProduct(await restoreProduct(path.id))));

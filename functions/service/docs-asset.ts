@@ -1,5 +1,5 @@
+import { serviceRoutes } from '../../infra/routes/service.js';
 import { gzipSync } from 'node:zlib';
-import { routes } from '../../infra/routes.js';
 import { DOCS_SECURITY_HEADERS, EXPLORER_ASSET } from '../../shared/docs/api-reference.js';
 import { loadExplorerScript } from '../../shared/docs/explorer-script.js';
 import { NotFoundError } from '../../shared/errors.js';
@@ -24,7 +24,7 @@ function acceptsGzip(acceptEncoding: string | undefined): boolean {
  * package version, so the response may be cached for good; gzipped (~220 KB instead of
  * ~750 KB) when the browser accepts it.
  */
-export const handler = httpHandler(routes.docsAsset, async ({ path, event }) => {
+export const handler = httpHandler(serviceRoutes.docsAsset, async ({ path, event }) => {
   if (path.asset !== EXPLORER_ASSET) throw new NotFoundError('Asset');
   const headers = {
     ...DOCS_SECURITY_HEADERS,

@@ -1,9 +1,9 @@
-import { routes } from '../../infra/routes.js';
+import { shipmentRoutes } from '../../infra/routes/shipments.js';
 import { httpHandler } from '../../shared/http/http-handler.js';
 import { ok } from '../../shared/http/responses.js';
 import { toPublicShipment } from '../../shared/shipments/shipment.js';
 import { updateShipmentAs } from '../../shared/shipments/shipments.js';
 
-export const handler = httpHandler(routes.updateShipment, async ({ auth, path, body }) =>
+export const handler = httpHandler(shipmentRoutes.updateShipment, async ({ auth, path, body }) =>
   ok(toPublicShipment(await updateShipmentAs(auth, path.trackingNumber, body))),
 );

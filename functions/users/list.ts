@@ -1,10 +1,10 @@
-import { routes } from '../../infra/routes.js';
+import { userRoutes } from '../../infra/routes/users.js';
 import { httpHandler } from '../../shared/http/http-handler.js';
 import { ok } from '../../shared/http/responses.js';
 import { findUserByEmail, listUsers } from '../../shared/users/user-repository.js';
 import { toPublicUser } from '../../shared/users/user.js';
 
-export const handler = httpHandler(routes.listUsers, async ({ query }) => {
+export const handler = httpHandler(userRoutes.listUsers, async ({ query }) => {
   if (query.email !== undefined) {
     const user = await findUserByEmail(query.email);
     return ok({ items: user ? [toPublicUser(user)] : [], nextCursor: null });
