@@ -23,6 +23,7 @@
  */
 import { Aspects, Tags, Validations, type App } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { shopSettingsFrom } from './shop-settings.js';
 import { DEFAULT_THROTTLE, OrderManagementStack } from './stack.js';
 import { APP_TAG, assertProdSettings, parseStage, RetainStatefulResources } from './stages.js';
 
@@ -113,6 +114,8 @@ export function defineApp(app: App): void {
     cloudFront,
     alarmEmail: contextString('alarmEmail', '') || undefined,
     sesDomain: contextString('sesDomain', '') || undefined,
+    // Business settings set in the deploying shell (infra/shop-settings.ts), as for npm start.
+    shopSettings: shopSettingsFrom(process.env),
   });
 
   if (contextBoolean('nag', contextDefaults.nag)) {

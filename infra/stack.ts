@@ -39,6 +39,7 @@ import { FunctionBundles } from './function-bundles.js';
 import { Observability } from './observability.js';
 import { queueDefinitions, type QueueDefinition, type QueueId } from './queue-definitions.js';
 import { RealtimeApi } from './realtime.js';
+import { shopSettingsFrom } from './shop-settings.js';
 import { websocketAuthorizer, websocketRoutes } from './routes/realtime.js';
 import { defaultRoute } from './routes/service.js';
 import { routeAccess, SEED_ADMIN_ACCESS, type Access, type ConsumerDefinition, type RouteDefinition, type ScheduleDefinition } from './route-types.js';
@@ -91,6 +92,12 @@ export interface OrderManagementStackProps extends StackProps {
   readonly alarmEmail?: string | undefined;
   /** SES domain identity with Easy DKIM (infra/email.ts). Default: the `emailFrom` address is the identity. */
   readonly sesDomain?: string | undefined;
+  /**
+   * Business settings for every function (`MAX_UNPAID_ORDERS`, `CART_HOLD_MINUTES`, …: the
+   * names of infra/shop-settings.ts), checked at synth. `cdk synth` passes those set in its
+   * environment. Default: none (the catalogue's defaults).
+   */
+  readonly shopSettings?: Readonly<Record<string, string>>;
 }
 
 export interface StripeSettings {
@@ -274,16 +281,19 @@ export class OrderManagementStack extends Stack {
       },
     });
 
-    const commonEnv = commonEnvironment({
-      jwtIssuer: props.jwtIssuer ?? SERVICE_NAME,
-      jwtAudience: props.jwtAudience ?? `${SERVICE_NAME}-api`,
-      appBaseUrl: props.appBaseUrl,
-      adminEmail: props.adminEmail,
-      emailFrom: props.emailFrom,
-      serviceName: SERVICE_NAME,
-      logLevel: props.logLevel ?? 'INFO',
-      corsAllowedOrigins,
-    });
+    const commonEnv = {
+      ...shopSettingsFrom(props.shopSettings ?? {}),
+      ...commonEnvironment({
+        jwtIssuer: props.jwtIssuer ?? SERVICE_NAME,
+        jwtAudience: props.jwtAudience ?? `${SERVICE_NAME}-api`,
+        appBaseUrl: props.appBaseUrl,
+        adminEmail: props.adminEmail,
+        emailFrom: props.emailFrom,
+        serviceName: SERVICE_NAME,
+        logLevel: props.logLevel ?? 'INFO',
+        corsAllowedOrigins,
+      }),
+    };
     const resources: AccessResources = {
       jwtSecret: { secret: jwtSecret, secretId: jwtSecret.secretArn },
       table: this.table,
