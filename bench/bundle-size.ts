@@ -23,7 +23,7 @@ import { consumers } from '../infra/consumers.js';
 import { routeList } from '../infra/routes.js';
 import { schedules } from '../infra/schedules.js';
 
-const RUNS = 5;
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const outRoot = path.join(repoRoot, 'bench', 'out');
 
 interface Entry {
@@ -264,6 +264,35 @@ async function main(): Promise<void> {
     (i) => i >= 3,
   );
   for (const [e, why] of failures) console.log(`\n${e.name} FAILED: ${why}`);
+
+  // Issue 13's targets, as ratios to the floor measured in this run: the median function's size
+  // and cold import ≤ 1.3 ×, the largest function that does not bundle the Stripe SDK ≤ 1.6 ×.
+  const floor = ok.find((b) => b.entry.kind === 'floor');
+  const measured = ok.filter((b) => b.entry.kind !== 'floor' && !failures.has(b.entry));
+  if (floor && measured.length > 0) {
+    const sizeOf = (b: Built) => statSync(b.file!).size;
+    const importOf = (b: Built, mode: Mode) => median(samples.get(b.entry)![mode].map((x) => x.importMs));
+    const withStripe = (b: Built) => Object.keys(b.metafile?.inputs ?? {}).some((input) => input.includes('node_modules/stripe/'));
+    const ratio = (n: number, d: number) => `${(n / d).toFixed(2)} ×`;
+    const medianSize = median(measured.map(sizeOf));
+    const medianImport = median(measured.map((b) => importOf(b, 'deployed')));
+    const medianImportNoMaps = median(measured.map((b) => importOf(b, 'noMaps')));
+    const noStripe = measured.filter((b) => !withStripe(b));
+    const largest = [...noStripe].sort((a, b) => sizeOf(b) - sizeOf(a))[0]!;
+    const slowest = [...noStripe].sort((a, b) => importOf(b, 'deployed') - importOf(a, 'deployed'))[0]!;
+    console.log(`\nTargets (issue 13), ratios to the floor (${kib(sizeOf(floor))} KiB, import ${ms(importOf(floor, 'deployed'))} ms) in this run:`);
+    printTable(
+      ['measure', 'value', 'ratio', 'target'],
+      [
+        ['median function size', `${kib(medianSize)} KiB`, ratio(medianSize, sizeOf(floor)), '≤ 1.3 ×'],
+        ['median function cold import', `${ms(medianImport)} ms`, ratio(medianImport, importOf(floor, 'deployed')), '≤ 1.3 ×'],
+        [`largest non-Stripe function size (${largest.entry.name})`, `${kib(sizeOf(largest))} KiB`, ratio(sizeOf(largest), sizeOf(floor)), '≤ 1.6 ×'],
+        [`slowest non-Stripe cold import (${slowest.entry.name})`, `${ms(importOf(slowest, 'deployed'))} ms`, ratio(importOf(slowest, 'deployed'), importOf(floor, 'deployed')), '≤ 1.6 ×'],
+        ['median cold import, --enable-source-maps ÷ without', `${ms(medianImport)} / ${ms(medianImportNoMaps)} ms`, ratio(medianImport, medianImportNoMaps), '-'],
+      ],
+      (i) => i >= 1,
+    );
+  }
 
   const biggest = built
     .filter((b) => b.file && b.metafile && !failures.has(b.entry))
