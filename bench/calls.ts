@@ -10,7 +10,7 @@
  */
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { Emulators } from '../infra/local/emulators.js';
-import { fmt, percentile, runBenchmark, startBenchEmulators, table } from './support.js';
+import { fmt, percentile, runBenchmark, startBenchEmulators, table, countSqsCommands } from './support.js';
 import { performance } from 'node:perf_hooks';
 
 const TABLE_NAME = 'bench-calls';
@@ -59,13 +59,7 @@ async function main(emulatorsRef: { current?: Emulators }) {
     },
     { step: 'initialize', name: 'benchCallsCounter' },
   );
-  sqs.middlewareStack.add(
-    (next, context) => async (args) => {
-      bump(`SQS ${(context.commandName ?? 'unknown').replace(/Command$/, '')}`);
-      return next(args);
-    },
-    { step: 'initialize', name: 'benchCallsSqsCounter' },
-  );
+  countSqsCommands(sqs, bump, 'benchCallsSqsCounter');
 
   // --- Seed ----------------------------------------------------------------------------------
   const products = await Promise.all(

@@ -21,7 +21,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { Emulators } from '../infra/local/emulators.js';
-import { percentile, fmt, table, mulberry32, runBenchmark, startBenchEmulators } from './support.js';
+import { percentile, fmt, table, mulberry32, runBenchmark, startBenchEmulators, countSqsCommands } from './support.js';
 
 const TABLE_NAME = 'bench-checkout';
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 8);
@@ -85,13 +85,7 @@ async function main(emulatorsRef: { current?: Emulators }) {
     },
     { step: 'initialize', name: 'benchCheckoutCounter' },
   );
-  sqs.middlewareStack.add(
-    (next, context) => async (args) => {
-      bump(`SQS ${(context.commandName ?? 'unknown').replace(/Command$/, '')}`);
-      return next(args);
-    },
-    { step: 'initialize', name: 'benchCheckoutSqsCounter' },
-  );
+  countSqsCommands(sqs, bump, 'benchCheckoutSqsCounter');
 
   // --- Seed ----------------------------------------------------------------------------------
   const spread = await Promise.all(

@@ -11,14 +11,11 @@
 import { findFreePort } from '../infra/local/free-port.js';
 import { connectRealtime, type RealtimeClient } from '../test/support/realtime-client.js';
 import { generousAbuseLimits } from '../test/support/test-abuse-limits.js';
+import { percentile } from './support.js';
 
 const SOCKETS = Number(process.env.BENCH_SOCKETS ?? 100);
 const address = { line1: '1 Main Street', city: 'Springfield', postalCode: '12345', country: 'us' };
 
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
-};
 
 async function main() {
   process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';

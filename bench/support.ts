@@ -1,4 +1,5 @@
 /** Small pieces the benchmarks share: statistics, tables, seeded randomness, an emulator run. */
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { performance } from 'node:perf_hooks';
 import type { Emulators } from '../infra/local/emulators.js';
 
@@ -66,4 +67,15 @@ export async function startBenchEmulators(emulatorsRef: { current?: Emulators },
   const { provisionTable } = await import('../infra/local/provision.js');
   await provisionTable(tableName);
   return emulators;
+}
+
+/** Counts each SQS command a client sends (`SQS SendMessage`) through `bump`. */
+export function countSqsCommands(sqs: SQSClient, bump: (name: string) => void, name: string): void {
+  sqs.middlewareStack.add(
+    (next, context) => async (args) => {
+      bump(`SQS ${(context.commandName ?? 'unknown').replace(/Command$/, '')}`);
+      return next(args);
+    },
+    { step: 'initialize', name },
+  );
 }

@@ -5,6 +5,7 @@
  * `MAX_UNPAID_ORDERS=5 npm start`. The synth-time checks (reminder timings in
  * infra/schedules.ts) read the same environment, so what they check is what runs.
  */
+import { ABUSE_LIMIT_VARIABLES } from '../shared/auth/abuse-limits.js';
 import { checkConfiguration } from '../shared/config.js';
 import type { ConfigName } from '../shared/config-catalogue.js';
 
@@ -13,13 +14,7 @@ export const SHOP_SETTINGS = [
   'ACCESS_TOKEN_TTL_SECONDS',
   'REFRESH_TOKEN_TTL_SECONDS',
   'BCRYPT_COST',
-  'RATE_LIMIT_REGISTER_PER_IP',
-  'RATE_LIMIT_REGISTER_PER_EMAIL',
-  'RATE_LIMIT_LOGIN_PER_IP',
-  'RATE_LIMIT_FORGOT_PASSWORD_PER_IP',
-  'RATE_LIMIT_FORGOT_PASSWORD_PER_EMAIL',
-  'RATE_LIMIT_RESET_PASSWORD_PER_IP',
-  'RATE_LIMIT_PASSWORD_CHECK_PER_USER',
+  ...ABUSE_LIMIT_VARIABLES,
   'CART_HOLD_MINUTES',
   'MAX_UNPAID_ORDERS',
   'PAYMENT_WINDOW_MINUTES',
