@@ -5,22 +5,24 @@
  * `MAX_UNPAID_ORDERS=5 npm start`. The synth-time checks (reminder timings in
  * infra/schedules.ts) read the same environment, so what they check is what runs.
  */
-import { ABUSE_LIMIT_VARIABLES } from '../shared/auth/abuse-limits.js';
 import { checkConfiguration } from '../shared/config.js';
-import type { ConfigName } from '../shared/config-catalogue.js';
+import { configCatalogue, type ConfigName } from '../shared/config-catalogue.js';
+
+/** The abuse limits (shared/auth/abuse-limits.ts), by their catalogue names: that module reaches DynamoDB at import. */
+const ABUSE_LIMITS = (Object.keys(configCatalogue) as ConfigName[]).filter((name) => name.startsWith('RATE_LIMIT_'));
 
 export const SHOP_SETTINGS = [
   'SHOP_TIME_ZONE',
   'ACCESS_TOKEN_TTL_SECONDS',
   'REFRESH_TOKEN_TTL_SECONDS',
   'BCRYPT_COST',
-  ...ABUSE_LIMIT_VARIABLES,
+  ...ABUSE_LIMITS,
   'CART_HOLD_MINUTES',
   'MAX_UNPAID_ORDERS',
   'PAYMENT_WINDOW_MINUTES',
   'PAYMENT_REMINDER_MINUTES',
   'FULFILMENT_REMINDER_HOURS',
-] as const satisfies readonly ConfigName[];
+] satisfies readonly ConfigName[];
 
 /** The shop settings set (non-empty) in `source`, checked against the catalogue: a bad one fails the synth, named. */
 export function shopSettingsFrom(source: NodeJS.ProcessEnv): Record<string, string> {
