@@ -8,6 +8,7 @@
  * replays a run. `FUZZ_PER_ROUTE` (default 24) sets the requests per operation.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../bench/support.js';
 import { adminToken, api, registerUser, target } from './client.js';
 
 type Schema = Record<string, any>;
@@ -17,18 +18,8 @@ const seed = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31)
 const PER_ROUTE = Number(process.env.FUZZ_PER_ROUTE ?? 24);
 const CONCURRENCY = 8;
 
-/** mulberry32: small, seedable, good enough to pick test inputs. */
-function prng(start: number) {
-  let a = start >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = prng(seed);
+// mulberry32 (bench/support.ts): small, seedable, good enough to pick test inputs.
+const random = mulberry32(seed);
 const chance = (p: number) => random() < p;
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
 const int = (min: number, max: number) => min + Math.floor(random() * (max - min + 1));
