@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { cursorSchema, limitSchema, listOf } from './common.js';
 import { ORDER_STATUSES } from '../orders/order-status.js';
 import { singleLineText } from './text.js';
-import { refineRange } from './time-range.js';
+import { instantSchema, refineRange } from './time-range.js';
 import { PAYMENT_STATUSES } from '../payments/payment-status.js';
 
 /**
@@ -64,7 +64,7 @@ export const placeOrderBodySchema = z
   .strict();
 export type PlaceOrderInput = z.output<typeof placeOrderBodySchema>;
 
-const isoDate = z.iso.datetime({ offset: true }).or(z.iso.date());
+const isoDate = instantSchema.or(z.iso.date());
 export const listOrdersQuerySchema = z
   .object({
     limit: limitSchema,

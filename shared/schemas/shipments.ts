@@ -3,6 +3,7 @@ import { normaliseTrackingNumber } from '../shipments/shipment.js';
 import { describeShipmentMoves, SHIPMENT_STATUSES } from '../shipments/shipment-status.js';
 import { cursorSchema, limitSchema, listOf } from './common.js';
 import { singleLineText } from './text.js';
+import { instantSchema } from './time-range.js';
 
 export const shipmentStatusSchema = z.enum(SHIPMENT_STATUSES);
 
@@ -29,7 +30,7 @@ export const checkpointInputSchema = z
     location: singleLineText().min(1).max(200),
     description: singleLineText().min(1).max(500),
     /** When the carrier saw it; default: now. */
-    at: z.iso.datetime({ offset: true }).transform((at) => new Date(at).toISOString()).optional(),
+    at: instantSchema.transform((at) => new Date(at).toISOString()).optional(),
   })
   .strict();
 

@@ -1,4 +1,21 @@
-import type * as z from 'zod';
+import * as z from 'zod';
+
+/** The first and last instants whose ISO form is `YYYY-…Z`: stored timestamps sort as text only inside this span. */
+const FIRST_INSTANT = Date.parse('0000-01-01T00:00:00.000Z');
+const LAST_INSTANT = Date.parse('9999-12-31T23:59:59.999Z');
+
+/**
+ * An ISO 8601 date-time with an offset, whose UTC instant has a four-digit year. Without the
+ * bound `9999-12-31T23:59:59-23:59` is year 10000 in UTC, `toISOString()` gives `+010000-…`,
+ * which sorts before `2025-…`, and DynamoDB rejects the `BETWEEN` (a 500 the fuzz test found).
+ */
+export const instantSchema = z.iso.datetime({ offset: true }).refine(
+  (value) => {
+    const at = Date.parse(value);
+    return at >= FIRST_INSTANT && at <= LAST_INSTANT;
+  },
+  { message: 'must fall between 0000-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z once converted to UTC' },
+);
 
 /**
  * The instants a `from`/`to` query covers, both inclusive: a date (`2025-01-31`) as `from`

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { analyticsQuerySchema, exportOrdersQuerySchema, listOrdersQuerySchema } from '../../shared/schemas/orders.js';
+import { checkpointInputSchema } from '../../shared/schemas/shipments.js';
 import { isEmptyRange, rangeBounds } from '../../shared/schemas/time-range.js';
 import { matchRoute, compileRoute } from '../../infra/local/gateway.js';
 import { routeList } from '../../infra/routes.js';
@@ -34,6 +35,24 @@ describe('time ranges (issue 11 item 7)', () => {
       expect(inverted.error!.issues.map((issue) => issue.path.join('.'))).toEqual(['to']);
       expect(schema.safeParse({ from: '2025-01-01', to: '2025-01-01' }).success).toBe(true);
     }
+  });
+});
+
+describe('instants outside years 0000–9999 in UTC (found by the fuzz test: a 500 from the export)', () => {
+  it('refuses an offset that pushes the UTC instant into year 10000 or before year 0000, on every range query and on checkpoints', () => {
+    const tooLate = '9999-12-31T23:59:59-23:59';
+    const tooEarly = '0000-01-01T00:00:00+00:01';
+    for (const schema of [listOrdersQuerySchema, exportOrdersQuerySchema]) {
+      for (const value of [tooLate, tooEarly]) {
+        const result = schema.safeParse({ from: '2025-06-30T23:59:59.999+02:00', to: value });
+        expect(result.success).toBe(false);
+        expect(result.error!.issues.map((issue) => issue.path.join('.'))).toContain('to');
+      }
+      expect(schema.safeParse({ from: '0000-01-01T00:00:00Z', to: '9999-12-31T23:59:59.999Z' }).success).toBe(true);
+      expect(schema.safeParse({ to: '9999-12-31T23:59:59+00:00' }).success).toBe(true);
+    }
+    expect(checkpointInputSchema.safeParse({ location: 'Depot', description: 'Scanned', at: tooLate }).success).toBe(false);
+    expect(checkpointInputSchema.parse({ location: 'Depot', description: 'Scanned', at: '2025-01-01T01:00:00+01:00' }).at).toBe('2025-01-01T00:00:00.000Z');
   });
 });
 
