@@ -1,16 +1,24 @@
 /** Payment reads as customers and admins see them (no queue client, no Stripe SDK). */
 import type { AuthContext } from '../auth/authenticate.js';
 import { isAdmin } from '../auth/roles.js';
-import { getOrderFor } from '../orders/order-queries.js';
+import { NotFoundError } from '../errors.js';
+import type { Page } from '../pagination.js';
 import type { ListPaymentsQuery } from '../schemas/payments.js';
-import { listPayments, orderLedger, type OrderLedger } from './payment-repository.js';
+import { listPayments, orderLedger, orderPayments, type OrderLedger } from './payment-repository.js';
 import { toPublicRefund, type PaymentRecord, type PublicRefund } from './payment.js';
 import { stripeOnlyRefunds } from './refunds.js';
 
-/** Customers see their own orders' payments only; another customer's order is a 404. */
-export async function listPaymentsFor(auth: AuthContext, query: ListPaymentsQuery) {
-  if (query.orderId) await getOrderFor(auth, query.orderId);
-  return listPayments({ ...query, userId: isAdmin(auth) || query.orderId ? undefined : auth.userId });
+/**
+ * Customers see their own orders' payments only; another customer's order is a 404, like a
+ * missing one. One order's payments and its owner come from one Query of its partition.
+ */
+export async function listPaymentsFor(auth: AuthContext, query: ListPaymentsQuery): Promise<Page<PaymentRecord>> {
+  if (query.orderId) {
+    const found = await orderPayments(query.orderId, query.limit, query.cursor);
+    if (!found || (!isAdmin(auth) && found.ownerId !== auth.userId)) throw new NotFoundError('Order');
+    return found.page;
+  }
+  return listPayments({ limit: query.limit, cursor: query.cursor, userId: isAdmin(auth) ? undefined : auth.userId });
 }
 
 /** An order's payments for its detail view, oldest first. */

@@ -9,7 +9,7 @@
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '../clients/dynamodb.js';
 import { isConditionFailure } from '../dynamo-errors.js';
-import { queryPage, queryShards, type Page } from '../pagination.js';
+import { decodeCursor, encodeCursor, queryShards, type Page } from '../pagination.js';
 
 import { orderKey } from '../orders/order-keys.js';
 import { changeOrderStatus, findOrder, InvalidTransitionError, statusChangeItemCount } from '../orders/order-repository.js';
@@ -378,33 +378,62 @@ export async function orderOfPaymentIntent(paymentIntentId: string): Promise<str
 export interface PaymentListFilter {
   readonly limit: number;
   readonly cursor?: string | undefined;
-  readonly orderId?: string | undefined;
   /** Only this customer's payments. */
   readonly userId?: string | undefined;
 }
 
 /**
- * Payments: of one order (its partition, by payment id), or newest first of one customer
- * (gsi1) or of everyone (gsi2, admin). No Scan.
+ * Payments newest first, of one customer (gsi1) or of everyone (gsi2's shards, admin). No Scan.
+ * One order's payments: `orderPayments`.
  */
 export async function listPayments(filter: PaymentListFilter): Promise<Page<PaymentRecord>> {
   const common = { limit: filter.limit, cursor: filter.cursor };
-  if (filter.orderId) {
-    const page = await queryPage({
-      query: {
-        TableName: tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': orderKey(filter.orderId).pk, ':prefix': 'PAYMENT#' },
-        ScanIndexForward: false,
-      },
-      keyAttributes: ['pk', 'sk'],
-      scope: `payments:order:${filter.orderId}`,
-      ...common,
-    });
-    return { ...page, items: page.items.map(toPaymentRecord) };
-  }
   const index = filter.userId ? 'gsi1' : 'gsi2';
   const partitions = filter.userId ? [userPaymentsPartition(filter.userId)] : ALL_PAYMENTS_PARTITIONS;
   const page = await queryShards({ index, partitions, descending: true, scope: `payments:${partitions[0]}`, ...common });
   return { ...page, items: page.items.map(toPaymentRecord) };
+}
+
+/** The order item sorts just before its payments: IDX#ALL < ORDER < PAYMENT#… < REFUND#… ('$' follows '#'). */
+const ORDER_PAYMENTS_RANGE = { from: 'ORDER', to: 'PAYMENT$' } as const;
+
+export interface OrderPayments {
+  /** The customer the order belongs to (its payments carry it too). */
+  readonly ownerId: string;
+  readonly page: Page<PaymentRecord>;
+}
+
+/**
+ * One order's payments by payment id, last first, and the order's owner, in one strongly
+ * consistent Query of its partition: read backwards from the last payment down to the order
+ * item, which closes the range. `limit + 1` items are read: the extra one is either a payment
+ * (a next page) or the order item (none). A page that stops before the order item takes the
+ * owner from its payments (each is written with its order's `userId`). `undefined`: no such
+ * order (orders are never deleted, so their payments are never seen without them).
+ */
+export async function orderPayments(orderId: string, limit: number, cursor: string | undefined): Promise<OrderPayments | undefined> {
+  const scope = `payments:order:${orderId}`;
+  const result = await db.send(
+    new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':pk': orderKey(orderId).pk, ':from': ORDER_PAYMENTS_RANGE.from, ':to': ORDER_PAYMENTS_RANGE.to },
+      ConsistentRead: true,
+      ScanIndexForward: false,
+      Limit: limit + 1,
+      ExclusiveStartKey: decodeCursor(cursor, scope),
+    }),
+  );
+  const items = result.Items ?? [];
+  const order = items.find((item) => item.sk === ORDER_PAYMENTS_RANGE.from);
+  const payments = items.filter((item) => String(item.sk).startsWith('PAYMENT#'));
+  const ownerId = (order?.userId ?? payments.find((item) => typeof item.userId === 'string')?.userId) as string | undefined;
+  if (ownerId === undefined) return undefined;
+  const page = payments.slice(0, limit);
+  const last = page.at(-1);
+  const nextCursor =
+    payments.length > limit ? encodeCursor({ pk: last!.pk, sk: last!.sk }, scope)
+    : result.LastEvaluatedKey && !order ? encodeCursor(result.LastEvaluatedKey, scope)
+    : null;
+  return { ownerId, page: { items: page.map(toPaymentRecord), nextCursor, reads: 1, scanned: result.ScannedCount ?? items.length } };
 }

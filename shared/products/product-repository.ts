@@ -4,7 +4,7 @@ import { batchGetInOrder } from '../batch-get.js';
 import { db, tableName } from '../clients/dynamodb.js';
 import { cancellationReasons, isConditionFailure } from '../dynamo-errors.js';
 import { ConflictError, NotFoundError } from '../errors.js';
-import { queryPage, type Page } from '../pagination.js';
+import { decodeCursor, encodeCursor, queryPage, type Page } from '../pagination.js';
 import type { CreateProductInput, UpdateProductInput } from '../schemas/products.js';
 import { planProductQuery, planScope, type ProductQueryInput } from './plan-product-query.js';
 import {
@@ -222,22 +222,54 @@ export async function adjustStock(input: { productId: string; delta: number; rea
   return { stock, adjustmentId };
 }
 
-export async function listStockAdjustments(productId: string, limit: number, cursor: string | undefined) {
-  const page = await queryPage({
-    query: {
+export interface StockAdjustment {
+  readonly id: string;
+  readonly productId: string;
+  readonly delta: number;
+  readonly reason: string;
+  readonly resultingStock: number;
+  readonly by: string;
+  readonly at: string;
+}
+
+/** The product item sorts just before its adjustments: IDX#… < PRODUCT < STOCKADJ#… ('$' follows '#'). */
+const ADJUSTMENTS_RANGE = { from: 'PRODUCT', to: 'STOCKADJ$' } as const;
+
+/**
+ * A product's stock adjustments, newest first, and whether the product exists, in one Query
+ * of its partition: read backwards from the last adjustment down to the product item, which
+ * closes the range. Only the adjustments' attributes are projected, so the product item
+ * weighs its keys. A missing product is a 404 (products are soft-deleted, never removed, so
+ * its adjustments are never seen without it). Read `limit + 1` items: the extra one is either
+ * an adjustment (a next page) or the product item (none).
+ */
+export async function listStockAdjustments(productId: string, limit: number, cursor: string | undefined): Promise<Page<StockAdjustment>> {
+  const scope = `stockadj:${productId}`;
+  const result = await db.send(
+    new QueryCommand({
       TableName: tableName,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': productKey(productId).pk, ':prefix': 'STOCKADJ#' },
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':pk': productKey(productId).pk, ':from': ADJUSTMENTS_RANGE.from, ':to': ADJUSTMENTS_RANGE.to },
+      ProjectionExpression: 'pk, sk, id, productId, delta, reason, resultingStock, #by, #at',
+      ExpressionAttributeNames: { '#by': 'by', '#at': 'at' },
       ScanIndexForward: false,
-    },
-    keyAttributes: ['pk', 'sk'],
-    limit,
-    cursor,
-    scope: `stockadj:${productId}`,
-  });
+      Limit: limit + 1,
+      ExclusiveStartKey: decodeCursor(cursor, scope),
+    }),
+  );
+  const items = result.Items ?? [];
+  // Backwards, the product item is the last of the range: nothing read means no product.
+  if (items.length === 0) throw new NotFoundError('Product');
+  const adjustments = items.filter((item) => String(item.sk).startsWith('STOCKADJ#'));
+  const reachedProduct = items.some((item) => item.sk === ADJUSTMENTS_RANGE.from);
+  const page = adjustments.slice(0, limit);
+  const last = page.at(-1);
+  const nextCursor =
+    adjustments.length > limit ? encodeCursor({ pk: last!.pk, sk: last!.sk }, scope)
+    : result.LastEvaluatedKey && !reachedProduct ? encodeCursor(result.LastEvaluatedKey, scope)
+    : null;
   return {
-    ...page,
-    items: page.items.map((item) => ({
+    items: page.map((item) => ({
       id: item.id as string,
       productId: item.productId as string,
       delta: item.delta as number,
@@ -246,6 +278,9 @@ export async function listStockAdjustments(productId: string, limit: number, cur
       by: item.by as string,
       at: item.at as string,
     })),
+    nextCursor,
+    reads: 1,
+    scanned: result.ScannedCount ?? items.length,
   };
 }
 
