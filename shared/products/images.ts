@@ -6,11 +6,9 @@
  * read here (at import, failing fast) and `bindAccess` sets them for `access.uploadImages` only.
  */
 import { randomUUID } from 'node:crypto';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { db, tableName } from '../clients/dynamodb.js';
-import { s3 } from '../clients/s3.js';
+import { presignPut } from '../clients/s3.js';
 import { readConfig } from '../config.js';
 import { isConditionFailure } from '../dynamo-errors.js';
 import { NotFoundError } from '../errors.js';
@@ -24,9 +22,6 @@ import {
 } from '../schemas/product-images.js';
 
 const config = readConfig(['IMAGES_BUCKET', 'IMAGES_PUBLIC_URL']);
-
-/** Headers the upload URL is signed with: S3 answers 403 to a PUT with another type or size. */
-const SIGNED_UPLOAD_HEADERS = new Set(['content-type', 'content-length']);
 
 /**
  * `products/<productId>/<random id>.<ext>`: the extension comes from the validated content
@@ -49,16 +44,13 @@ export async function createImageUpload(productId: string, input: CreateImageUpl
   const imageUrl = `${config.IMAGES_PUBLIC_URL}/${key}`;
   // Presigning is a local computation (no request to S3), done before the write so that a
   // signing failure leaves the product untouched.
-  const uploadUrl = await getSignedUrl(
-    s3,
-    new PutObjectCommand({
-      Bucket: config.IMAGES_BUCKET,
-      Key: key,
-      ContentType: input.contentType,
-      ContentLength: input.size,
-    }),
-    { expiresIn: IMAGE_UPLOAD_URL_TTL_SECONDS, signableHeaders: SIGNED_UPLOAD_HEADERS },
-  );
+  // Signed with content-type and content-length: S3 answers 403 to a PUT with another type or size.
+  const uploadUrl = await presignPut({
+    bucket: config.IMAGES_BUCKET,
+    key,
+    signedHeaders: { 'content-type': input.contentType, 'content-length': String(input.size) },
+    expiresInSeconds: IMAGE_UPLOAD_URL_TTL_SECONDS,
+  });
   await appendProductImage(productId, imageUrl);
   logger.info('product image upload issued', {
     productId,
