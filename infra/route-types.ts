@@ -90,6 +90,13 @@ export interface RouteDefinition {
   /** Handler file relative to the repository root; it exports `handler`. */
   readonly handler: string;
   readonly auth: AuthLevel;
+  /**
+   * `joined` (user routes only): the session lookup is not a call of its own. The handler gets a
+   * PendingSession (shared/auth/pending-session.ts) instead of an AuthContext, and its first read
+   * or transaction carries the lookup; the pipeline looks it up itself before any answer while it
+   * is unconfirmed. Saves one DynamoDB call on the cart and order-placement routes.
+   */
+  readonly sessionLookup?: 'joined';
   readonly access: Access;
   readonly summary: string;
   readonly tag: string;

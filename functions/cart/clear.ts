@@ -3,7 +3,8 @@ import { clearCart } from '../../shared/carts/cart-repository.js';
 import { httpHandler } from '../../shared/http/http-handler.js';
 import { noContent } from '../../shared/http/responses.js';
 
-export const handler = httpHandler(cartRoutes.clearCart, async ({ auth }) => {
-  await clearCart(auth.userId);
+/** The cart's Query, the session's lookup, then one transaction per 49 lines. */
+export const handler = httpHandler(cartRoutes.clearCart, async ({ session }) => {
+  await clearCart(session.userId, session);
   return noContent();
 });

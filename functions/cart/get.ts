@@ -3,4 +3,5 @@ import { viewCart } from '../../shared/carts/cart-repository.js';
 import { httpHandler } from '../../shared/http/http-handler.js';
 import { ok } from '../../shared/http/responses.js';
 
-export const handler = httpHandler(cartRoutes.getCart, async ({ auth }) => ok(await viewCart(auth.userId)));
+/** Two calls: the cart's Query, then one BatchGetItem of its products and the session. */
+export const handler = httpHandler(cartRoutes.getCart, async ({ session }) => ok(await viewCart(session.userId, Date.now(), session)));

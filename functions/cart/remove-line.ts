@@ -1,10 +1,7 @@
 import { cartRoutes } from '../../infra/routes/orders.js';
-import { removeCartLineOfCart, viewCartOf } from '../../shared/carts/cart-repository.js';
+import { removeCartLineAndView } from '../../shared/carts/cart-repository.js';
 import { httpHandler } from '../../shared/http/http-handler.js';
 import { ok } from '../../shared/http/responses.js';
 
-/** The cart read once (with the line's hold), the transaction, then the products for the view. */
-export const handler = httpHandler(cartRoutes.removeCartLine, async ({ auth, path }) => {
-  const holds = await removeCartLineOfCart(auth.userId, path.productId);
-  return ok(await viewCartOf(auth.userId, holds));
-});
+/** Three calls: the cart's Query, its products with the session's lookup, the transaction. */
+export const handler = httpHandler(cartRoutes.removeCartLine, async ({ session, path }) => ok(await removeCartLineAndView(session.userId, path.productId, session)));

@@ -1,10 +1,9 @@
 import { cartRoutes } from '../../infra/routes/orders.js';
-import { setCartLineOfCart, viewCartOf } from '../../shared/carts/cart-repository.js';
+import { setCartLineAndView } from '../../shared/carts/cart-repository.js';
 import { httpHandler } from '../../shared/http/http-handler.js';
 import { ok } from '../../shared/http/responses.js';
 
-/** The cart read once (with the line's hold), the transaction, then the products for the view. */
-export const handler = httpHandler(cartRoutes.setCartLine, async ({ auth, path, body }) => {
-  const holds = await setCartLineOfCart(auth.userId, path.productId, body.quantity);
-  return ok(await viewCartOf(auth.userId, holds));
-});
+/** Three calls: the cart's Query, its products with the session's lookup, the transaction. */
+export const handler = httpHandler(cartRoutes.setCartLine, async ({ session, path, body }) =>
+  ok(await setCartLineAndView(session.userId, path.productId, body.quantity, session)),
+);

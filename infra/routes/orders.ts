@@ -23,7 +23,7 @@ const orderDetailSchema = orderSchema
 
 export const cartRoutes = {
   getCart: {
-    method: 'GET', path: '/cart', handler: 'functions/cart/get.ts', auth: 'user',
+    method: 'GET', path: '/cart', handler: 'functions/cart/get.ts', auth: 'user', sessionLookup: 'joined',
     // The cart's holds, the held products (BatchGet for current prices); a line whose product was
     // deleted is released (hold, cart header, the product's stock returned: one transaction).
     access: { table: { mode: 'write', keys: ['CART#*', 'PRODUCT#*'] } },
@@ -31,20 +31,20 @@ export const cartRoutes = {
     schemas: { response: { status: 200, schema: cartSchema } },
   },
   setCartLine: {
-    method: 'PUT', path: '/cart/items/{productId}', handler: 'functions/cart/set-line.ts', auth: 'user',
+    method: 'PUT', path: '/cart/items/{productId}', handler: 'functions/cart/set-line.ts', auth: 'user', sessionLookup: 'joined',
     // The hold and the cart header, the product's stock (one transaction; fail-fast stock reads), then the cart view.
     access: { table: { mode: 'write', keys: ['CART#*', 'PRODUCT#*'] } }, summary: 'Hold this quantity (reserves or releases the difference; renews the hold)',
     tag: 'Cart', errors: [404, 409],
     schemas: { path: cartLinePathSchema, body: setCartLineBodySchema, response: { status: 200, schema: cartSchema } },
   },
   removeCartLine: {
-    method: 'DELETE', path: '/cart/items/{productId}', handler: 'functions/cart/remove-line.ts', auth: 'user',
+    method: 'DELETE', path: '/cart/items/{productId}', handler: 'functions/cart/remove-line.ts', auth: 'user', sessionLookup: 'joined',
     // The hold and the cart header, the product's stock returned (one transaction), then the cart view.
     access: { table: { mode: 'write', keys: ['CART#*', 'PRODUCT#*'] } }, summary: 'Release one line', tag: 'Cart',
     schemas: { path: cartLinePathSchema, response: { status: 200, schema: cartSchema } },
   },
   clearCart: {
-    method: 'DELETE', path: '/cart', handler: 'functions/cart/clear.ts', auth: 'user',
+    method: 'DELETE', path: '/cart', handler: 'functions/cart/clear.ts', auth: 'user', sessionLookup: 'joined',
     // The cart's holds and header, each held product's stock returned.
     access: { table: { mode: 'write', keys: ['CART#*', 'PRODUCT#*'] } }, summary: 'Release every line', tag: 'Cart',
     schemas: { response: { status: 204 } },
@@ -53,7 +53,7 @@ export const cartRoutes = {
 
 export const orderRoutes = {
   placeOrder: {
-    method: 'POST', path: '/orders', handler: 'functions/orders/place.ts', auth: 'user',
+    method: 'POST', path: '/orders', handler: 'functions/orders/place.ts', auth: 'user', sessionLookup: 'joined',
     // The order and its index item (keyed replays read the order), the cart's holds and header,
     // the products (BatchGet, stock taken or fail-fast reads). The event goes to SQS.
     access: { table: { mode: 'write', keys: ['ORDER#*', 'CART#*', 'PRODUCT#*'] }, sendTo: ['orderEvents'] },

@@ -6,7 +6,7 @@ import type { Role } from '../schemas/users.js';
 import { headerValue } from '../http/parse.js';
 import type { HttpEvent } from '../http/types.js';
 import { familyKey, revokedTokenKey } from './sessions.js';
-import { verifyAccessToken } from './tokens.js';
+import { verifyAccessToken, type TokenClaims } from './tokens.js';
 
 export interface AuthContext {
   readonly userId: string;
@@ -46,13 +46,11 @@ export async function authenticate(event: HttpEvent, level: Exclude<AuthLevel, '
 export async function authenticateToken(token: string | undefined, level: Exclude<AuthLevel, 'public'>): Promise<AuthContext> {
   if (!token) throw new UnauthorizedError('Authentication required');
   const claims = await verifyAccessToken(token);
-
-  const userKey = { pk: `USER#${claims.userId}`, sk: 'PROFILE' };
   const { Responses, UnprocessedKeys } = await db.send(
     new BatchGetCommand({
       RequestItems: {
         [tableName]: {
-          Keys: [userKey, revokedTokenKey(claims.jti), familyKey(claims.familyId)],
+          Keys: sessionKeys(claims),
           ProjectionExpression: 'pk, #role, disabled, sessionVersion, revoked',
           ExpressionAttributeNames: { '#role': 'role' },
           ConsistentRead: true,
@@ -61,14 +59,28 @@ export async function authenticateToken(token: string | undefined, level: Exclud
     }),
   );
   if (UnprocessedKeys?.[tableName]?.Keys?.length) throw new Error('authentication lookup was throttled');
-  const items = new Map((Responses?.[tableName] ?? []).map((item) => [item.pk as string, item]));
-  const user = items.get(userKey.pk);
-  const family = items.get(familyKey(claims.familyId).pk);
+  return authFromSessionItems(claims, Responses?.[tableName] ?? [], level);
+}
+
+/** The items that say whether a token's session still stands: its user, its denial record, its session family. */
+export const sessionKeys = (claims: Pick<TokenClaims, 'userId' | 'jti' | 'familyId'>) => [
+  { pk: `USER#${claims.userId}`, sk: 'PROFILE' },
+  revokedTokenKey(claims.jti),
+  familyKey(claims.familyId),
+];
+
+/**
+ * The decision on those items (read strongly consistent; other items among them are ignored):
+ * the user as stored now, or 401 (inactive user, ended session, revoked token) / 403.
+ */
+export function authFromSessionItems(claims: TokenClaims, items: Iterable<Record<string, unknown>>, level: Exclude<AuthLevel, 'public'>): AuthContext {
+  const byPk = new Map([...items].map((item) => [item.pk as string, item]));
+  const [userKey, deniedKey, familyOfToken] = sessionKeys(claims);
+  const user = byPk.get(userKey!.pk);
+  const family = byPk.get(familyOfToken!.pk);
   if (!user || user.disabled === true) throw new UnauthorizedError('The account is not active');
   if ((user.sessionVersion ?? 0) !== claims.sessionVersion) throw new UnauthorizedError('The session has ended');
-  if (items.has(revokedTokenKey(claims.jti).pk) || !family || family.revoked === true) {
-    throw new UnauthorizedError('The token has been revoked');
-  }
+  if (byPk.has(deniedKey!.pk) || !family || family.revoked === true) throw new UnauthorizedError('The token has been revoked');
   const role = user.role as Role;
   if (level === 'admin' && role !== 'admin') throw new ForbiddenError('Administrators only');
   return { userId: claims.userId, role, jti: claims.jti, familyId: claims.familyId, tokenExpiresAt: claims.expiresAt };

@@ -1,5 +1,5 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { batchGetInOrder } from '../batch-get.js';
+import { readJoined, type PendingSession } from '../auth/pending-session.js';
 import { db, tableName } from '../clients/dynamodb.js';
 import { readConfig } from '../config.js';
 import { ConflictError, NotFoundError } from '../errors.js';
@@ -87,15 +87,44 @@ export async function setCartLine(userId: string, productId: string, quantity: n
 }
 
 /**
- * PUT /cart/items/{id}: setCartLine having read the whole cart (one strongly consistent Query,
- * instead of the line's hold alone), and returns the cart's holds after the write, for the
- * answer's view without reading them again.
+ * Reads a cart for a change and its answer: the holds (one strongly consistent Query per
+ * attempt) and, once, their products and `alsoProductId`'s in one BatchGetItem that carries a
+ * pending session's lookup, so the session is confirmed before anything is written. A retry
+ * that finds a product not read yet (a line added meanwhile) reads just those.
  */
-export async function setCartLineOfCart(userId: string, productId: string, quantity: number): Promise<Hold[]> {
-  return setLine(userId, productId, quantity, async () => {
-    const holds = await cartHolds(userId);
+function cartReader(userId: string, session: PendingSession | undefined, alsoProductId?: string) {
+  const products = new Map<string, ProductRecord>();
+  let readOnce = false;
+  return {
+    products,
+    async read(): Promise<Hold[]> {
+      const holds = await cartHolds(userId);
+      const missing = [...new Set([...holds.map((hold) => hold.productId), ...(alsoProductId ? [alsoProductId] : [])])].filter((id) => !products.has(id));
+      if (!readOnce || missing.length > 0) {
+        for (const [id, product] of await readProducts(missing, session)) products.set(id, product);
+        readOnce = true;
+      }
+      return holds;
+    },
+  };
+}
+
+async function readProducts(productIds: readonly string[], session: PendingSession | undefined): Promise<Map<string, ProductRecord>> {
+  const items = await readJoined(session, productIds.map(productKey));
+  return new Map(items.map((item) => [item.id as string, toProductRecord(item)]));
+}
+
+/**
+ * PUT /cart/items/{id} in three calls: the cart and its products read once (the session's
+ * lookup joined to the products' read), the transaction, and the answer built from what was read.
+ */
+export async function setCartLineAndView(userId: string, productId: string, quantity: number, session?: PendingSession, now = Date.now()): Promise<CartView> {
+  const cart = cartReader(userId, session, productId);
+  const holds = await setLine(userId, productId, quantity, async () => {
+    const holds = await cart.read();
     return { current: holds.find((hold) => hold.productId === productId), holds };
   });
+  return cartViewFrom(userId, holds, cart.products, now);
 }
 
 async function setLine(userId: string, productId: string, quantity: number, read: () => Promise<{ current: Hold | undefined; holds: readonly Hold[] }>): Promise<Hold[]> {
@@ -158,17 +187,18 @@ const withHold = (holds: readonly Hold[], hold: Hold): Hold[] =>
   [...holds.filter((other) => other.productId !== hold.productId), hold].sort((a, b) => (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0));
 
 /**
- * DELETE /cart/items/{id}: releases the line (as removeCartLine) having read the whole cart in
- * one Query, and returns the holds left, for the answer's view without reading them again.
+ * DELETE /cart/items/{id} in three calls: releases the line (as removeCartLine) having read the
+ * cart and its products once (the session's lookup joined), and answers from what it read.
  */
-export async function removeCartLineOfCart(userId: string, productId: string): Promise<Hold[]> {
+export async function removeCartLineAndView(userId: string, productId: string, session?: PendingSession, now = Date.now()): Promise<CartView> {
+  const cart = cartReader(userId, session);
   for (let attempt = 0; attempt < 4; attempt += 1) {
-    const holds = await cartHolds(userId);
+    const holds = await cart.read();
     const current = holds.find((hold) => hold.productId === productId);
-    if (!current) return holds;
+    if (!current) return cartViewFrom(userId, holds, cart.products, now);
     try {
       await releaseHolds(userId, [current]);
-      return holds.filter((hold) => hold !== current);
+      return cartViewFrom(userId, holds.filter((hold) => hold !== current), cart.products, now);
     } catch (error) {
       if (!(error instanceof TransactionCancelled)) throw error;
     }
@@ -241,10 +271,12 @@ export const CLEAR_LINES_PER_TRANSACTION = 49;
  * request, checkout, the release schedule) cancels that transaction with nothing written, and
  * the cart is read again (4 attempts, as removeCartLine).
  */
-export async function clearCart(userId: string): Promise<void> {
+export async function clearCart(userId: string, session?: PendingSession): Promise<void> {
   for (let attempt = 0; attempt < 4; attempt += 1) {
     const holds = await cartHolds(userId);
     if (holds.length === 0) return;
+    // Nothing is written for a session that has ended.
+    await session?.confirm();
     try {
       for (let i = 0; i < holds.length; i += CLEAR_LINES_PER_TRANSACTION) await releaseHolds(userId, holds.slice(i, i + CLEAR_LINES_PER_TRANSACTION));
       return;
@@ -290,15 +322,13 @@ export interface CartView {
  * transaction conditioned on the hold as read: two reads at once release it once) and listed
  * under `removedItems` instead of being counted in the total.
  */
-export async function viewCart(userId: string, now = Date.now()): Promise<CartView> {
-  return viewCartOf(userId, await cartHolds(userId), now);
+export async function viewCart(userId: string, now = Date.now(), session?: PendingSession): Promise<CartView> {
+  const holds = (await cartHolds(userId)).filter((hold) => hold.expiresAt > now);
+  return cartViewFrom(userId, holds, await readProducts(holds.map((hold) => hold.productId), session), now);
 }
 
-/** viewCart from the cart's holds already read (PUT and DELETE of a line read them before writing). */
-export async function viewCartOf(userId: string, allHolds: readonly Hold[], now = Date.now()): Promise<CartView> {
-  const holds = allHolds.filter((hold) => hold.expiresAt > now);
-  const { items: productItems } = await batchGetInOrder(holds.map((hold) => productKey(hold.productId)));
-  const products = new Map<string, ProductRecord>(productItems.map((item) => [item.id as string, toProductRecord(item)]));
+/** The cart's answer from its holds and their products as read (one read of each per request). */
+async function cartViewFrom(userId: string, holds: readonly Hold[], products: ReadonlyMap<string, ProductRecord>, now: number): Promise<CartView> {
   const { live, unavailable } = sortCartLines(holds, products, now);
   // One after another: every release also updates the cart header, and two transactions writing
   // one item at once conflict on DynamoDB.

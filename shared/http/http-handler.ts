@@ -2,6 +2,8 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { RouteDefinition } from '../../infra/route-types.js';
 import type { AuthContext } from '../auth/authenticate.js';
+import type { PendingSession } from '../auth/pending-session.js';
+import { UnauthorizedError, ForbiddenError } from '../errors.js';
 import { logger } from '../logger.js';
 import { countErrorAnswer, publishMetrics } from '../metrics.js';
 import { corsHeaders } from './cors.js';
@@ -13,6 +15,8 @@ interface PipelineState {
   requestId: string;
   startedAt: number;
   auth?: AuthContext;
+  /** `sessionLookup: 'joined'` routes: confirmed by the handler's first read or write, else below. */
+  session?: PendingSession;
   body?: unknown;
   query?: unknown;
   path?: unknown;
@@ -51,7 +55,7 @@ function finish(event: HttpEvent, context: HttpContext, response: HttpResponse):
     path: event.rawPath,
     status: response.statusCode,
     durationMs: Date.now() - startedAt,
-    userId: auth?.userId,
+    userId: auth?.userId ?? context.pipeline.session?.userId,
   });
   const cors = corsHeaders(headerValue(event, 'origin'));
   // A handler's own `vary` (e.g. accept-encoding) and CORS's `vary: origin` both count.
@@ -59,14 +63,33 @@ function finish(event: HttpEvent, context: HttpContext, response: HttpResponse):
   return { ...response, headers: { ...response.headers, ...cors, ...(vary ? { vary } : {}), 'x-request-id': requestId } };
 }
 
-/** Authentication and role check, from the route table's `auth`. */
+/**
+ * Authentication and role check, from the route table's `auth`. On `sessionLookup: 'joined'`
+ * routes only the token is verified here; an error answer while its session is unconfirmed
+ * (a 404, a 409, a 400 from validation) looks the session up first, so a revoked token still
+ * gets its 401 and learns nothing else.
+ */
 const authorize = (route: RouteDefinition): Middleware => ({
   before: async ({ event, context }) => {
     if (route.auth === 'public') return;
+    if (route.sessionLookup === 'joined') {
+      const { pendingSession } = await import('../auth/pending-session.js');
+      context.pipeline.session = await pendingSession(event);
+      return;
+    }
     // Loaded on first use: public routes never load the table client or need TABLE_NAME.
     const { authenticate, extractAccessToken } = await import('../auth/authenticate.js');
     if (route.auth === 'optional' && !extractAccessToken(event)) return;
     context.pipeline.auth = await authenticate(event, route.auth === 'optional' ? 'user' : route.auth);
+  },
+  onError: async (request) => {
+    const session = request.context.pipeline?.session;
+    if (!session || session.confirmed || request.error instanceof UnauthorizedError || request.error instanceof ForbiddenError) return;
+    try {
+      await session.confirm();
+    } catch (refusal) {
+      if (refusal instanceof UnauthorizedError) request.error = refusal;
+    }
   },
 });
 
@@ -109,8 +132,10 @@ export function httpHandler<R extends RouteDefinition>(
     .use(authorize(route))
     .use(validate(route))
     .handler(async (event, context) => {
-      const { body, query, path, auth, requestId } = context.pipeline;
-      const result = await implementation({ body, query, path, auth, requestId, event } as HttpRequest<R>);
+      const { body, query, path, auth, session, requestId } = context.pipeline;
+      const result = await implementation({ body, query, path, auth, session, requestId, event } as HttpRequest<R>);
+      // The handler read and wrote nothing that carried the session lookup: do it now.
+      await session?.confirm();
       return serialize(result);
     });
   return (event, context) => pipeline(event, context as HttpContext);

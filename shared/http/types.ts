@@ -2,6 +2,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import type { z, ZodType } from 'zod';
 import type { RouteDefinition } from '../../infra/route-types.js';
 import type { AuthContext } from '../auth/authenticate.js';
+import type { PendingSession } from '../auth/pending-session.js';
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResponse = APIGatewayProxyStructuredResultV2;
@@ -13,7 +14,9 @@ export interface HttpRequest<R extends RouteDefinition> {
   readonly query: Parsed<R['schemas']['query']>;
   readonly path: Parsed<R['schemas']['path']>;
   /** Present on user and admin routes; on optional routes only when a token was sent. */
-  readonly auth: R['auth'] extends 'public' ? undefined : R['auth'] extends 'optional' ? AuthContext | undefined : AuthContext;
+  readonly auth: R['sessionLookup'] extends 'joined' ? undefined : R['auth'] extends 'public' ? undefined : R['auth'] extends 'optional' ? AuthContext | undefined : AuthContext;
+  /** On `sessionLookup: 'joined'` routes: the verified token, its session to confirm with the first read or write. */
+  readonly session: R['sessionLookup'] extends 'joined' ? PendingSession : undefined;
   readonly requestId: string;
   readonly event: HttpEvent;
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
+import { readJoined, type PendingSession } from '../auth/pending-session.js';
 import { batchGetInOrder } from '../batch-get.js';
 import { cartHeaderKey, holdKey } from '../carts/cart-keys.js';
 import { cartHolds, failFastWhenUnavailable, returnStockItem, takeStockFailure, takeStockItem } from '../carts/cart-repository.js';
@@ -102,9 +103,16 @@ function snapshotLines(lines: readonly LineRequest[], products: Map<string, Prod
   return { items, currency: [...currencies][0]! };
 }
 
-async function loadProducts(productIds: readonly string[]): Promise<Map<string, ProductRecord>> {
-  const { items } = await batchGetInOrder(productIds.map(productKey));
-  return new Map(items.map((item) => [item.id as string, toProductRecord(item)]));
+/**
+ * The lines' products and, with an Idempotency-Key, the order it names, in one BatchGetItem
+ * (strongly consistent when it reads the keyed order or carries a pending session's lookup).
+ */
+async function readForPlacement(productIds: readonly string[], keyedId: string | undefined, session: PendingSession | undefined) {
+  const keyed = keyedId ? [orderKey(keyedId)] : [];
+  const items = await readJoined(session, [...productIds.map(productKey), ...keyed], { consistent: keyedId !== undefined });
+  const keyedItem = keyedId ? items.find((item) => item.pk === orderKey(keyedId).pk) : undefined;
+  const products = new Map(items.filter((item) => item !== keyedItem).map((item) => [item.id as string, toProductRecord(item)]));
+  return { products, keyedOrder: keyedItem ? toOrderRecord(keyedItem) : undefined };
 }
 
 function orderItems(order: OrderRecord): TransactItems {
@@ -138,6 +146,8 @@ export interface PlaceOrderRequest {
   readonly userId: string;
   readonly input: PlaceOrderInput;
   readonly idempotencyKey?: string | undefined;
+  /** The HTTP route's session, looked up in the products' read (shared/auth/pending-session.ts). */
+  readonly session?: PendingSession;
 }
 
 /**
@@ -159,14 +169,7 @@ export async function placeOrder(request: PlaceOrderRequest): Promise<{ order: O
   let heldBefore = false;
   for (let attempt = 0; attempt < 3; attempt += 1) {
     const now = Date.now();
-    // Checked first, on every attempt: a concurrent replay may have placed the keyed order since
-    // this request started (or emptied the cart by doing so). Answer with it, never place another.
     const keyedId = request.idempotencyKey ? idempotentOrderId(request.userId, request.idempotencyKey) : undefined;
-    const keyedOrder = keyedId ? await findOrder(keyedId) : undefined;
-    if (keyedOrder && (keyedOrder.idempotencyExpiresAt ?? 0) > now) {
-      if (keyedOrder.requestHash !== requestHash) throw new IdempotencyKeyReusedError();
-      return { order: keyedOrder, replayed: true };
-    }
     const createdAt = new Date(now).toISOString();
     const fromCart = !request.input.items;
     const holds = fromCart ? (await cartHolds(request.userId)).filter((hold) => hold.expiresAt > now) : [];
@@ -181,7 +184,14 @@ export async function placeOrder(request: PlaceOrderRequest): Promise<{ order: O
     }
     if (fromCart) heldBefore = true;
     const lines = fromCart ? holds.map(({ productId, quantity }) => ({ productId, quantity })) : mergeLines(request.input.items!);
-    const { items, currency } = snapshotLines(lines, await loadProducts(lines.map((line) => line.productId)), fromCart);
+    const { products, keyedOrder } = await readForPlacement(lines.map((line) => line.productId), keyedId, request.session);
+    // Checked on every attempt: a concurrent replay may have placed the keyed order since this
+    // request started (and emptied the cart by doing so). Answer with it, never place another.
+    if (keyedOrder && (keyedOrder.idempotencyExpiresAt ?? 0) > now) {
+      if (keyedOrder.requestHash !== requestHash) throw new IdempotencyKeyReusedError();
+      return { order: keyedOrder, replayed: true };
+    }
+    const { items, currency } = snapshotLines(lines, products, fromCart);
     const total = items.reduce((sum, line) => sum + line.lineTotal, 0);
     // Only a keyed order whose key has expired takes the derived id's place: then a new id.
     const id = keyedId && !keyedOrder ? keyedId : ulid();

@@ -3,6 +3,7 @@
  * order-queries.ts, so read-only functions don't load the queue client.
  */
 import type { AuthContext } from '../auth/authenticate.js';
+import type { PendingSession } from '../auth/pending-session.js';
 import { isAdmin } from '../auth/roles.js';
 import { publishAfterCommit } from '../events/publish.js';
 import { countMetric } from '../metrics.js';
@@ -13,8 +14,9 @@ import type { OrderStatus } from './order-status.js';
 import type { OrderRecord } from './order.js';
 
 
-export async function placeOrderFor(auth: AuthContext, input: PlaceOrderInput, idempotencyKey: string | undefined) {
-  const result = await placeOrder({ userId: auth.userId, input, idempotencyKey });
+/** POST /orders: the session's lookup rides in the placement's product read. */
+export async function placeOrderFor(session: PendingSession, input: PlaceOrderInput, idempotencyKey: string | undefined) {
+  const result = await placeOrder({ userId: session.userId, input, idempotencyKey, session });
   if (!result.replayed) {
     countMetric('OrdersPlaced');
     await publishAfterCommit('order.placed', { orderId: result.order.id, userId: result.order.userId });

@@ -27,18 +27,20 @@ const products = [
   { pk: 'PRODUCT#p3', sk: 'PRODUCT', id: 'p3', name: 'Green mug', price: 700, currency: 'usd', stock: 50 },
 ];
 let token: string;
+/** Orders the BatchGetItem finds (a keyed order is read with the products and the session). */
+let storedOrders: Record<string, unknown>[] = [];
 
 beforeEach(async () => {
   ddb.reset();
   sqs.reset();
+  storedOrders = [];
   sqs.on(SendMessageCommand).resolves({ MessageId: 'm1' });
-  // One BatchGetItem authenticates (user, denial record, session family); others load products.
+  // POST /orders looks the session up (user, denial record, session family) in the same
+  // BatchGetItem as the products (sessionLookup: 'joined').
+  const sessionItems = [{ pk: 'USER#u1', sk: 'PROFILE', role: 'customer', sessionVersion: 0 }, { pk: 'SESSION#f1', sk: 'SESSION', revoked: false }];
   ddb.on(BatchGetCommand).callsFake((input: BatchGetCommandInput) => {
     const keys = input.RequestItems!['unit-table']!.Keys as { pk: string }[];
-    if (keys.some((key) => key.pk.startsWith('USER#'))) {
-      return { Responses: { 'unit-table': [{ pk: 'USER#u1', role: 'customer', sessionVersion: 0 }, { pk: 'SESSION#f1', revoked: false }] } };
-    }
-    return { Responses: { 'unit-table': products.filter((p) => keys.some((key) => key.pk === p.pk)) } };
+    return { Responses: { 'unit-table': [...products, ...sessionItems, ...storedOrders].filter((item) => keys.some((key) => key.pk === item.pk)) } };
   });
   token = (await signAccessToken({ userId: 'u1', familyId: 'f1', sessionVersion: 0, role: 'customer' })).token;
 });
@@ -247,14 +249,19 @@ describe('POST /orders with an Idempotency-Key', () => {
     expect(stored.id).toBe(first.body.id);
     expect(stored.idempotencyExpiresAt).toBeGreaterThan(Date.now());
 
-    ddb.on(GetCommand).resolves({ Item: stored });
+    // The replay finds it in its one BatchGetItem (products, the keyed order, the session).
+    storedOrders = [stored];
+    ddb.resetHistory();
+    sqs.resetHistory();
     const replay = await post(threeLines, { 'idempotency-key': 'abc-123' });
+    expect(ddb.commandCalls(BatchGetCommand)).toHaveLength(1);
+    expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
     expect(replay.statusCode).toBe(201);
     expect(replay.headers['idempotent-replayed']).toBe('true');
     expect(replay.body).toEqual(first.body);
     expectEnvelope(await post({ ...threeLines, items: [{ productId: 'p1', quantity: 1 }] }, { 'idempotency-key': 'abc-123' }), 422, 'IDEMPOTENCY_KEY_REUSED');
-    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
-    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(1);
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
   });
 
   it("a concurrent replay that commits after this request's first look: answered with the winner, never a second order", async () => {
@@ -266,10 +273,10 @@ describe('POST /orders with an Idempotency-Key', () => {
     expect(winner.id).toBe(idempotentOrderId('u1', 'race'));
     ddb.resetHistory();
     sqs.resetHistory();
-    // It commits right after this request's first look at the key; this request's own Put of
-    // that id then fails its condition, while any other id would succeed (a second order).
-    let gets = 0;
-    ddb.on(GetCommand).callsFake(() => (gets++ === 0 ? {} : { Item: winner }));
+    // It commits right after this request's first look at the key (the BatchGetItem finds no
+    // order); this request's own Put of that id then fails its condition, while any other id
+    // would succeed (a second order). The look after the failure (GetItem) finds the winner.
+    ddb.on(GetCommand).resolves({ Item: winner });
     ddb.on(TransactWriteCommand).callsFake((input: { TransactItems: { Put?: { Item: Record<string, unknown> } }[] }) => {
       if (input.TransactItems[3]!.Put!.Item.id !== winner.id) return {};
       throw cancelled([...none(3), { Code: 'ConditionalCheckFailed' }, { Code: 'None' }]);

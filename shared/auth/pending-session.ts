@@ -1,0 +1,70 @@
+import { batchGetInOrder } from '../batch-get.js';
+import { tableName } from '../clients/dynamodb.js';
+import { UnauthorizedError } from '../errors.js';
+import type { HttpEvent } from '../http/types.js';
+import { authFromSessionItems, extractAccessToken, sessionKeys, type AuthContext } from './authenticate.js';
+import { verifyAccessToken, type TokenClaims } from './tokens.js';
+
+type Key = { pk: string; sk: string };
+
+/**
+ * A verified access token whose session (user, denial record, family) is not looked up on
+ * its own: the lookup joins the request's first read (the keys ride in its strongly consistent
+ * BatchGetItem), which comes before anything is written. Routes with `sessionLookup: 'joined'` get one instead of an AuthContext;
+ * the HTTP pipeline looks the session up itself before any answer leaves while it is still
+ * unconfirmed (a handler that read nothing, or an error answer), so a revoked token never gets
+ * anything but a 401.
+ */
+export class PendingSession {
+  #auth: AuthContext | undefined;
+
+  constructor(readonly claims: TokenClaims) {}
+
+  get userId(): string {
+    return this.claims.userId;
+  }
+
+  get confirmed(): boolean {
+    return this.#auth !== undefined;
+  }
+
+  /** The keys to add to a strongly consistent read; none once confirmed. */
+  get keys(): Key[] {
+    return this.confirmed ? [] : sessionKeys(this.claims);
+  }
+
+  /**
+   * Confirms the session from a strongly consistent read that included `keys` (or throws 401),
+   * and returns the read's other items.
+   */
+  takeFrom<T extends Record<string, unknown>>(items: readonly T[]): T[] {
+    if (this.confirmed) return [...items];
+    const ownKeys = new Set(sessionKeys(this.claims).map((key) => `${key.pk}|${key.sk}`));
+    const own = items.filter((item) => ownKeys.has(`${item.pk}|${item.sk}`));
+    this.#auth = authFromSessionItems(this.claims, own, 'user');
+    return items.filter((item) => !ownKeys.has(`${item.pk}|${item.sk}`));
+  }
+
+  /** The lookup on its own (one BatchGetItem), when nothing joined it. */
+  async confirm(): Promise<void> {
+    if (this.confirmed) return;
+    await readJoined(this, []);
+  }
+}
+
+/**
+ * One strongly consistent BatchGetItem of `keys` plus the session's keys: confirms the session
+ * (or throws 401) and returns the items of `keys` in their order.
+ */
+export async function readJoined(session: PendingSession | undefined, keys: readonly Key[], options: { consistent?: boolean } = {}): Promise<Record<string, unknown>[]> {
+  const sessionPart = session?.keys ?? [];
+  const { items } = await batchGetInOrder([...keys, ...sessionPart], undefined, { consistent: options.consistent === true || sessionPart.length > 0 });
+  return session ? session.takeFrom(items) : items;
+}
+
+/** The pipeline's first step on a `sessionLookup: 'joined'` route: the token verified, its session still to look up. */
+export async function pendingSession(event: HttpEvent): Promise<PendingSession> {
+  const token = extractAccessToken(event);
+  if (!token) throw new UnauthorizedError('Authentication required');
+  return new PendingSession(await verifyAccessToken(token));
+}
