@@ -563,3 +563,49 @@ describe('reading orders', () => {
     expect(forbidden.statusCode).toBe(403);
   });
 });
+
+describe('an ended session on the routes whose session lookup joins their first read (issue 13)', () => {
+  it('40 parallel cart and order requests after logout: every one 401, nothing held, taken or ordered; a disabled user likewise', async () => {
+    const { verifyAccessToken } = await import('../../shared/auth/tokens.js');
+    const { revokeFamily } = await import('../../shared/auth/sessions.js');
+    const customer = await newCustomer('ended');
+    const product = await newProduct(10);
+    expect((await setLine(customer, product.id, 2)).statusCode).toBe(200);
+    const ordered = await direct(customer, [{ productId: product.id, quantity: 1 }]);
+    expect(ordered.statusCode).toBe(201);
+    expect(await stockOf(product.id)).toBe(7);
+
+    await revokeFamily((await verifyAccessToken(customer.token)).familyId);
+    const requests = Array.from({ length: 40 }, (_, i) =>
+      [
+        () => getCart(customer),
+        () => setLine(customer, product.id, 5),
+        () => removeLine(customer, product.id),
+        () => invoke(h.clearCart, apiEvent(routes.clearCart, { token: customer.token })),
+        () => place(customer, { shippingAddress: address }),
+        () => direct(customer, [{ productId: product.id, quantity: 1 }], `ended-${i}`),
+        // Bad input too: a 400 must not tell an ended session anything either.
+        () => setLine(customer, product.id, -1),
+        () => direct(customer, [{ productId: 'no-such-product', quantity: 1 }]),
+      ][i % 8]!(),
+    );
+    const answers = await Promise.all(requests);
+    expect(answers.map((answer) => answer.statusCode)).toEqual(answers.map(() => 401));
+    for (const answer of answers) expect(answer.body.error.code).toBe('UNAUTHORIZED');
+    expect(await stockOf(product.id)).toBe(7);
+    expect((await repo.cartHolds(customer.id)).map((hold) => hold.quantity)).toEqual([2]);
+    expect((await walkOrders(admin.token, { userId: customer.id })).map((order) => order.id)).toEqual([ordered.body.id]);
+
+    // A disabled account: the same through a fresh session.
+    const { createUser } = await import('../../shared/users/user-repository.js');
+    const { startSession } = await import('../../shared/auth/sessions.js');
+    const other = await createUser({ email: `disabled-${tag}-${randomUUID().slice(0, 8)}@example.com`, name: `disabled ${tag}`, passwordHash: 'unused', role: 'customer' });
+    const token = (await startSession(other)).accessToken;
+    const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
+    await db.send(new UpdateCommand({ TableName: tableName, Key: { pk: `USER#${other.id}`, sk: 'PROFILE' }, UpdateExpression: 'SET disabled = :true', ExpressionAttributeValues: { ':true': true } }));
+    const who = { id: other.id, token, email: other.email, name: other.name };
+    const refused = await Promise.all([setLine(who, product.id, 1), direct(who, [{ productId: product.id, quantity: 1 }]), getCart(who)]);
+    expect(refused.map((answer) => answer.statusCode)).toEqual([401, 401, 401]);
+    expect(await stockOf(product.id)).toBe(7);
+  });
+});
