@@ -27,7 +27,8 @@ export const shipmentRoutes = {
   },
   getShipment: {
     method: 'GET', path: '/shipments/{trackingNumber}', handler: 'functions/shipments/get.ts', auth: 'user',
-    // The tracking-number claim, then the shipment in its order's partition.
+    // The tracking-number claim, which carries a copy of the shipment; a claim written before the
+    // copy existed points to the shipment in its order's partition.
     access: { table: { mode: 'read', keys: ['TRACKING#*', 'ORDER#*'] } }, summary: 'One shipment with its checkpoints (owner or admin)', tag: 'Shipments', errors: [404],
     schemas: { path: trackingNumberPathSchema, response: { status: 200, schema: shipmentSchema } },
   },

@@ -49,13 +49,37 @@ const failWhenTrackingNumberTaken = (trackingNumber: string) => async () => {
   if (Item) throw new TrackingNumberTakenError(trackingNumber);
 };
 
-export async function findShipmentByTrackingNumber(trackingNumber: string): Promise<ShipmentRecord | undefined> {
+/** The shipment's own fields (no keys): what the tracking-number claim carries as its copy. */
+const copyOf = (shipment: ShipmentRecord): ShipmentRecord => ({
+  id: shipment.id,
+  orderId: shipment.orderId,
+  userId: shipment.userId,
+  carrier: shipment.carrier,
+  trackingNumber: shipment.trackingNumber,
+  status: shipment.status,
+  checkpoints: shipment.checkpoints,
+  createdAt: shipment.createdAt,
+  updatedAt: shipment.updatedAt,
+});
+
+/**
+ * The shipment a tracking number belongs to, strongly consistent: the claim carries a copy of
+ * the shipment, written in the same transaction as every write of the shipment item, so one
+ * GetItem answers. A claim written before the copy existed (`copied: false`) points to the
+ * shipment item, read second; its next update writes the copy.
+ */
+async function readTrackingClaim(trackingNumber: string): Promise<{ shipment: ShipmentRecord; copied: boolean } | undefined> {
   const { Item: claim } = await db.send(new GetCommand({ TableName: tableName, Key: trackingKey(trackingNumber), ConsistentRead: true }));
   if (!claim) return undefined;
+  if (claim.shipment) return { shipment: toShipmentRecord(claim.shipment as Record<string, unknown>), copied: true };
   const { Item } = await db.send(
     new GetCommand({ TableName: tableName, Key: shipmentKey(claim.orderId as string, claim.shipmentId as string), ConsistentRead: true }),
   );
-  return Item ? toShipmentRecord(Item) : undefined;
+  return Item ? { shipment: toShipmentRecord(Item), copied: false } : undefined;
+}
+
+export async function findShipmentByTrackingNumber(trackingNumber: string): Promise<ShipmentRecord | undefined> {
+  return (await readTrackingClaim(trackingNumber))?.shipment;
 }
 
 /** Every shipment of an order, oldest first (one Query; more pages only past 1 MB). */
@@ -95,7 +119,7 @@ export async function listShipments(filter: ShipmentListFilter): Promise<Page<Sh
     // At most one match: never a next page, so any cursor here is one this query didn't issue.
     decodeCursor(filter.cursor, `shipments:tracking:${filter.trackingNumber}`);
     const shipment = await findShipmentByTrackingNumber(filter.trackingNumber);
-    return { items: shipment && mine(shipment) ? [shipment] : [], nextCursor: null, reads: 2, scanned: shipment ? 1 : 0 };
+    return { items: shipment && mine(shipment) ? [shipment] : [], nextCursor: null, reads: 1, scanned: shipment ? 1 : 0 };
   }
   const common = { limit: filter.limit, cursor: filter.cursor };
   const byUser = filter.userId !== undefined;
@@ -141,7 +165,7 @@ function shipmentWrites(shipment: ShipmentRecord): TransactItems {
     {
       Put: {
         TableName: tableName,
-        Item: { ...trackingKey(shipment.trackingNumber), type: 'trackingNumber', orderId: shipment.orderId, shipmentId: shipment.id },
+        Item: { ...trackingKey(shipment.trackingNumber), type: 'trackingNumber', orderId: shipment.orderId, shipmentId: shipment.id, shipment: copyOf(shipment) },
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     },
@@ -231,8 +255,9 @@ export async function createShipment(input: { orderId: string; carrier: string; 
 export async function updateShipment(input: { trackingNumber: string; change: UpdateShipmentInput; by: string }): Promise<{ shipment: ShipmentRecord; from: ShipmentStatus; orderMove?: OrderMove }> {
   const { status: to, checkpoint: checkpointInput } = input.change;
   for (let attempt = 0; attempt < 3; attempt += 1) {
-    const shipment = await findShipmentByTrackingNumber(input.trackingNumber);
-    if (!shipment) throw new NotFoundError('Shipment');
+    const claim = await readTrackingClaim(input.trackingNumber);
+    if (!claim) throw new NotFoundError('Shipment');
+    const { shipment } = claim;
     if (to !== undefined && !canShipmentTransition(shipment.status, to)) throw new ShipmentTransitionError(shipment.status, to);
     if (checkpointInput && shipment.checkpoints.length >= MAX_CHECKPOINTS) {
       throw new ConflictError(`A shipment holds at most ${MAX_CHECKPOINTS} checkpoints`, { max: MAX_CHECKPOINTS });
@@ -241,7 +266,13 @@ export async function updateShipment(input: { trackingNumber: string; change: Up
     const checkpoint: Checkpoint | undefined = checkpointInput
       ? { location: checkpointInput.location, description: checkpointInput.description, at: checkpointInput.at ?? now }
       : undefined;
-    const sets = ['updatedAt = :now', ...(to ? ['#status = :to'] : []), ...(checkpoint ? ['checkpoints = list_append(checkpoints, :checkpoint)'] : [])];
+    // The same changes for the shipment item and (under `shipment.`) the claim's copy.
+    const changes = (at: '' | 'shipment.') => [
+      `${at}updatedAt = :now`,
+      ...(to ? [`${at}#status = :to`] : []),
+      ...(checkpoint ? [`${at}checkpoints = list_append(${at}checkpoints, :checkpoint)`] : []),
+    ];
+    const sets = changes('');
     const update: TransactItem = {
       Update: {
         TableName: tableName,
@@ -258,6 +289,26 @@ export async function updateShipment(input: { trackingNumber: string; change: Up
       },
     };
     const updated: ShipmentRecord = { ...shipment, status: to ?? shipment.status, checkpoints: checkpoint ? [...shipment.checkpoints, checkpoint] : shipment.checkpoints, updatedAt: now };
+    // The claim's copy changes with the item, by the same expressions (concurrent checkpoints
+    // append to both); a claim without a copy yet gets the whole updated shipment, once.
+    const copyUpdate: TransactItem = {
+      Update: claim.copied
+        ? {
+            TableName: tableName,
+            Key: trackingKey(shipment.trackingNumber),
+            UpdateExpression: `SET ${changes('shipment.').join(', ')}`,
+            ConditionExpression: 'shipment.#status = :from',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':now': now, ':from': shipment.status, ...(to ? { ':to': to } : {}), ...(checkpoint ? { ':checkpoint': [checkpoint] } : {}) },
+          }
+        : {
+            TableName: tableName,
+            Key: trackingKey(shipment.trackingNumber),
+            UpdateExpression: 'SET shipment = :shipment',
+            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(shipment)',
+            ExpressionAttributeValues: { ':shipment': copyOf(updated) },
+          },
+    };
     let guards: TransactItems = [];
     let lastDelivery = false;
     if (to === 'delivered') {
@@ -277,11 +328,11 @@ export async function updateShipment(input: { trackingNumber: string; change: Up
       const order = lastDelivery ? await findOrder(shipment.orderId) : undefined;
       if (order?.status === 'shipped') {
         const note = `Delivered by ${shipment.carrier}, tracking number ${shipment.trackingNumber}`;
-        const moved = await changeOrderStatus({ orderId: order.id, order, to: 'delivered', actor: 'admin', by: input.by, note, extraItems: () => [update, ...guards] });
+        const moved = await changeOrderStatus({ orderId: order.id, order, to: 'delivered', actor: 'admin', by: input.by, note, extraItems: () => [update, copyUpdate, ...guards] });
         return { shipment: updated, from: shipment.status, orderMove: { ...moved, note } };
       }
       // Not the last delivery, or the order is already delivered (an admin moved it by hand).
-      await transactWrite([update, ...guards]);
+      await transactWrite([update, copyUpdate, ...guards]);
       return { shipment: updated, from: shipment.status };
     } catch (error) {
       // The shipment, another shipment or the order changed meanwhile: decide again.

@@ -3,16 +3,19 @@
  *
  *   shipment   pk ORDER#<orderId>       sk SHIPMENT#<id>   gsi1 SHIPMENTS#<shard> / <createdAt>#<id>        (admin: all shipments)
  *                                                          gsi2 USER#<userId>#SHIPMENTS / <createdAt>#<id>  (a customer's shipments)
- *   claim      pk TRACKING#<number>     sk TRACKING        {orderId, shipmentId}
+ *   claim      pk TRACKING#<number>     sk TRACKING        {orderId, shipmentId, shipment: a copy of the shipment}
  *
  * A shipment lives in its order's partition, so an order's shipments are one Query. The
  * tracking-number claim is written with `attribute_not_exists` in the shipment's own
  * transaction: a number is used once, however many requests race for it, and it is how
- * `/shipments/{trackingNumber}` finds the shipment (two GetItems, no index). Tracking numbers
- * are stored normalised (upper case, no spaces or dashes), so ` 1z-999 ` and `1Z999` are one.
+ * `/shipments/{trackingNumber}` finds the shipment: one GetItem, as the claim carries a copy
+ * of the shipment that every write of the shipment changes in the same transaction, by the
+ * same expressions (claims written before the copy existed point to the item, read second,
+ * until the shipment's next update). Tracking numbers are stored normalised (upper case, no
+ * spaces or dashes), so ` 1z-999 ` and `1Z999` are one.
  *
  * Which index serves which read (no Scan):
- *   GET /shipments/{n}, ?trackingNumber=n   claim GetItem → shipment GetItem
+ *   GET /shipments/{n}, ?trackingNumber=n   claim GetItem (its copy; a claim without one → shipment GetItem)
  *   ?orderId=o                              Query pk ORDER#o, sk begins_with SHIPMENT# (customers: filter userId)
  *   admin, everything                       gsi1 SHIPMENTS, newest first
  *   customer, everything                    gsi2 USER#<userId>#SHIPMENTS, newest first

@@ -216,6 +216,27 @@ describe('delivery', () => {
     expect(shipment.status).toBe('in_transit');
     expect(shipment.checkpoints.map((c: { location: string }) => c.location).sort()).toEqual([0, 1, 2, 3, 4].map((i) => `Hub ${i}`));
   });
+
+  it("the tracking-number claim's copy (GET /shipments/{n}, one GetItem) stays equal to the shipment item (GET /orders/{id}) through concurrent changes", async () => {
+    const customer = await newCustomer();
+    const orderId = await orderIn(customer);
+    const number = tracking();
+    await create(orderId, number);
+    const changes = await Promise.all([
+      patch(number, { status: 'in_transit' }),
+      ...Array.from({ length: 8 }, (_, i) => patch(number, { checkpoint: { location: `Depot ${i}`, description: 'Scanned' } })),
+      patch(number, { status: 'in_transit', checkpoint: { location: 'Van', description: 'Loaded' } }),
+    ]);
+    // Each change that answered 200 added its checkpoint (the first carries none).
+    const appended = changes.slice(1).filter((change) => change.statusCode === 200).length;
+    expect(appended).toBeGreaterThan(0);
+    await patch(number, { status: 'out_for_delivery' });
+    const copy = (await invoke(h.get, apiEvent(routes.getShipment, { token: customer.token, path: { trackingNumber: number } }))).body;
+    const [item] = (await invoke(h.getOrder, apiEvent(routes.getOrder, { token: customer.token, path: { id: orderId } }))).body.shipments;
+    expect(copy.status).toBe('out_for_delivery');
+    expect(copy.checkpoints).toHaveLength(appended);
+    expect(copy).toEqual(item);
+  });
 });
 
 describe('reading shipments', () => {

@@ -4,7 +4,7 @@
  * mocked, and the test pins every command it sends (count and kind) and what the one read
  * asks for.
  */
-import { BatchGetCommand, DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, type GetCommandInput, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { routes } from '../../infra/routes.js';
@@ -14,7 +14,7 @@ import { apiEvent, invoke } from '../support/api-gateway-event.js';
 const ddb = mockClient(DynamoDBDocumentClient);
 type Handler = Parameters<typeof invoke>[0];
 
-let h: { adjustments: Handler; payments: Handler };
+let h: { adjustments: Handler; payments: Handler; shipment: Handler; shipments: Handler };
 const tokens: Record<'admin' | 'ann' | 'bob', string> = { admin: '', ann: '', bob: '' };
 const roles = { admin: 'admin', ann: 'customer', bob: 'customer' } as const;
 
@@ -22,6 +22,8 @@ beforeAll(async () => {
   h = {
     adjustments: (await import('../../functions/products/list-stock-adjustments.js')).handler,
     payments: (await import('../../functions/payments/list.js')).handler,
+    shipment: (await import('../../functions/shipments/get.js')).handler,
+    shipments: (await import('../../functions/shipments/list.js')).handler,
   };
   for (const name of Object.keys(tokens) as (keyof typeof tokens)[]) {
     tokens[name] = (await signAccessToken({ userId: name, familyId: `f-${name}`, sessionVersion: 0, role: roles[name] })).token;
@@ -135,5 +137,43 @@ describe('GET /payments?orderId=: one Query of the order partition', () => {
     expect((await invoke(h.payments, apiEvent(routes.listPayments, { token: tokens.ann }))).statusCode).toBe(200);
     expect(sent()).toEqual(['BatchGet', 'Query']);
     expect(queries()[0]).toMatchObject({ IndexName: 'gsi1', ExpressionAttributeValues: { ':partition': 'USER#ann#PAYMENTS' } });
+  });
+});
+
+describe('GET /shipments/{trackingNumber}: one GetItem of the tracking-number claim, which carries the shipment', () => {
+  const shipment = { id: 's1', orderId: 'o1', userId: 'ann', carrier: 'UPS', trackingNumber: '1Z999AA1', status: 'in_transit', checkpoints: [], createdAt: '2026-01-02T00:00:00.000Z', updatedAt: '2026-01-02T00:00:00.000Z' };
+  const claimKey = { pk: 'TRACKING#1Z999AA1', sk: 'TRACKING' };
+  const stored = (claim: Record<string, unknown>) =>
+    ddb.on(GetCommand).callsFake((input: GetCommandInput) => {
+      const key = input.Key as { pk: string; sk: string };
+      if (key.pk === claimKey.pk) return { Item: claim };
+      return key.pk === 'ORDER#o1' && key.sk === 'SHIPMENT#s1' ? { Item: { pk: 'ORDER#o1', sk: 'SHIPMENT#s1', ...shipment } } : {};
+    });
+  const get = (who: keyof typeof tokens) => invoke(h.shipment, apiEvent(routes.getShipment, { token: tokens[who], path: { trackingNumber: '1z-999-aa1' } }));
+  const gets = () => ddb.commandCalls(GetCommand).map((call) => call.args[0].input as GetCommandInput);
+
+  it('the auth lookup and one strongly consistent GetItem of the claim', async () => {
+    stored({ ...claimKey, orderId: 'o1', shipmentId: 's1', shipment });
+    const response = await get('ann');
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toMatchObject({ id: 's1', trackingNumber: '1Z999AA1', status: 'in_transit' });
+    expect(sent()).toEqual(['BatchGet', 'Get']);
+    expect(gets()[0]).toMatchObject({ Key: claimKey, ConsistentRead: true });
+    expect((await get('admin')).statusCode).toBe(200);
+    expect((await get('bob')).statusCode).toBe(404);
+  });
+
+  it('GET /shipments?trackingNumber= reads the same single claim', async () => {
+    stored({ ...claimKey, orderId: 'o1', shipmentId: 's1', shipment });
+    const response = await invoke(h.shipments, apiEvent(routes.listShipments, { token: tokens.ann, query: { trackingNumber: '1Z999AA1' } }));
+    expect(response.body).toEqual({ items: [expect.objectContaining({ id: 's1' })], nextCursor: null });
+    expect(sent()).toEqual(['BatchGet', 'Get']);
+  });
+
+  it('a claim written before it carried the copy: the shipment item is read second', async () => {
+    stored({ ...claimKey, orderId: 'o1', shipmentId: 's1' });
+    expect((await get('ann')).body).toMatchObject({ id: 's1', status: 'in_transit' });
+    expect(sent()).toEqual(['BatchGet', 'Get', 'Get']);
+    expect(gets()[1]).toMatchObject({ Key: { pk: 'ORDER#o1', sk: 'SHIPMENT#s1' }, ConsistentRead: true });
   });
 });

@@ -93,6 +93,8 @@ describe('POST /shipments', () => {
       ConditionExpression: 'attribute_not_exists(pk)',
     });
     expect(written[3]!.Put).toMatchObject({ Item: { pk: 'TRACKING#1Z999AA1', sk: 'TRACKING', orderId: 'o1', shipmentId: response.body.id }, ConditionExpression: 'attribute_not_exists(pk)' });
+    // The claim carries a copy of the shipment (no keys), so GET /shipments/{n} is one GetItem.
+    expect(written[3]!.Put!.Item!.shipment).toEqual({ ...response.body, userId: 'c1' });
     expect(events()).toEqual([
       expect.objectContaining({ type: 'order.status_changed', data: { orderId: 'o1', userId: 'c1', from: 'paid', to: 'shipped', note: 'Shipped with UPS, tracking number 1Z999AA1' } }),
     ]);
@@ -161,12 +163,20 @@ describe('PATCH /shipments/{trackingNumber}', () => {
     expect(response.statusCode, JSON.stringify(response.body)).toBe(200);
     expect(response.body).toMatchObject({ status: 'in_transit', checkpoints: [{ location: 'Memphis', description: 'Departed facility', at: expect.any(String) }] });
     const written = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
-    expect(written).toHaveLength(1);
+    expect(written).toHaveLength(2);
     expect(written[0]!.Update).toMatchObject({
       Key: { pk: 'ORDER#o1', sk: 'SHIPMENT#s1' },
       ConditionExpression: '#status = :from AND size(checkpoints) < :max',
       ExpressionAttributeValues: expect.objectContaining({ ':from': 'label_created', ':to': 'in_transit' }),
     });
+    // A claim written before it carried a copy of the shipment gets the whole updated shipment, once.
+    expect(written[1]!.Update).toMatchObject({
+      Key: { pk: 'TRACKING#1Z999AA1', sk: 'TRACKING' },
+      UpdateExpression: 'SET shipment = :shipment',
+      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(shipment)',
+      ExpressionAttributeValues: { ':shipment': { id: 's1', status: 'in_transit', checkpoints: [expect.objectContaining({ location: 'Memphis' })] } },
+    });
+    expect(written[1]!.Update!.ExpressionAttributeValues![':shipment']).not.toHaveProperty('pk');
     expect(events()).toEqual([expect.objectContaining({ type: 'shipment.status_changed', data: expect.objectContaining({ from: 'label_created', to: 'in_transit', trackingNumber: '1Z999AA1' }) })]);
   });
 
@@ -187,15 +197,16 @@ describe('PATCH /shipments/{trackingNumber}', () => {
     const response = await patch('1Z999AA1', { status: 'delivered' });
     expect(response.statusCode, JSON.stringify(response.body)).toBe(200);
     const written = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
-    // order, its list entry, the shipment, the other shipment's check (no counter: counters come from the table's stream).
-    expect(written.map((item) => Object.keys(item)[0])).toEqual(['Update', 'Update', 'Update', 'ConditionCheck']);
+    // order, its list entry, the shipment, its claim's copy, the other shipment's check (no counter: counters come from the table's stream).
+    expect(written.map((item) => Object.keys(item)[0])).toEqual(['Update', 'Update', 'Update', 'Update', 'ConditionCheck']);
     expect(written[0]!.Update).toMatchObject({
       Key: { pk: 'ORDER#o1', sk: 'ORDER' },
       ExpressionAttributeValues: expect.objectContaining({ ':from': 'shipped', ':to': 'delivered', ':partition': `STATUS#delivered#${shardOf('o1')}` }),
     });
     expect(written[1]!.Update).toMatchObject({ Key: { pk: 'ORDER#o1', sk: 'IDX#ALL' } });
     expect(written[2]!.Update).toMatchObject({ Key: { pk: 'ORDER#o1', sk: 'SHIPMENT#s1' } });
-    expect(written[3]!.ConditionCheck).toMatchObject({ Key: { pk: 'ORDER#o1', sk: 'SHIPMENT#s0' }, ExpressionAttributeValues: { ':status': 'delivered' } });
+    expect(written[3]!.Update).toMatchObject({ Key: { pk: 'TRACKING#1Z999AA1', sk: 'TRACKING' } });
+    expect(written[4]!.ConditionCheck).toMatchObject({ Key: { pk: 'ORDER#o1', sk: 'SHIPMENT#s0' }, ExpressionAttributeValues: { ':status': 'delivered' } });
     expect(events()).toEqual([expect.objectContaining({ type: 'order.status_changed', data: expect.objectContaining({ from: 'shipped', to: 'delivered', note: 'Delivered by UPS, tracking number 1Z999AA1' }) })]);
   });
 
@@ -205,7 +216,7 @@ describe('PATCH /shipments/{trackingNumber}', () => {
     ddb.on(TransactWriteCommand).resolves({});
     expect((await patch('1Z999AA1', { status: 'delivered' })).statusCode).toBe(200);
     const written = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
-    expect(written.map((item) => Object.keys(item)[0])).toEqual(['Update', 'ConditionCheck']);
+    expect(written.map((item) => Object.keys(item)[0])).toEqual(['Update', 'Update', 'ConditionCheck']);
     expect(events().map((event) => event.type)).toEqual(['shipment.status_changed']);
   });
 
@@ -223,6 +234,29 @@ describe('PATCH /shipments/{trackingNumber}', () => {
     const raced = expectEnvelope(await patch('1Z999AA1', { status: 'exception' }), 409, 'INVALID_TRANSITION');
     expect(raced.details).toEqual({ from: 'exception', to: 'exception' });
     expect(events()).toEqual([]);
+  });
+
+  it('a claim carrying the copy: one GetItem reads the shipment; the copy changes by the same expressions, conditioned on the status read', async () => {
+    const s = shipment('in_transit');
+    const { pk: _pk, sk: _sk, ...copy } = s;
+    store({ ...claim(s), shipment: { ...copy, checkpoints: [{ location: 'Hub', description: 'Arrived', at: '2026-01-03T00:00:00.000Z' }] } });
+    ddb.on(TransactWriteCommand).resolves({});
+    const response = await patch('1Z999AA1', { status: 'out_for_delivery', checkpoint: { location: 'Depot', description: 'On the van' } });
+    expect(response.statusCode, JSON.stringify(response.body)).toBe(200);
+    expect(response.body.checkpoints.map((c: { location: string }) => c.location)).toEqual(['Hub', 'Depot']);
+    expect(ddb.commandCalls(GetCommand).map((call) => call.args[0].input.Key)).toEqual([{ pk: 'TRACKING#1Z999AA1', sk: 'TRACKING' }]);
+    const written = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
+    expect(written[0]!.Update).toMatchObject({
+      Key: { pk: 'ORDER#o1', sk: 'SHIPMENT#s1' },
+      UpdateExpression: 'SET updatedAt = :now, #status = :to, checkpoints = list_append(checkpoints, :checkpoint)',
+      ExpressionAttributeValues: expect.objectContaining({ ':from': 'in_transit' }),
+    });
+    expect(written[1]!.Update).toMatchObject({
+      Key: { pk: 'TRACKING#1Z999AA1', sk: 'TRACKING' },
+      UpdateExpression: 'SET shipment.updatedAt = :now, shipment.#status = :to, shipment.checkpoints = list_append(shipment.checkpoints, :checkpoint)',
+      ConditionExpression: 'shipment.#status = :from',
+      ExpressionAttributeValues: { ':now': expect.any(String), ':from': 'in_transit', ':to': 'out_for_delivery', ':checkpoint': [expect.objectContaining({ location: 'Depot' })] },
+    });
   });
 
   it('404 for an unknown tracking number; 400 for an empty body', async () => {
