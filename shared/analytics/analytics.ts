@@ -1,7 +1,8 @@
 /**
  * GET /admin/analytics: read from the daily counters (one BatchGetItem of 3 keys a day, so a
- * 30-day report is one call), the 10 newest orders (one Query on the all-orders index) and
- * the products at or below their low-stock threshold.
+ * 30-day report is one call), the 10 newest orders (the all-orders index: one Query per write
+ * shard, then their items) and the products at or below their low-stock threshold (the
+ * catalogue, which also names the top products), the three at once.
  */
 import { batchGetInOrder } from '../batch-get.js';
 import { BadRequestError } from '../errors.js';
@@ -74,14 +75,26 @@ const top = (values: Map<string, number>, count = 10) =>
 export async function analytics(range: { from: string; to: string }) {
   const days = daysBetween(range.from, range.to);
   const keys = days.flatMap((day) => [statsKey(day, 'STATUS'), statsKey(day, 'SALES'), statsKey(day, 'PAYMENTS')]);
-  const counterItems: Record<string, unknown>[] = [];
-  for (let i = 0; i < keys.length; i += 100) counterItems.push(...(await batchGetInOrder(keys.slice(i, i + 100))).items);
+  const readCounters = async () => {
+    const items: Record<string, unknown>[] = [];
+    for (let i = 0; i < keys.length; i += 100) items.push(...(await batchGetInOrder(keys.slice(i, i + 100))).items);
+    return items;
+  };
+  // Independent reads, at once: the counters, the newest orders, the catalogue (low stock).
+  const [counterItems, recent, catalogue] = await Promise.all([
+    readCounters(),
+    listOrders({ from: range.from, to: range.to, limit: 10 }),
+    // Reads at most the first LOW_STOCK_READ_BOUND products of the catalogue (see README).
+    readCatalogue({ maxProducts: LOW_STOCK_READ_BOUND }),
+  ]);
   const totals = sumCounters(counterItems);
 
   const byQuantity = top(totals.quantityByProduct);
   const byRevenue = top(totals.revenueByProduct);
-  const ids = [...new Set([...byQuantity, ...byRevenue])];
-  const names = new Map((await batchGetInOrder(ids.map(productKey))).items.map((item) => [item.id as string, item.name as string]));
+  // The top products' names: from the catalogue just read; only those beyond it are read again.
+  const names = new Map(catalogue.products.map((item) => [item.id as string, item.name as string]));
+  const unnamed = [...new Set([...byQuantity, ...byRevenue])].filter((id) => !names.has(id));
+  if (unnamed.length > 0) for (const item of (await batchGetInOrder(unnamed.map(productKey))).items) names.set(item.id as string, item.name as string);
   const describe = (productId: string) => ({
     productId,
     name: names.get(productId) ?? null,
@@ -89,11 +102,6 @@ export async function analytics(range: { from: string; to: string }) {
     revenue: totals.revenueByProduct.get(productId) ?? 0,
   });
 
-  const [recent, catalogue] = await Promise.all([
-    listOrders({ from: range.from, to: range.to, limit: 10 }),
-    // Reads at most the first LOW_STOCK_READ_BOUND products of the catalogue (see README).
-    readCatalogue({ maxProducts: LOW_STOCK_READ_BOUND }),
-  ]);
   const lowStock = catalogue.products
     .map(toProductRecord)
     .filter((product) => product.stock <= product.lowStockThreshold && !product.deletedAt)

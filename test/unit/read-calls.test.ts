@@ -14,7 +14,7 @@ import { apiEvent, invoke } from '../support/api-gateway-event.js';
 const ddb = mockClient(DynamoDBDocumentClient);
 type Handler = Parameters<typeof invoke>[0];
 
-let h: { adjustments: Handler; payments: Handler; shipment: Handler; shipments: Handler };
+let h: { adjustments: Handler; payments: Handler; shipment: Handler; shipments: Handler; analytics: Handler };
 const tokens: Record<'admin' | 'ann' | 'bob', string> = { admin: '', ann: '', bob: '' };
 const roles = { admin: 'admin', ann: 'customer', bob: 'customer' } as const;
 
@@ -24,6 +24,7 @@ beforeAll(async () => {
     payments: (await import('../../functions/payments/list.js')).handler,
     shipment: (await import('../../functions/shipments/get.js')).handler,
     shipments: (await import('../../functions/shipments/list.js')).handler,
+    analytics: (await import('../../functions/admin/analytics.js')).handler,
   };
   for (const name of Object.keys(tokens) as (keyof typeof tokens)[]) {
     tokens[name] = (await signAccessToken({ userId: name, familyId: `f-${name}`, sessionVersion: 0, role: roles[name] })).token;
@@ -175,5 +176,51 @@ describe('GET /shipments/{trackingNumber}: one GetItem of the tracking-number cl
     expect((await get('ann')).body).toMatchObject({ id: 's1', status: 'in_transit' });
     expect(sent()).toEqual(['BatchGet', 'Get', 'Get']);
     expect(gets()[1]).toMatchObject({ Key: { pk: 'ORDER#o1', sk: 'SHIPMENT#s1' }, ConsistentRead: true });
+  });
+});
+
+describe('GET /admin/analytics: the top products are named from the catalogue read for low stock', () => {
+  type Keys = { RequestItems: Record<string, { Keys: { pk: string; sk: string }[] }> };
+  const product = (id: string, stock: number) => ({ pk: `PRODUCT#${id}`, sk: 'PRODUCT', id, name: `Product ${id}`, price: 100, currency: 'usd', stock, lowStockThreshold: 5, version: 1, createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z' });
+  const catalogue = [product('p1', 3), product('p2', 50)];
+
+  beforeEach(() => {
+    ddb.on(BatchGetCommand).callsFake((input: Keys) => {
+      const [table, { Keys }] = Object.entries(input.RequestItems)[0]!;
+      if (Keys[0]!.pk.startsWith('USER#')) return { Responses: { [table]: [{ pk: 'USER#admin', role: 'admin', sessionVersion: 0 }, { pk: 'SESSION#f-admin', revoked: false }] } };
+      if (Keys[0]!.pk.startsWith('STATS#')) return { Responses: { [table]: [{ pk: Keys[1]!.pk, sk: 'SALES', paidOrders: 2, paidValue: 700, q_p1: 3, r_p1: 300, q_p9: 1, r_p9: 400 }] } };
+      return { Responses: { [table]: Keys.flatMap((key) => { const found = [...catalogue, product('p9', 80)].find((item) => item.pk === key.pk); return found ? [found] : []; }) } };
+    });
+    ddb.on(QueryCommand).callsFake((input: QueryCommandInput) =>
+      input.ExpressionAttributeValues?.[':products'] === 'PRODUCTS' ? { Items: catalogue.map((item) => ({ productId: item.id })) } : { Items: [] },
+    );
+  });
+
+  it('counters, orders (one Query per write shard), catalogue; a product beyond the catalogue is the only one named by a read of its own', async () => {
+    const response = await invoke(h.analytics, apiEvent(routes.getAnalytics, { token: tokens.admin, query: { from: '2026-01-01', to: '2026-01-30' } }));
+    expect(response.statusCode, JSON.stringify(response.body)).toBe(200);
+    expect(response.body.topProducts).toEqual([
+      { productId: 'p1', name: 'Product p1', quantity: 3, revenue: 300 },
+      { productId: 'p9', name: 'Product p9', quantity: 1, revenue: 400 },
+    ]);
+    expect(response.body.lowStock.map((p: { id: string }) => p.id)).toEqual(['p1']);
+    const batches = ddb.commandCalls(BatchGetCommand).map((call) => Object.values((call.args[0].input as Keys).RequestItems)[0]!.Keys.map((key) => key.pk));
+    // auth, the 30 days' counters (90 keys, one call), the catalogue's products, then p9 alone.
+    expect(batches.map((keys) => (keys.length > 3 ? `${keys.length} keys` : keys.join(',')))).toEqual(expect.arrayContaining(['90 keys', 'PRODUCT#p1,PRODUCT#p2', 'PRODUCT#p9']));
+    expect(batches).toHaveLength(4);
+    expect(ddb.commandCalls(QueryCommand)).toHaveLength(16 + 1);
+    expect(sent().filter((name) => name !== 'BatchGet' && name !== 'Query')).toEqual([]);
+  });
+
+  it('top products all in the catalogue: no read for their names', async () => {
+    ddb.on(BatchGetCommand).callsFake((input: Keys) => {
+      const [table, { Keys }] = Object.entries(input.RequestItems)[0]!;
+      if (Keys[0]!.pk.startsWith('USER#')) return { Responses: { [table]: [{ pk: 'USER#admin', role: 'admin', sessionVersion: 0 }, { pk: 'SESSION#f-admin', revoked: false }] } };
+      if (Keys[0]!.pk.startsWith('STATS#')) return { Responses: { [table]: [{ pk: Keys[1]!.pk, sk: 'SALES', paidOrders: 1, paidValue: 200, q_p2: 2, r_p2: 200 }] } };
+      return { Responses: { [table]: catalogue } };
+    });
+    const response = await invoke(h.analytics, apiEvent(routes.getAnalytics, { token: tokens.admin }));
+    expect(response.body.topProducts).toEqual([{ productId: 'p2', name: 'Product p2', quantity: 2, revenue: 200 }]);
+    expect(ddb.commandCalls(BatchGetCommand)).toHaveLength(3); // auth, counters, catalogue
   });
 });
