@@ -32,14 +32,15 @@ const sortKeyFilters = (sortKeys: { readonly equals: readonly string[]; readonly
  */
 export const streamConsumers: readonly StreamConsumerDefinition[] = [
   {
-    id: 'counterAggregator',
-    handler: 'functions/analytics/aggregate-counters.ts',
+    // order.placed (an outbox: POST /orders sends nothing itself) and the analytics counters.
+    id: 'orderFacts',
+    handler: 'functions/events/order-facts.ts',
     batchSize: 100,
     maxBatchingWindowSeconds: 1,
     timeoutSeconds: 60,
     retryAttempts: 100,
     filterPatterns: sortKeyFilters(COUNTED_SORT_KEYS),
-    access: { table: 'write' },
+    access: { table: 'write', sendTo: ['orderEvents'] },
   },
   {
     // WebSocket pushes and closes (shared/realtime/realtime-changes.ts). Best effort: it never

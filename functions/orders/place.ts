@@ -3,7 +3,7 @@ import { BadRequestError } from '../../shared/errors.js';
 import { httpHandler } from '../../shared/http/http-handler.js';
 import { headerValue } from '../../shared/http/parse.js';
 import { created } from '../../shared/http/responses.js';
-import { placeOrderFor } from '../../shared/orders/orders.js';
+import { placeOrderFor } from '../../shared/orders/place-order.js';
 import { toPublicOrder } from '../../shared/orders/order.js';
 
 export const handler = httpHandler(orderRoutes.placeOrder, async ({ session, body, event }) => {

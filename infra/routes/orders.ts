@@ -55,8 +55,8 @@ export const orderRoutes = {
   placeOrder: {
     method: 'POST', path: '/orders', handler: 'functions/orders/place.ts', auth: 'user', sessionLookup: 'joined',
     // The order and its index item (keyed replays read the order), the cart's holds and header,
-    // the products (BatchGet, stock taken or fail-fast reads). The event goes to SQS.
-    access: { table: { mode: 'write', keys: ['ORDER#*', 'CART#*', 'PRODUCT#*'] }, sendTo: ['orderEvents'] },
+    // the products (BatchGet, stock taken or fail-fast reads). order.placed comes from the stream (orderFacts).
+    access: { table: { mode: 'write', keys: ['ORDER#*', 'CART#*', 'PRODUCT#*'] } },
     summary: 'Place an order from the cart or from items (Idempotency-Key supported); at most MAX_UNPAID_ORDERS unpaid orders per customer (409 TOO_MANY_UNPAID_ORDERS); a cart line of a deleted product is 409 PRODUCT_UNAVAILABLE naming it', tag: 'Orders',
     errors: [404, 409, 422, 503],
     schemas: { body: placeOrderBodySchema, headers: idempotencyKeyHeaders, response: { status: 201, schema: orderSchema } },

@@ -1,12 +1,13 @@
 import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuthLevel } from '../../infra/route-types.js';
 import { db, tableName } from '../clients/dynamodb.js';
-import { ForbiddenError, UnauthorizedError } from '../errors.js';
+import { UnauthorizedError } from '../errors.js';
 import type { Role } from '../schemas/users.js';
 import { headerValue } from '../http/parse.js';
 import type { HttpEvent } from '../http/types.js';
-import { familyKey, revokedTokenKey } from './sessions.js';
-import { verifyAccessToken, type TokenClaims } from './tokens.js';
+import { PendingSession } from './pending-session.js';
+import { authFromSessionItems, sessionKeys } from './session-state.js';
+import { verifyAccessToken } from './tokens.js';
 
 export interface AuthContext {
   readonly userId: string;
@@ -62,26 +63,9 @@ export async function authenticateToken(token: string | undefined, level: Exclud
   return authFromSessionItems(claims, Responses?.[tableName] ?? [], level);
 }
 
-/** The items that say whether a token's session still stands: its user, its denial record, its session family. */
-export const sessionKeys = (claims: Pick<TokenClaims, 'userId' | 'jti' | 'familyId'>) => [
-  { pk: `USER#${claims.userId}`, sk: 'PROFILE' },
-  revokedTokenKey(claims.jti),
-  familyKey(claims.familyId),
-];
-
-/**
- * The decision on those items (read strongly consistent; other items among them are ignored):
- * the user as stored now, or 401 (inactive user, ended session, revoked token) / 403.
- */
-export function authFromSessionItems(claims: TokenClaims, items: Iterable<Record<string, unknown>>, level: Exclude<AuthLevel, 'public'>): AuthContext {
-  const byPk = new Map([...items].map((item) => [item.pk as string, item]));
-  const [userKey, deniedKey, familyOfToken] = sessionKeys(claims);
-  const user = byPk.get(userKey!.pk);
-  const family = byPk.get(familyOfToken!.pk);
-  if (!user || user.disabled === true) throw new UnauthorizedError('The account is not active');
-  if ((user.sessionVersion ?? 0) !== claims.sessionVersion) throw new UnauthorizedError('The session has ended');
-  if (byPk.has(deniedKey!.pk) || !family || family.revoked === true) throw new UnauthorizedError('The token has been revoked');
-  const role = user.role as Role;
-  if (level === 'admin' && role !== 'admin') throw new ForbiddenError('Administrators only');
-  return { userId: claims.userId, role, jti: claims.jti, familyId: claims.familyId, tokenExpiresAt: claims.expiresAt };
+/** The pipeline's first step on a `sessionLookup: 'joined'` route: the token verified, its session still to look up. */
+export async function pendingSession(event: HttpEvent): Promise<PendingSession> {
+  const token = extractAccessToken(event);
+  if (!token) throw new UnauthorizedError('Authentication required');
+  return new PendingSession(await verifyAccessToken(token));
 }

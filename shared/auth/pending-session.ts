@@ -1,17 +1,16 @@
 import { batchGetInOrder } from '../batch-get.js';
-import { tableName } from '../clients/dynamodb.js';
-import { UnauthorizedError } from '../errors.js';
-import type { HttpEvent } from '../http/types.js';
-import { authFromSessionItems, extractAccessToken, sessionKeys, type AuthContext } from './authenticate.js';
-import { verifyAccessToken, type TokenClaims } from './tokens.js';
+import type { AuthContext } from './authenticate.js';
+import { authFromSessionItems, sessionKeys } from './session-state.js';
+import type { TokenClaims } from './tokens.js';
 
 type Key = { pk: string; sk: string };
 
 /**
  * A verified access token whose session (user, denial record, family) is not looked up on
  * its own: the lookup joins the request's first read (the keys ride in its strongly consistent
- * BatchGetItem), which comes before anything is written. Routes with `sessionLookup: 'joined'` get one instead of an AuthContext;
- * the HTTP pipeline looks the session up itself before any answer leaves while it is still
+ * BatchGetItem), which comes before anything is written. Routes with `sessionLookup: 'joined'`
+ * get one (shared/auth/authenticate.ts `pendingSession`) instead of an AuthContext; the HTTP
+ * pipeline looks the session up itself before any answer leaves while it is still
  * unconfirmed (a handler that read nothing, or an error answer), so a revoked token never gets
  * anything but a 401.
  */
@@ -60,11 +59,4 @@ export async function readJoined(session: PendingSession | undefined, keys: read
   const sessionPart = session?.keys ?? [];
   const { items } = await batchGetInOrder([...keys, ...sessionPart], undefined, { consistent: options.consistent === true || sessionPart.length > 0 });
   return session ? session.takeFrom(items) : items;
-}
-
-/** The pipeline's first step on a `sessionLookup: 'joined'` route: the token verified, its session still to look up. */
-export async function pendingSession(event: HttpEvent): Promise<PendingSession> {
-  const token = extractAccessToken(event);
-  if (!token) throw new UnauthorizedError('Authentication required');
-  return new PendingSession(await verifyAccessToken(token));
 }

@@ -18,8 +18,9 @@ import { findUserById } from '../users/user-repository.js';
 import type { UserRecord } from '../users/user.js';
 import { accessTokenTtlSeconds, signAccessToken, signRefreshToken, verifyRefreshToken } from './tokens.js';
 
-export const familyKey = (familyId: string) => ({ pk: `SESSION#${familyId}`, sk: 'SESSION' });
-export const revokedTokenKey = (jti: string) => ({ pk: `REVOKED#${jti}`, sk: 'TOKEN' });
+import { familyKey, revokedTokenKey } from './session-state.js';
+
+export { familyKey, revokedTokenKey };
 const hashToken = (token: string) => createHash('sha256').update(token).digest('base64url');
 const GC_GRACE_SECONDS = 24 * 3600;
 

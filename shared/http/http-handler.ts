@@ -73,7 +73,7 @@ const authorize = (route: RouteDefinition): Middleware => ({
   before: async ({ event, context }) => {
     if (route.auth === 'public') return;
     if (route.sessionLookup === 'joined') {
-      const { pendingSession } = await import('../auth/pending-session.js');
+      const { pendingSession } = await import('../auth/authenticate.js');
       context.pipeline.session = await pendingSession(event);
       return;
     }

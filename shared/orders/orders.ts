@@ -1,28 +1,15 @@
 /**
  * Order changes as customers and admins make them: ownership, actors, events. Reads are in
- * order-queries.ts, so read-only functions don't load the queue client.
+ * order-queries.ts, so read-only functions don't load the queue client; placing one is in
+ * place-order.ts (it sends no event: the table's stream does).
  */
 import type { AuthContext } from '../auth/authenticate.js';
-import type { PendingSession } from '../auth/pending-session.js';
 import { isAdmin } from '../auth/roles.js';
 import { publishAfterCommit } from '../events/publish.js';
-import { countMetric } from '../metrics.js';
-import type { PlaceOrderInput } from '../schemas/orders.js';
 import { getOrderFor } from './order-queries.js';
-import { changeOrderStatus, placeOrder } from './order-repository.js';
+import { changeOrderStatus } from './order-repository.js';
 import type { OrderStatus } from './order-status.js';
 import type { OrderRecord } from './order.js';
-
-
-/** POST /orders: the session's lookup rides in the placement's product read. */
-export async function placeOrderFor(session: PendingSession, input: PlaceOrderInput, idempotencyKey: string | undefined) {
-  const result = await placeOrder({ userId: session.userId, input, idempotencyKey, session });
-  if (!result.replayed) {
-    countMetric('OrdersPlaced');
-    await publishAfterCommit('order.placed', { orderId: result.order.id, userId: result.order.userId });
-  }
-  return result;
-}
 
 async function moveOrder(auth: AuthContext, order: OrderRecord, to: OrderStatus, note?: string) {
   const { order: moved, from } = await changeOrderStatus({ orderId: order.id, order, to, actor: isAdmin(auth) ? 'admin' : 'customer', by: auth.userId, note });

@@ -27,13 +27,13 @@ let h: {
 };
 let fake: FakeStripe;
 const ids: Record<string, string> = {};
-let aggregate: typeof import('../../functions/analytics/aggregate-counters.js').handler;
+let aggregate: typeof import('../../functions/events/order-facts.js').handler;
 let stream: StreamPoller;
 
 beforeAll(async () => {
   fake = await startFakeStripe();
   Object.assign(process.env, stripeTestEnv(fake.port));
-  aggregate = (await import('../../functions/analytics/aggregate-counters.js')).handler;
+  aggregate = (await import('../../functions/events/order-facts.js')).handler;
   const [consumer] = streamConsumers;
   stream = startStreamPoller({
     tableName: process.env.TABLE_NAME!,

@@ -72,7 +72,7 @@ function expectEnvelope(response: Awaited<ReturnType<typeof invoke>>, status: nu
 }
 
 describe('POST /orders with items', () => {
-  it('201: one transaction takes each line conditionally and writes the order at server prices; one event', async () => {
+  it('201: one transaction takes each line conditionally and writes the order at server prices; no event from the request', async () => {
     ddb.on(TransactWriteCommand).resolves({});
     const response = await post({ ...threeLines, items: [...threeLines.items, { productId: 'p1', quantity: 1 }] });
     expect(response.statusCode, JSON.stringify(response.body)).toBe(201);
@@ -128,9 +128,10 @@ describe('POST /orders with items', () => {
     expect(items[4]!.Put).toMatchObject({ Item: { pk: `ORDER#${response.body.id}`, sk: 'IDX#ALL', gsi1pk: `ORDERS#${shard}` } });
     // No conflict, so no fail-fast stock read.
     expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
-    const sent = sqs.commandCalls(SendMessageCommand);
-    expect(sent).toHaveLength(1);
-    expect(JSON.parse(sent[0]!.args[0].input.MessageBody!)).toMatchObject({ type: 'order.placed', data: { orderId: response.body.id, userId: 'u1' } });
+    // Two calls in all: the products with the session's lookup, then the transaction. No event
+    // from the request: order.placed leaves from the table's stream (functions/events/order-facts.ts).
+    expect(ddb.calls().map((call) => call.args[0].constructor.name)).toEqual(['BatchGetCommand', 'TransactWriteCommand']);
+    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
   });
 
   it('409 OUT_OF_STOCK naming the product of the failed line (line 2) and its available quantity, from the old item', async () => {
@@ -201,7 +202,6 @@ describe('POST /orders with items', () => {
     expect(response.statusCode, JSON.stringify(response.body)).toBe(201);
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(6);
     expect(stockReadCalls()).toHaveLength(2 * 3); // before the 2nd and 4th retries
-    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(1);
   });
 
   it('conflicts on a product whose stock read shows 0: 409 OUT_OF_STOCK at the first stock check (after the 2nd conflict), no further attempt; nothing published', async () => {

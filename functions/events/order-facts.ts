@@ -2,6 +2,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { applyCounterChanges, type ItemChange } from '../../shared/analytics/counter-aggregator.js';
+import { publishPlacedOrders } from '../../shared/events/placed-orders.js';
 import { logger } from '../../shared/logger.js';
 import { withMetrics } from '../../shared/metrics.js';
 
@@ -9,9 +10,12 @@ type Image = NonNullable<DynamoDBRecord['dynamodb']>['NewImage'];
 const plain = (image: Image) => (image ? unmarshall(image as Record<string, AttributeValue>) : undefined);
 
 /**
- * DynamoDB stream consumer (NEW_AND_OLD_IMAGES, ReportBatchItemFailures): the daily analytics
- * counters, each change counted exactly once. A failed chunk is reported by its first record's
- * sequence number, so Lambda retries from there; what had counted is recognised by its marker.
+ * DynamoDB stream consumer (NEW_AND_OLD_IMAGES, ReportBatchItemFailures) for the facts that
+ * follow committed order and payment writes: the order.placed event of each new order
+ * (shared/events/placed-orders.ts) and the daily analytics counters, each change counted
+ * exactly once. The batch resumes (Lambda retries from the reported sequence number) at the
+ * first record whose event could not be sent or whose counters failed, whichever is first:
+ * counted records are recognised by their marker, events sent again by their id.
  */
 export const handler = withMetrics(async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
   const sequenceOf = new Map<ItemChange, string>();
@@ -26,10 +30,12 @@ export const handler = withMetrics(async (event: DynamoDBStreamEvent): Promise<D
     sequenceOf.set(change, record.dynamodb.SequenceNumber);
     return [change];
   });
-  const result = await applyCounterChanges(changes);
-  const { failedFrom, error, ...counts } = result;
-  logger.info('aggregateCounters', { records: event.Records.length, ...counts, failed: failedFrom !== undefined });
+  const unsent = await publishPlacedOrders(changes);
+  const result = await applyCounterChanges(unsent ? changes.slice(0, changes.indexOf(unsent)) : changes);
+  const { failedFrom: countersFailedFrom, error, ...counts } = result;
+  const failedFrom = countersFailedFrom ?? unsent;
+  logger.info('orderFacts', { records: event.Records.length, ...counts, eventsUnsent: unsent !== undefined, failed: failedFrom !== undefined });
   if (!failedFrom) return { batchItemFailures: [] };
-  logger.error('counters not applied; the batch resumes at this record', { eventId: failedFrom.id, error });
+  logger.error('order facts not applied; the batch resumes at this record', { eventId: failedFrom.id, error: error ?? 'order.placed not sent' });
   return { batchItemFailures: [{ itemIdentifier: sequenceOf.get(failedFrom)! }] };
 });
