@@ -2,8 +2,11 @@
  * `npm run bench:checkout`: what checkout costs, against DynamoDB Local (in memory) and fauxqs.
  *
  * 1. Throughput: POST /orders with `items` through the real handler, invoked in process
- *    (`invoke(handler, apiEvent(...))`: authentication BatchGetItem, product BatchGetItem,
- *    TransactWriteItems, SQS SendMessage), by WORKERS concurrent workers (one customer each),
+ *    (`invoke(handler, apiEvent(...))`: JWT, zod, middy; once warm, one TransactWriteItems
+ *    whose stock takes are conditioned on the container's product snapshots and which carries
+ *    the session's ConditionChecks; the first order of a product reads it with the session
+ *    lookup in one BatchGetItem; order.placed comes from the table's stream, not the request),
+ *    by WORKERS concurrent workers (one customer each),
  *    versus a bare loop sending the same TransactWriteItems (the conditional stock decrements,
  *    the order item and its index item) with the same concurrency, in the same run. Two
  *    catalogues: orders spread over 50 products, and every order on one hot product.
@@ -283,7 +286,7 @@ async function main(emulatorsRef: { current?: Emulators }) {
   console.log('');
   console.log(`Throughput: ${WORKERS} concurrent workers, ${ORDERS} orders per row (2 alternating rounds each), after ${WARMUP}+${WARMUP} warm-up orders:`);
   table(['path', 'orders', 'orders/s', 'p50 ms', 'p95 ms', 'conflicts'], throughput);
-  console.log('handler = auth BatchGetItem + product BatchGetItem + TransactWriteItems + SQS SendMessage (+ zod, JWT, middy);');
+  console.log('handler = TransactWriteItems (+ 3 session ConditionChecks, snapshot conditions) + JWT, zod, middy; a product not seen yet: + one BatchGetItem;');
   console.log('bare = the same TransactWriteItems alone. conflicts = TransactionConflict answers seen (DynamoDB Local serialises transactions: always 0 here).');
   console.log('');
   console.log(`Calls per request (${REPS} requests each; "calls" = DynamoDB calls including the authentication BatchGetItem):`);

@@ -7,11 +7,16 @@
  * Only the hash of the current refresh token is stored. Presenting an older one of the same
  * family means it was stolen or replayed: the whole family is revoked. `ttl` only collects
  * garbage after expiry; every check compares times itself.
+ *
+ * The user, family and denial items are ConditionChecked inside order transactions
+ * (shared/auth/pending-session.ts): the single writes here retry the TransactionConflict a
+ * checkout in flight causes on AWS.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '../clients/dynamodb.js';
 import { isConditionFailure } from '../dynamo-errors.js';
+import { writeRetryingConflicts } from '../transactions.js';
 import { UnauthorizedError } from '../errors.js';
 import { logger } from '../logger.js';
 import { findUserById } from '../users/user-repository.js';
@@ -66,7 +71,7 @@ export async function rotateSession(refreshToken: string): Promise<{ user: UserR
   }
   const { access, refresh } = await issuePair(user, claims.familyId);
   try {
-    await db.send(
+    await writeRetryingConflicts(() => db.send(
       new UpdateCommand({
         TableName: tableName,
         Key: familyKey(claims.familyId),
@@ -83,7 +88,7 @@ export async function rotateSession(refreshToken: string): Promise<{ user: UserR
           ':ttl': refresh.expiresAt + GC_GRACE_SECONDS,
         },
       }),
-    );
+    ));
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
     // A validly signed token that is not the family's current one: reuse. Kill the family.
@@ -96,7 +101,7 @@ export async function rotateSession(refreshToken: string): Promise<{ user: UserR
 
 export async function revokeFamily(familyId: string): Promise<void> {
   try {
-    await db.send(
+    await writeRetryingConflicts(() => db.send(
       new UpdateCommand({
         TableName: tableName,
         Key: familyKey(familyId),
@@ -104,7 +109,7 @@ export async function revokeFamily(familyId: string): Promise<void> {
         ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeValues: { ':true': true, ':now': new Date().toISOString() },
       }),
-    );
+    ));
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
   }
@@ -112,10 +117,10 @@ export async function revokeFamily(familyId: string): Promise<void> {
 
 /** Denies one access token until it would have expired anyway. */
 export async function revokeAccessToken(jti: string, expiresAt: number): Promise<void> {
-  await db.send(
+  await writeRetryingConflicts(() => db.send(
     new PutCommand({
       TableName: tableName,
       Item: { ...revokedTokenKey(jti), type: 'revokedToken', expiresAt, ttl: expiresAt + GC_GRACE_SECONDS },
     }),
-  );
+  ));
 }

@@ -6,6 +6,7 @@ import { ConflictError, NotFoundError } from '../errors.js';
 import { OutOfStockError } from '../products/stock-errors.js';
 import { productKey } from '../products/product-keys.js';
 import { toProductRecord, type ProductRecord } from '../products/product.js';
+import { snapshotCondition, type ProductSnapshot } from '../products/product-snapshots.js';
 import { MAX_CART_LINES } from '../schemas/orders.js';
 import { TransactionCancelled, transactWrite, type TransactItems } from '../transactions.js';
 import { cartHeaderKey, holdExpiryPartition, holdExpirySortKey, holdKey, holdShard, toHold, type Hold } from './cart-keys.js';
@@ -36,17 +37,24 @@ export const returnStockItem = (productId: string, quantity: number): TransactIt
   },
 });
 
-/** Takes `quantity` units of stock if that many are available and the product is on sale. */
-export const takeStockItem = (productId: string, quantity: number): TransactItems[number] => ({
-  Update: {
-    TableName: tableName,
-    Key: productKey(productId),
-    UpdateExpression: 'ADD stock :minus',
-    ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(deletedAt) AND stock >= :quantity',
-    ExpressionAttributeValues: { ':minus': -quantity, ':quantity': quantity },
-    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-  },
-});
+/**
+ * Takes `quantity` units of stock if that many are available and the product is on sale (and,
+ * given a snapshot, still has its name, price and currency: shared/products/product-snapshots.ts).
+ */
+export const takeStockItem = (productId: string, quantity: number, snapshot?: ProductSnapshot): TransactItems[number] => {
+  const matches = snapshot && snapshotCondition(snapshot);
+  return {
+    Update: {
+      TableName: tableName,
+      Key: productKey(productId),
+      UpdateExpression: 'ADD stock :minus',
+      ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(deletedAt) AND stock >= :quantity${matches ? ` AND ${matches.expression}` : ''}`,
+      ...(matches ? { ExpressionAttributeNames: matches.names } : {}),
+      ExpressionAttributeValues: { ':minus': -quantity, ':quantity': quantity, ...matches?.values },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    },
+  };
+};
 
 /**
  * Between retries of a conflicting take (a hot product: its buyers' transactions collide),

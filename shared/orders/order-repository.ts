@@ -12,6 +12,7 @@ import { queryPage, queryShards, type Page } from '../pagination.js';
 
 import { productKey } from '../products/product-keys.js';
 import { toProductRecord, type ProductRecord } from '../products/product.js';
+import { refreshedFrom, rememberSnapshots, snapshotsOf } from '../products/product-snapshots.js';
 import { ProductUnavailableError } from '../products/stock-errors.js';
 import { MAX_LINE_QUANTITY, MAX_ORDER_LINES, type ListOrdersQuery, type PlaceOrderInput } from '../schemas/orders.js';
 import { TransactionCancelled, transactWrite, type TransactItems } from '../transactions.js';
@@ -91,7 +92,7 @@ export function mergeLines(lines: readonly LineRequest[]): LineRequest[] {
  * whose product was deleted since it was held is a 409 naming the product (issue 12 item 8);
  * a direct line naming a deleted or unknown product is a 404.
  */
-function snapshotLines(lines: readonly LineRequest[], products: Map<string, ProductRecord>, fromCart: boolean): { items: OrderLine[]; currency: string } {
+function snapshotLines(lines: readonly LineRequest[], products: ReadonlyMap<string, Pick<ProductRecord, 'id' | 'name' | 'price' | 'currency' | 'deletedAt'>>, fromCart: boolean): { items: OrderLine[]; currency: string } {
   const items = lines.map((line) => {
     const product = products.get(line.productId);
     if (product?.deletedAt && fromCart) throw new ProductUnavailableError({ productId: product.id, name: product.name });
@@ -112,6 +113,7 @@ async function readForPlacement(productIds: readonly string[], keyedId: string |
   const items = await readJoined(session, [...productIds.map(productKey), ...keyed], { consistent: keyedId !== undefined });
   const keyedItem = keyedId ? items.find((item) => item.pk === orderKey(keyedId).pk) : undefined;
   const products = new Map(items.filter((item) => item !== keyedItem).map((item) => [item.id as string, toProductRecord(item)]));
+  rememberSnapshots(products.values());
   return { products, keyedOrder: keyedItem ? toOrderRecord(keyedItem) : undefined };
 }
 
@@ -184,7 +186,11 @@ export async function placeOrder(request: PlaceOrderRequest): Promise<{ order: O
     }
     if (fromCart) heldBefore = true;
     const lines = fromCart ? holds.map(({ productId, quantity }) => ({ productId, quantity })) : mergeLines(request.input.items!);
-    const { products, keyedOrder } = await readForPlacement(lines.map((line) => line.productId), keyedId, request.session);
+    // An order from `items` without a key, of products this container has seen: no read at all.
+    // The stock takes are conditioned on the snapshots and a pending session's checks ride in
+    // the transaction (one call in all).
+    const snapshots = !fromCart && !keyedId ? snapshotsOf(lines.map((line) => line.productId)) : undefined;
+    const { products, keyedOrder } = snapshots ? { products: snapshots, keyedOrder: undefined } : await readForPlacement(lines.map((line) => line.productId), keyedId, request.session);
     // Checked on every attempt: a concurrent replay may have placed the keyed order since this
     // request started (and emptied the cart by doing so). Answer with it, never place another.
     if (keyedOrder && (keyedOrder.idempotencyExpiresAt ?? 0) > now) {
@@ -234,20 +240,24 @@ export async function placeOrder(request: PlaceOrderRequest): Promise<{ order: O
             },
           },
         ]
-      : lines.map((line) => takeStockItem(line.productId, line.quantity));
+      : lines.map((line) => takeStockItem(line.productId, line.quantity, snapshots?.get(line.productId)));
     const capCheck = failWhenCapReached(request.userId, maxUnpaidOrders);
     const stockCheck = fromCart ? undefined : failFastWhenUnavailable(lines);
     const countIndex = stockItems.length + 2;
     try {
-      await transactWrite([...stockItems, ...orderItems(order), countUnpaidItem(request.userId, maxUnpaidOrders)], {
+      // The session's ConditionChecks: none when the read above already confirmed it.
+      await transactWrite([...stockItems, ...orderItems(order), countUnpaidItem(request.userId, maxUnpaidOrders), ...(request.session?.conditionChecks() ?? [])], {
         beforeRetry: async () => {
           await stockCheck?.();
           await capCheck();
         },
       });
+      request.session?.committed();
       return { order, replayed: false };
     } catch (error) {
       if (!(error instanceof TransactionCancelled)) throw error;
+      const refusal = request.session?.refusal(error, countIndex + 1);
+      if (refusal) throw refusal;
       if (error.failedAt(countIndex)) {
         // A concurrent replay of this key may have placed the order (and taken the last slot).
         const winner = await replay();
@@ -262,6 +272,8 @@ export async function placeOrder(request: PlaceOrderRequest): Promise<{ order: O
       }
       if (!fromCart) {
         const index = lines.findIndex((_, i) => error.failedAt(i));
+        // Only the snapshot was out of date: again, with the product as the cancellation returned it.
+        if (index >= 0 && snapshots && refreshedFrom(error.oldItem(index), lines[index]!.quantity)) continue;
         if (index >= 0) throw takeStockFailure(error, index, lines[index]!.productId, lines[index]!.quantity);
       }
       // A hold changed, expired or was released meanwhile: read the cart again.

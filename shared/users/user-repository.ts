@@ -19,7 +19,7 @@ import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
 import { batchGetInOrder } from '../batch-get.js';
 import { db, tableName } from '../clients/dynamodb.js';
-import { transactWrite, type TransactItems } from '../transactions.js';
+import { transactWrite, writeRetryingConflicts, type TransactItems } from '../transactions.js';
 import { cancellationReasons, isConditionFailure } from '../dynamo-errors.js';
 import { ConflictError, EmailTakenError, NotFoundError } from '../errors.js';
 import { queryShards, type Page } from '../pagination.js';
@@ -193,7 +193,8 @@ export async function updateUser(user: UserRecord, changes: UserChanges, options
   }
   if (options.asActiveAdmin !== undefined) items.push(actorStillAdmin(options.asActiveAdmin));
   try {
-    if (items.length === 1) await db.send(new UpdateCommand(update));
+    // The profile is ConditionChecked by checkouts in flight (shared/auth/pending-session.ts).
+    if (items.length === 1) await writeRetryingConflicts(() => db.send(new UpdateCommand(update)));
     else await transactWrite(items, options.asActiveAdmin !== undefined ? { beforeRetry: assertStillAdmin(options.asActiveAdmin) } : {});
   } catch (error) {
     const reasons = cancellationReasons(error);
@@ -212,7 +213,7 @@ export async function updateUser(user: UserRecord, changes: UserChanges, options
  */
 export async function changePassword(user: UserRecord, passwordHash: string): Promise<UserRecord> {
   try {
-    const { Attributes } = await db.send(
+    const { Attributes } = await writeRetryingConflicts(() => db.send(
       new UpdateCommand({
         TableName: tableName,
         Key: userKey(user.id),
@@ -221,7 +222,7 @@ export async function changePassword(user: UserRecord, passwordHash: string): Pr
         ExpressionAttributeValues: { ':hash': passwordHash, ':verified': user.passwordHash, ':now': new Date().toISOString(), ':one': 1 },
         ReturnValues: 'ALL_NEW',
       }),
-    );
+    ));
     return toRecord(Attributes!);
   } catch (error) {
     if (isConditionFailure(error)) throw new ConflictError('The password was changed by another request; sign in again');
@@ -231,7 +232,7 @@ export async function changePassword(user: UserRecord, passwordHash: string): Pr
 
 /** Ends every session of the user at once: tokens carry the version they were issued under. */
 export async function bumpSessionVersion(userId: string): Promise<void> {
-  await db.send(
+  await writeRetryingConflicts(() => db.send(
     new UpdateCommand({
       TableName: tableName,
       Key: userKey(userId),
@@ -239,7 +240,7 @@ export async function bumpSessionVersion(userId: string): Promise<void> {
       ConditionExpression: 'attribute_exists(pk)',
       ExpressionAttributeValues: { ':one': 1, ':now': new Date().toISOString() },
     }),
-  );
+  ));
 }
 
 export async function deleteUser(user: UserRecord, options: UserWriteOptions = {}): Promise<void> {

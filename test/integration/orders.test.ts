@@ -609,3 +609,70 @@ describe('an ended session on the routes whose session lookup joins their first 
     expect(await stockOf(product.id)).toBe(7);
   });
 });
+
+describe('orders placed without a read (product snapshots; the session checked inside the transaction)', () => {
+  it('through the conflict proxy: 40 parallel orders by one customer and 40 parallel profile changes of the same customer: no 5xx, the cap holds, every profile change lands', async () => {
+    const { fetchConflictProxyStats, resetConflictProxyStats } = await import('../support/conflict-proxy-stats.js');
+    const updateMe = (await import('../../functions/me/update.js')).handler;
+    const { maxUnpaidOrders } = await import('../../shared/orders/order-repository.js');
+    const customer = await newCustomer('snap');
+    const product = await newProduct(200, 900, 'Snapshot');
+    // The first order reads the product (and so remembers it); the rest take stock on the snapshot.
+    expect((await direct(customer, [{ productId: product.id, quantity: 1 }])).statusCode).toBe(201);
+    await resetConflictProxyStats();
+    const [orders, renames] = await Promise.all([
+      Promise.all(Array.from({ length: 40 }, () => direct(customer, [{ productId: product.id, quantity: 1 }]))),
+      Promise.all(Array.from({ length: 40 }, (_, i) => invoke(updateMe, apiEvent(routes.updateMe, { token: customer.token, body: { name: `Renamed ${i}` } })))),
+    ]);
+    const stats = await fetchConflictProxyStats();
+    const statuses = orders.map((answer) => answer.statusCode);
+    expect(statuses.filter((status) => status >= 500), JSON.stringify(orders.filter((o) => o.statusCode >= 500).map((o) => o.body))).toEqual([]);
+    expect(statuses.filter((status) => status === 201)).toHaveLength(maxUnpaidOrders - 1);
+    for (const refused of orders.filter((answer) => answer.statusCode !== 201)) expect(refused.body.error.code).toBe('TOO_MANY_UNPAID_ORDERS');
+    expect(renames.map((answer) => answer.statusCode)).toEqual(renames.map(() => 200));
+    expect(await stockOf(product.id)).toBe(200 - maxUnpaidOrders);
+    // Not vacuous: the orders' transactions did hold the profile while it was being renamed.
+    expect(stats.transactions).toBeGreaterThanOrEqual(maxUnpaidOrders - 1);
+    console.log(`[snapshots] conflicts: ${stats.transactionConflicts} transactions, ${stats.singleWriteConflicts} single writes retried`);
+  });
+
+  it('through the conflict proxy: refreshes during 40 parallel orders of the same session rotate every time (their single writes retried), no 5xx', async () => {
+    const { fetchConflictProxyStats, resetConflictProxyStats } = await import('../support/conflict-proxy-stats.js');
+    const refresh = (await import('../../functions/auth/refresh.js')).handler;
+    const { createUser } = await import('../../shared/users/user-repository.js');
+    const { startSession } = await import('../../shared/auth/sessions.js');
+    const user = await createUser({ email: `snap-refresh-${tag}-${randomUUID().slice(0, 8)}@example.com`, name: `refresh ${tag}`, passwordHash: 'unused', role: 'customer' });
+    const session = await startSession(user);
+    const customer = { id: user.id, token: session.accessToken, email: user.email, name: user.name };
+    const product = await newProduct(200, 900, 'Snapshot');
+    expect((await direct(customer, [{ productId: product.id, quantity: 1 }])).statusCode).toBe(201);
+    await resetConflictProxyStats();
+    let refreshToken = session.refreshToken;
+    const rotations: number[] = [];
+    const orders = Promise.all(Array.from({ length: 40 }, () => direct(customer, [{ productId: product.id, quantity: 1 }])));
+    // A client refreshing in the background while its orders are in flight: one after another.
+    for (let i = 0; i < 10; i += 1) {
+      const rotated = await invoke(refresh, apiEvent(routes.refresh, { body: { refreshToken } }));
+      rotations.push(rotated.statusCode);
+      if (rotated.statusCode === 200) refreshToken = rotated.body.refreshToken;
+    }
+    const answers = await orders;
+    const stats = await fetchConflictProxyStats();
+    expect(rotations).toEqual(rotations.map(() => 200));
+    expect(answers.filter((answer) => answer.statusCode >= 500)).toEqual([]);
+    expect(answers.every((answer) => answer.statusCode === 201 || answer.body.error.code === 'TOO_MANY_UNPAID_ORDERS')).toBe(true);
+    console.log(`[snapshots] refresh during orders: ${stats.singleWriteConflicts} single writes answered TransactionConflictException and retried`);
+  });
+
+  it('an order after logout, on a warm snapshot: 401 from the ConditionCheck, nothing taken', async () => {
+    const { verifyAccessToken } = await import('../../shared/auth/tokens.js');
+    const { revokeFamily } = await import('../../shared/auth/sessions.js');
+    const customer = await newCustomer('snap-out');
+    const product = await newProduct(10, 900, 'Snapshot');
+    expect((await direct(customer, [{ productId: product.id, quantity: 1 }])).statusCode).toBe(201);
+    await revokeFamily((await verifyAccessToken(customer.token)).familyId);
+    const refused = await Promise.all(Array.from({ length: 40 }, () => direct(customer, [{ productId: product.id, quantity: 1 }])));
+    expect(refused.map((answer) => answer.statusCode)).toEqual(refused.map(() => 401));
+    expect(await stockOf(product.id)).toBe(9);
+  });
+});

@@ -13,6 +13,7 @@ import { handler as placeOrder } from '../../functions/orders/place.js';
 import { routes } from '../../infra/routes.js';
 import { signAccessToken } from '../../shared/auth/tokens.js';
 import { idempotentOrderId } from '../../shared/orders/order-keys.js';
+import { forgetSnapshots } from '../../shared/products/product-snapshots.js';
 import { TRANSACTION_ATTEMPTS } from '../../shared/transactions.js';
 import { shardOf, WRITE_SHARDS } from '../../shared/write-shards.js';
 import { apiEvent, invoke } from '../support/api-gateway-event.js';
@@ -34,6 +35,8 @@ beforeEach(async () => {
   ddb.reset();
   sqs.reset();
   storedOrders = [];
+  // Each test starts cold: no product snapshots (the snapshot path has its own tests below).
+  forgetSnapshots();
   sqs.on(SendMessageCommand).resolves({ MessageId: 'm1' });
   // POST /orders looks the session up (user, denial record, session family) in the same
   // BatchGetItem as the products (sessionLookup: 'joined').
@@ -236,6 +239,84 @@ describe('POST /orders with items', () => {
 
   it('401 without a token', async () => {
     expectEnvelope(await invoke(placeOrder, apiEvent(routes.placeOrder, { body: threeLines })), 401, 'UNAUTHORIZED');
+  });
+});
+
+describe('POST /orders with items, products seen before (issue 13: one call)', () => {
+  const warm = async () => {
+    ddb.on(TransactWriteCommand).resolves({});
+    expect((await post(threeLines)).statusCode).toBe(201);
+    ddb.resetHistory();
+  };
+
+  it('one TransactWriteItems and nothing else: each take conditioned on the snapshot, the session checked by three ConditionChecks at the end', async () => {
+    await warm();
+    const response = await post(threeLines);
+    expect(response.statusCode, JSON.stringify(response.body)).toBe(201);
+    expect(ddb.calls().map((call) => call.args[0].constructor.name)).toEqual(['TransactWriteCommand']);
+    const items = ddb.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
+    expect(items).toHaveLength(9);
+    expect(items[1]!.Update).toMatchObject({
+      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(deletedAt) AND stock >= :quantity AND price = :snapshotPrice AND #snapshotName = :snapshotName AND currency = :snapshotCurrency',
+      ExpressionAttributeNames: { '#snapshotName': 'name' },
+      ExpressionAttributeValues: { ':minus': -3, ':quantity': 3, ':snapshotPrice': 2000, ':snapshotName': 'Blue mug', ':snapshotCurrency': 'usd' },
+    });
+    expect(items.slice(6).map((item) => item.ConditionCheck?.Key)).toEqual([
+      { pk: 'USER#u1', sk: 'PROFILE' },
+      { pk: expect.stringMatching(/^REVOKED#/), sk: 'TOKEN' },
+      { pk: 'SESSION#f1', sk: 'SESSION' },
+    ]);
+    expect(items[6]!.ConditionCheck!.ConditionExpression).toBe('attribute_exists(pk) AND (attribute_not_exists(disabled) OR disabled <> :true) AND (attribute_not_exists(sessionVersion) OR sessionVersion = :version)');
+    expect(response.body.total).toBe(9_700);
+  });
+
+  it('a price changed since: the cancellation returns the product as it is; placed again at the new price, still without a read', async () => {
+    await warm();
+    let attempt = 0;
+    ddb.on(TransactWriteCommand).callsFake(() => {
+      attempt += 1;
+      if (attempt > 1) return {};
+      throw cancelled([
+        { Code: 'None' },
+        { Code: 'ConditionalCheckFailed', Item: { pk: { S: 'PRODUCT#p2' }, id: { S: 'p2' }, name: { S: 'Blue mug' }, price: { N: '2200' }, currency: { S: 'usd' }, stock: { N: '5' } } },
+        ...none(7),
+      ]);
+    });
+    const response = await post(threeLines);
+    expect(response.statusCode, JSON.stringify(response.body)).toBe(201);
+    expect(response.body.items[1]).toMatchObject({ productId: 'p2', unitPrice: 2200, lineTotal: 6600 });
+    expect(ddb.commandCalls(BatchGetCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(TransactWriteCommand)[1]!.args[0].input.TransactItems![1]!.Update!.ExpressionAttributeValues).toMatchObject({ ':snapshotPrice': 2200 });
+  });
+
+  it('out of stock is still 409 naming the product (not a stale snapshot), and a deleted product 404', async () => {
+    await warm();
+    const answers = [
+      cancelled([{ Code: 'None' }, { Code: 'ConditionalCheckFailed', Item: { pk: { S: 'PRODUCT#p2' }, id: { S: 'p2' }, name: { S: 'Blue mug' }, price: { N: '2000' }, currency: { S: 'usd' }, stock: { N: '1' } } }, ...none(7)]),
+      cancelled([{ Code: 'ConditionalCheckFailed', Item: { pk: { S: 'PRODUCT#p1' }, id: { S: 'p1' }, name: { S: 'Red mug' }, price: { N: '1500' }, currency: { S: 'usd' }, stock: { N: '10' }, deletedAt: { S: '2026-01-01' } } }, ...none(8)]),
+    ];
+    ddb.on(TransactWriteCommand).callsFake(() => {
+      throw answers.shift();
+    });
+    expect(expectEnvelope(await post(threeLines), 409, 'OUT_OF_STOCK').details).toMatchObject({ productId: 'p2', available: 1, requested: 3 });
+    expectEnvelope(await post(threeLines), 404, 'NOT_FOUND');
+    // No product read; each error answer looked the session up first (the pipeline's rule for
+    // an unconfirmed session), so an ended session would have got 401 instead.
+    const reads = ddb.commandCalls(BatchGetCommand).map((call) => (call.args[0].input.RequestItems!['unit-table']!.Keys as { pk: string }[]).map((key) => key.pk.split('#')[0]));
+    expect(reads).toEqual([['USER', 'REVOKED', 'SESSION'], ['USER', 'REVOKED', 'SESSION']]);
+  });
+
+  it('a session ended since the snapshot was taken (its ConditionCheck fails): 401, nothing ordered', async () => {
+    await warm();
+    ddb.on(TransactWriteCommand).rejects(cancelled([...none(6), { Code: 'ConditionalCheckFailed' }, ...none(2)]));
+    expectEnvelope(await post(threeLines), 401, 'UNAUTHORIZED');
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(1);
+  });
+
+  it('with an Idempotency-Key the products and the keyed order are read (one BatchGetItem), so the key is checked first', async () => {
+    await warm();
+    expect((await post(threeLines, { 'idempotency-key': 'warm-key' })).statusCode).toBe(201);
+    expect(ddb.calls().map((call) => call.args[0].constructor.name)).toEqual(['BatchGetCommand', 'TransactWriteCommand']);
   });
 });
 
