@@ -53,7 +53,7 @@ async function main(emulatorsRef: { current?: Emulators }) {
   const { routes } = await import('../infra/routes.js');
   const { apiEvent, invoke } = await import('../test/support/api-gateway-event.js');
   const { takeStockItem } = await import('../shared/carts/cart-repository.js');
-  const { orderKey, orderIndexKey, userOrdersPartition, statusPartition, allOrdersPartition } = await import('../shared/orders/order-keys.js');
+  const { orderKey, orderIndexKey, userOrdersPartition, statusPartition, allOrdersPartition, unpaidOrdersKey } = await import('../shared/orders/order-keys.js');
   type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<unknown>;
   const h = {
     getCart: (await import('../functions/cart/get.js')).handler as Handler,
@@ -141,7 +141,7 @@ async function main(emulatorsRef: { current?: Emulators }) {
     const response = await invoke(h.place, apiEvent(routes.placeOrder, { token: customers[worker]!.token, body: { shippingAddress: address, items: lines } }));
     if (response.statusCode !== 201) throw new Error(`POST /orders → ${response.statusCode} ${JSON.stringify(response.body)}`);
   };
-  /** The same writes, built here: stock decrements (same conditions), the order, its index item. */
+  /** The same writes, built here: stock decrements (same conditions), the order, its index item, the unpaid count. */
   const bare = async (worker: number, lines: { productId: string; quantity: number }[]) => {
     const userId = customers[worker]!.id;
     const id = ulid();
@@ -167,6 +167,17 @@ async function main(emulatorsRef: { current?: Emulators }) {
             },
           },
           { Put: { TableName: tableName, Item: { ...orderIndexKey(id), type: 'orderIndex', orderId: id, userId, status: 'pending', gsi1pk: allOrdersPartition(id), gsi1sk: `${now}#${id}` } } },
+          // The customer's unpaid-order count (the cap, issue 11): every placed order writes it.
+          {
+            Update: {
+              TableName: tableName,
+              Key: unpaidOrdersKey(userId),
+              UpdateExpression: 'ADD #count :one',
+              ConditionExpression: 'attribute_not_exists(#count) OR #count < :limit',
+              ExpressionAttributeNames: { '#count': 'count' },
+              ExpressionAttributeValues: { ':one': 1, ':limit': Number(process.env.MAX_UNPAID_ORDERS) },
+            },
+          },
         ],
       }),
     );
