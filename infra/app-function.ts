@@ -225,9 +225,10 @@ export const INIT_SECRET_READERS = {
 } as const satisfies Record<string, { secret: 'jwt'; envVar: string }>;
 
 /**
- * The one module the app loads with `await import()`: the HTTP pipeline loads it on the
- * first request of a route that authenticates (shared/http/http-handler.ts), never for a
- * public route. Any other dynamic path to a secret reader fails the synth (bindAccess).
+ * The authentication module: every route that authenticates loads it (statically, through
+ * shared/http/authenticated-handler.ts), no public route does. `authenticates` adds what it
+ * loads to a function's modules even if a handler reached it some other way; any dynamic
+ * (`await import()`) path to a secret reader fails the synth (bindAccess).
  */
 export const AUTHENTICATE_MODULE = 'shared/auth/authenticate.ts';
 

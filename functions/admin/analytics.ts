@@ -1,6 +1,6 @@
 import { analyticsRoutes } from '../../infra/routes/analytics.js';
 import { analytics } from '../../shared/analytics/analytics.js';
-import { httpHandler } from '../../shared/http/http-handler.js';
+import { httpHandler } from '../../shared/http/authenticated-handler.js';
 import { ok } from '../../shared/http/responses.js';
 
 const DAY_MS = 86_400_000;

@@ -1,5 +1,5 @@
 import { authRoutes } from '../../infra/routes/auth.js';
-import { httpHandler } from '../../shared/http/http-handler.js';
+import { httpHandler } from '../../shared/http/authenticated-handler.js';
 import { noContent } from '../../shared/http/responses.js';
 import { clearSessionCookie } from '../../shared/http/session-response.js';
 import { logout } from '../../shared/users/accounts.js';

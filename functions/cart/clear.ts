@@ -1,6 +1,6 @@
 import { cartRoutes } from '../../infra/routes/orders.js';
 import { clearCart } from '../../shared/carts/cart-repository.js';
-import { httpHandler } from '../../shared/http/http-handler.js';
+import { httpHandler } from '../../shared/http/authenticated-handler.js';
 import { noContent } from '../../shared/http/responses.js';
 
 /** The cart's Query, the session's lookup, then one transaction per 49 lines. */

@@ -1,6 +1,6 @@
 import { cartRoutes } from '../../infra/routes/orders.js';
 import { setCartLineAndView } from '../../shared/carts/cart-repository.js';
-import { httpHandler } from '../../shared/http/http-handler.js';
+import { httpHandler } from '../../shared/http/authenticated-handler.js';
 import { ok } from '../../shared/http/responses.js';
 
 /** Three calls: the cart's Query, its products with the session's lookup, the transaction. */

@@ -1,7 +1,7 @@
 import { contactRoutes } from '../../infra/routes/contact.js';
 import { toPublicContactMessage } from '../../shared/contact/contact-message.js';
 import { listContactMessages } from '../../shared/contact/contact-repository.js';
-import { httpHandler } from '../../shared/http/http-handler.js';
+import { httpHandler } from '../../shared/http/authenticated-handler.js';
 import { ok } from '../../shared/http/responses.js';
 
 export const handler = httpHandler(contactRoutes.listContactMessages, async ({ query }) => {

@@ -1,5 +1,5 @@
 import { authRoutes } from '../../infra/routes/auth.js';
-import { httpHandler } from '../../shared/http/http-handler.js';
+import { httpHandler } from '../../shared/http/authenticated-handler.js';
 import { updatedProfileResult } from '../../shared/http/session-response.js';
 import { updateOwnProfile } from '../../shared/users/accounts.js';
 

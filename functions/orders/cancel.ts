@@ -1,5 +1,5 @@
 import { orderRoutes } from '../../infra/routes/orders.js';
-import { httpHandler } from '../../shared/http/http-handler.js';
+import { httpHandler } from '../../shared/http/authenticated-handler.js';
 import { ok } from '../../shared/http/responses.js';
 import { cancelOrderFor } from '../../shared/orders/orders.js';
 import { toPublicOrder } from '../../shared/orders/order.js';

@@ -1,5 +1,5 @@
 import { orderRoutes } from '../../infra/routes/orders.js';
-import { httpHandler } from '../../shared/http/http-handler.js';
+import { httpHandler } from '../../shared/http/authenticated-handler.js';
 import { exportOrdersCsv } from '../../shared/orders/order-queries.js';
 
 export const handler = httpHandler(orderRoutes.exportOrders, async ({ query }) => ({

@@ -1,6 +1,6 @@
 import { orderRoutes } from '../../infra/routes/orders.js';
 import { BadRequestError } from '../../shared/errors.js';
-import { httpHandler } from '../../shared/http/http-handler.js';
+import { httpHandler } from '../../shared/http/authenticated-handler.js';
 import { headerValue } from '../../shared/http/parse.js';
 import { created } from '../../shared/http/responses.js';
 import { placeOrderFor } from '../../shared/orders/place-order.js';

@@ -1,5 +1,5 @@
 import { paymentRoutes } from '../../infra/routes/payments.js';
-import { httpHandler } from '../../shared/http/http-handler.js';
+import { httpHandler } from '../../shared/http/authenticated-handler.js';
 import { created } from '../../shared/http/responses.js';
 import { createCheckoutFor } from '../../shared/payments/checkout.js';
 

@@ -1,5 +1,5 @@
 import { paymentRoutes } from '../../infra/routes/payments.js';
-import { httpHandler } from '../../shared/http/http-handler.js';
+import { httpHandler } from '../../shared/http/authenticated-handler.js';
 import { ok } from '../../shared/http/responses.js';
 import { listPaymentsFor } from '../../shared/payments/payment-queries.js';
 import { toPublicPayment } from '../../shared/payments/payment.js';

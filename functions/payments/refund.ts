@@ -1,6 +1,6 @@
 import { paymentRoutes } from '../../infra/routes/payments.js';
 import { BadRequestError } from '../../shared/errors.js';
-import { httpHandler } from '../../shared/http/http-handler.js';
+import { httpHandler } from '../../shared/http/authenticated-handler.js';
 import { headerValue } from '../../shared/http/parse.js';
 import { created } from '../../shared/http/responses.js';
 import { refundOrderFor } from '../../shared/payments/payments.js';

@@ -1,5 +1,5 @@
 import { productRoutes } from '../../infra/routes/products.js';
-import { httpHandler } from '../../shared/http/http-handler.js';
+import { httpHandler } from '../../shared/http/authenticated-handler.js';
 import { ok } from '../../shared/http/responses.js';
 import { adjustStock } from '../../shared/products/product-repository.js';
 

@@ -1,5 +1,5 @@
 import { productImageRoutes } from '../../infra/routes/product-images.js';
-import { httpHandler } from '../../shared/http/http-handler.js';
+import { httpHandler } from '../../shared/http/authenticated-handler.js';
 import { created } from '../../shared/http/responses.js';
 import { createImageUpload } from '../../shared/products/images.js';
 

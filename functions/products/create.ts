@@ -1,5 +1,5 @@
 import { productRoutes } from '../../infra/routes/products.js';
-import { httpHandler } from '../../shared/http/http-handler.js';
+import { httpHandler } from '../../shared/http/authenticated-handler.js';
 import { created } from '../../shared/http/responses.js';
 import { createProduct } from '../../shared/products/product-repository.js';
 import { toPublicProduct } from '../../shared/products/product.js';

@@ -1,5 +1,5 @@
 import { productRoutes } from '../../infra/routes/products.js';
-import { httpHandler } from '../../shared/http/http-handler.js';
+import { httpHandler } from '../../shared/http/authenticated-handler.js';
 import { conditionalJson } from '../../shared/http/response-cache.js';
 import { listCatalogue } from '../../shared/products/catalogue.js';
 

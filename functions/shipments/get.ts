@@ -1,5 +1,5 @@
 import { shipmentRoutes } from '../../infra/routes/shipments.js';
-import { httpHandler } from '../../shared/http/http-handler.js';
+import { httpHandler } from '../../shared/http/authenticated-handler.js';
 import { ok } from '../../shared/http/responses.js';
 import { getShipmentFor } from '../../shared/shipments/shipment-queries.js';
 import { toPublicShipment } from '../../shared/shipments/shipment.js';

@@ -1,5 +1,5 @@
 import { userRoutes } from '../../infra/routes/users.js';
-import { httpHandler } from '../../shared/http/http-handler.js';
+import { httpHandler } from '../../shared/http/authenticated-handler.js';
 import { noContent } from '../../shared/http/responses.js';
 import { deleteUserAsAdmin } from '../../shared/users/accounts.js';
 

@@ -1,5 +1,5 @@
 import { userRoutes } from '../../infra/routes/users.js';
-import { httpHandler } from '../../shared/http/http-handler.js';
+import { httpHandler } from '../../shared/http/authenticated-handler.js';
 import { ok } from '../../shared/http/responses.js';
 import { updateUserAsAdmin } from '../../shared/users/accounts.js';
 import { toPublicUser } from '../../shared/users/user.js';

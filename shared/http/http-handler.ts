@@ -3,7 +3,6 @@ import type { Context } from 'aws-lambda';
 import type { RouteDefinition } from '../../infra/route-types.js';
 import type { AuthContext } from '../auth/authenticate.js';
 import type { PendingSession } from '../auth/pending-session.js';
-import { UnauthorizedError, ForbiddenError } from '../errors.js';
 import { logger } from '../logger.js';
 import { countErrorAnswer, publishMetrics } from '../metrics.js';
 import { corsHeaders } from './cors.js';
@@ -11,7 +10,7 @@ import { errorResponse } from './error-mapper.js';
 import { headerValue, parseJsonBody, validatePart } from './parse.js';
 import type { HttpEvent, HttpRequest, HttpResponse, HttpResult } from './types.js';
 
-interface PipelineState {
+export interface PipelineState {
   requestId: string;
   startedAt: number;
   auth?: AuthContext;
@@ -23,8 +22,8 @@ interface PipelineState {
 }
 
 /** Per-invocation state travels on the Lambda context, which middy gives every middleware. */
-type HttpContext = Context & { pipeline: PipelineState };
-type Middleware = MiddlewareObj<HttpEvent, HttpResponse, Error, HttpContext>;
+export type HttpContext = Context & { pipeline: PipelineState };
+export type Middleware = MiddlewareObj<HttpEvent, HttpResponse, Error, HttpContext>;
 
 /**
  * Request id, one structured log line per request, the headers every response carries, and
@@ -63,36 +62,6 @@ function finish(event: HttpEvent, context: HttpContext, response: HttpResponse):
   return { ...response, headers: { ...response.headers, ...cors, ...(vary ? { vary } : {}), 'x-request-id': requestId } };
 }
 
-/**
- * Authentication and role check, from the route table's `auth`. On `sessionLookup: 'joined'`
- * routes only the token is verified here; an error answer while its session is unconfirmed
- * (a 404, a 409, a 400 from validation) looks the session up first, so a revoked token still
- * gets its 401 and learns nothing else.
- */
-const authorize = (route: RouteDefinition): Middleware => ({
-  before: async ({ event, context }) => {
-    if (route.auth === 'public') return;
-    if (route.sessionLookup === 'joined') {
-      const { pendingSession } = await import('../auth/authenticate.js');
-      context.pipeline.session = await pendingSession(event);
-      return;
-    }
-    // Loaded on first use: public routes never load the table client or need TABLE_NAME.
-    const { authenticate, extractAccessToken } = await import('../auth/authenticate.js');
-    if (route.auth === 'optional' && !extractAccessToken(event)) return;
-    context.pipeline.auth = await authenticate(event, route.auth === 'optional' ? 'user' : route.auth);
-  },
-  onError: async (request) => {
-    const session = request.context.pipeline?.session;
-    if (!session || session.confirmed || request.error instanceof UnauthorizedError || request.error instanceof ForbiddenError) return;
-    try {
-      await session.confirm();
-    } catch (refusal) {
-      if (refusal instanceof UnauthorizedError) request.error = refusal;
-    }
-  },
-});
-
 /** JSON body (64 KiB limit) and zod validation of body, query and path, from the route table. */
 const validate = (route: RouteDefinition): Middleware => ({
   before: ({ event, context }) => {
@@ -120,23 +89,35 @@ function serialize(result: HttpResult): HttpResponse {
 }
 
 /**
- * The pipeline every HTTP handler uses: envelope → authorize → validate → implementation.
- * The implementation receives typed, validated input and returns an HttpResult.
+ * The pipeline every HTTP handler uses: envelope → authorize (given by
+ * authenticated-handler.ts for routes that read a token) → validate → implementation. The
+ * implementation receives typed, validated input and returns an HttpResult.
  */
-export function httpHandler<R extends RouteDefinition>(
+export function pipeline<R extends RouteDefinition>(
+  route: R,
+  implementation: (request: HttpRequest<R>) => Promise<HttpResult>,
+  authorize?: Middleware,
+): (event: HttpEvent, context: Context) => Promise<HttpResponse> {
+  const handler = middy<HttpEvent, HttpResponse, Error, HttpContext>().use(envelope);
+  if (authorize) handler.use(authorize);
+  const run = handler.use(validate(route)).handler(async (event, context) => {
+    const { body, query, path, auth, session, requestId } = context.pipeline;
+    const result = await implementation({ body, query, path, auth, session, requestId, event } as HttpRequest<R>);
+    // The handler read and wrote nothing that carried the session lookup: do it now.
+    await session?.confirm();
+    return serialize(result);
+  });
+  return (event, context) => run(event, context as HttpContext);
+}
+
+/**
+ * The handler of a public route. It reads no token, so its bundle carries none of the
+ * authentication code, table client or JWT key (routes that authenticate use
+ * `httpHandler` from authenticated-handler.ts, which the type of `route` enforces).
+ */
+export function httpHandler<R extends RouteDefinition & { readonly auth: 'public' }>(
   route: R,
   implementation: (request: HttpRequest<R>) => Promise<HttpResult>,
 ): (event: HttpEvent, context: Context) => Promise<HttpResponse> {
-  const pipeline = middy<HttpEvent, HttpResponse, Error, HttpContext>()
-    .use(envelope)
-    .use(authorize(route))
-    .use(validate(route))
-    .handler(async (event, context) => {
-      const { body, query, path, auth, session, requestId } = context.pipeline;
-      const result = await implementation({ body, query, path, auth, session, requestId, event } as HttpRequest<R>);
-      // The handler read and wrote nothing that carried the session lookup: do it now.
-      await session?.confirm();
-      return serialize(result);
-    });
-  return (event, context) => pipeline(event, context as HttpContext);
+  return pipeline(route, implementation);
 }

@@ -13,7 +13,7 @@ import { routeList } from '../../infra/routes.js';
 import { PendingSession, readJoined } from '../../shared/auth/pending-session.js';
 import { signAccessToken } from '../../shared/auth/tokens.js';
 import { ConflictError } from '../../shared/errors.js';
-import { httpHandler } from '../../shared/http/http-handler.js';
+import { httpHandler } from '../../shared/http/authenticated-handler.js';
 import { ok } from '../../shared/http/responses.js';
 import { apiEvent, invoke } from '../support/api-gateway-event.js';
 
