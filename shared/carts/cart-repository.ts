@@ -269,8 +269,11 @@ export async function cartHolds(userId: string): Promise<Hold[]> {
   return holds;
 }
 
-/** Lines released per transaction: two items a line (hold, stock) and the header, within DynamoDB's 100. */
-export const CLEAR_LINES_PER_TRANSACTION = 49;
+/**
+ * Lines released per transaction: two items a line (hold, stock), the header and a pending
+ * session's three ConditionChecks, within DynamoDB's 100 (a full cart of 50: two transactions).
+ */
+export const CLEAR_LINES_PER_TRANSACTION = 48;
 
 /**
  * Releases every line as read, in one transaction per CLEAR_LINES_PER_TRANSACTION lines (a full
@@ -283,10 +286,9 @@ export async function clearCart(userId: string, session?: PendingSession): Promi
   for (let attempt = 0; attempt < 4; attempt += 1) {
     const holds = await cartHolds(userId);
     if (holds.length === 0) return;
-    // Nothing is written for a session that has ended.
-    await session?.confirm();
     try {
-      for (let i = 0; i < holds.length; i += CLEAR_LINES_PER_TRANSACTION) await releaseHolds(userId, holds.slice(i, i + CLEAR_LINES_PER_TRANSACTION));
+      // The first transaction carries the session's checks: nothing is written for a session that has ended.
+      for (let i = 0; i < holds.length; i += CLEAR_LINES_PER_TRANSACTION) await releaseHolds(userId, holds.slice(i, i + CLEAR_LINES_PER_TRANSACTION), session);
       return;
     } catch (error) {
       if (!(error instanceof TransactionCancelled)) throw error;
@@ -295,8 +297,11 @@ export async function clearCart(userId: string, session?: PendingSession): Promi
   throw new ConflictError('The cart is changing concurrently; try again');
 }
 
-/** Deletes these holds (each as read) and returns their stock, in one transaction. */
-async function releaseHolds(userId: string, holds: readonly Hold[]): Promise<void> {
+/**
+ * Deletes these holds (each as read) and returns their stock, in one transaction; with a
+ * pending session, only if it still stands (its ConditionChecks ride along; 401 otherwise).
+ */
+async function releaseHolds(userId: string, holds: readonly Hold[], session?: PendingSession): Promise<void> {
   const items: TransactItems = holds.flatMap((hold) => {
     const unchanged = holdUnchanged(hold);
     return [
@@ -313,7 +318,13 @@ async function releaseHolds(userId: string, holds: readonly Hold[]): Promise<voi
       ExpressionAttributeValues: { ':minus': -holds.length },
     },
   });
-  await transactWrite(items);
+  const sessionAt = items.length;
+  try {
+    await transactWrite([...items, ...(session?.conditionChecks() ?? [])]);
+    session?.committed();
+  } catch (error) {
+    throw (error instanceof TransactionCancelled ? session?.refusal(error, sessionAt) : undefined) ?? error;
+  }
 }
 
 export interface CartView {

@@ -132,14 +132,27 @@ describe('clearCart', () => {
     expect(second![4]!.Update!.ExpressionAttributeValues).toEqual({ ':minus': -2 });
   });
 
-  it('with a session: the lookup before the first write (three calls for 3 lines); an ended session writes nothing', async () => {
+  it('with a session: its three ConditionChecks ride in the first transaction (two calls for 3 lines, three for 50); a failed check is 401', async () => {
     ddb.on(QueryCommand).resolves({ Items: [holdItem('p1', 1), holdItem('p2', 1), holdItem('p3', 1)] });
     ddb.on(TransactWriteCommand).resolves({});
     await clearCart('u1', new PendingSession(claims));
-    expect(ddb.calls().map((call) => call.args[0].constructor.name)).toEqual(['QueryCommand', 'BatchGetCommand', 'TransactWriteCommand']);
-    ddb.resetHistory();
-    userItem = { ...userItem, sessionVersion: 5 };
+    expect(ddb.calls().map((call) => call.args[0].constructor.name)).toEqual(['QueryCommand', 'TransactWriteCommand']);
+    expect(transactions()[0]!.slice(7).map((item) => item.ConditionCheck!.Key!.pk)).toEqual(['USER#u1', 'REVOKED#j1', 'SESSION#f1']);
+
+    ddb.reset();
+    ddb.on(QueryCommand).resolves({ Items: Array.from({ length: 50 }, (_, i) => holdItem(`p${String(i).padStart(2, '0')}`, 1)) });
+    ddb.on(TransactWriteCommand).resolves({});
+    await clearCart('u1', new PendingSession(claims));
+    expect(ddb.calls().map((call) => call.args[0].constructor.name)).toEqual(['QueryCommand', 'TransactWriteCommand', 'TransactWriteCommand']);
+    const [first, second] = transactions();
+    expect(first).toHaveLength(100);
+    // The session stood once the first committed: the second carries no checks.
+    expect(second).toHaveLength(5);
+
+    ddb.reset();
+    ddb.on(QueryCommand).resolves({ Items: [holdItem('p1', 1)] });
+    ddb.on(TransactWriteCommand).rejects(cancelled([{ Code: 'None' }, { Code: 'None' }, { Code: 'None' }, { Code: 'ConditionalCheckFailed' }, { Code: 'None' }, { Code: 'None' }]));
     await expect(clearCart('u1', new PendingSession(claims))).rejects.toMatchObject({ status: 401 });
-    expect(transactions()).toHaveLength(0);
+    expect(transactions()).toHaveLength(1);
   });
 });
