@@ -53,7 +53,8 @@ async function main(emulatorsRef: { current?: Emulators }) {
   const { routes } = await import('../infra/routes.js');
   const { apiEvent, invoke } = await import('../test/support/api-gateway-event.js');
   const { takeStockItem } = await import('../shared/carts/cart-repository.js');
-  const { orderKey, orderIndexKey, userOrdersPartition, statusPartition, allOrdersPartition, unpaidOrdersKey } = await import('../shared/orders/order-keys.js');
+  const { orderKey, orderIndexKey, userOrdersPartition, statusPartition, allOrdersPartition } = await import('../shared/orders/order-keys.js');
+  const { countUnpaidItem } = await import('../shared/orders/order-repository.js');
   type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<unknown>;
   const h = {
     getCart: (await import('../functions/cart/get.js')).handler as Handler,
@@ -168,16 +169,7 @@ async function main(emulatorsRef: { current?: Emulators }) {
           },
           { Put: { TableName: tableName, Item: { ...orderIndexKey(id), type: 'orderIndex', orderId: id, userId, status: 'pending', gsi1pk: allOrdersPartition(id), gsi1sk: `${now}#${id}` } } },
           // The customer's unpaid-order count (the cap, issue 11): every placed order writes it.
-          {
-            Update: {
-              TableName: tableName,
-              Key: unpaidOrdersKey(userId),
-              UpdateExpression: 'ADD #count :one',
-              ConditionExpression: 'attribute_not_exists(#count) OR #count < :limit',
-              ExpressionAttributeNames: { '#count': 'count' },
-              ExpressionAttributeValues: { ':one': 1, ':limit': Number(process.env.MAX_UNPAID_ORDERS) },
-            },
-          },
+          countUnpaidItem(userId, Number(process.env.MAX_UNPAID_ORDERS)),
         ],
       }),
     );

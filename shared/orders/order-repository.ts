@@ -50,7 +50,7 @@ export class TooManyUnpaidOrdersError extends AppError {
 }
 
 /** Counts the new order in its customer's unpaid orders, if that stays within the cap. */
-const countUnpaidItem = (userId: string, limit: number): TransactItems[number] => ({
+export const countUnpaidItem = (userId: string, limit: number): TransactItems[number] => ({
   Update: {
     TableName: tableName,
     Key: unpaidOrdersKey(userId),
