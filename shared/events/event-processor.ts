@@ -13,8 +13,8 @@ import {
 import { MIN_RETRY_MS } from '../payments/payment-retry.js';
 import { reminderStillUseful } from '../schedules/reminder-timing.js';
 import { readConfig } from '../config.js';
-import { findOrder } from '../orders/order-repository.js';
-import { findUserById } from '../users/user-repository.js';
+import { findOrder } from '../orders/find-order.js';
+import { findUserById } from '../users/find-user.js';
 import { logger } from '../logger.js';
 import { parseEvent, type DomainEvent, type EventType } from './order-events.js';
 import { claimEvent, completeEvent, releaseEvent } from './processed-events.js';

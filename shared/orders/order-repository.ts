@@ -67,10 +67,9 @@ const failWhenCapReached = (userId: string, limit: number) => async () => {
   if (typeof Item?.count === 'number' && Item.count >= limit) throw new TooManyUnpaidOrdersError(limit);
 };
 
-export async function findOrder(id: string): Promise<OrderRecord | undefined> {
-  const { Item } = await db.send(new GetCommand({ TableName: tableName, Key: orderKey(id), ConsistentRead: true }));
-  return Item ? toOrderRecord(Item) : undefined;
-}
+// Kept apart (find-order.ts) so readers of one order don't load this module's pagination and key.
+import { findOrder } from './find-order.js';
+export { findOrder };
 
 interface LineRequest {
   readonly productId: string;

@@ -25,27 +25,13 @@ import { ConflictError, EmailTakenError, NotFoundError } from '../errors.js';
 import { queryShards, type Page } from '../pagination.js';
 import { allShards, shardedPartition } from '../write-shards.js';
 import type { Role, UserSort } from '../schemas/users.js';
-import { searchTextOf, type UserRecord } from './user.js';
+import { searchTextOf, toUserRecord, type UserRecord } from './user.js';
 
 const userKey = (id: string) => ({ pk: `USER#${id}`, sk: 'PROFILE' });
 const emailKey = (email: string) => ({ pk: `EMAIL#${email}`, sk: 'EMAIL' });
 const nameSortKey = (name: string, id: string) => `N#${name.toLowerCase()}#${id}`;
 const usersPartition = (userId: string) => shardedPartition('USERS', userId);
 const ALL_USERS_PARTITIONS = allShards('USERS');
-
-function toRecord(item: Record<string, unknown>): UserRecord {
-  return {
-    id: item.id as string,
-    email: item.email as string,
-    name: item.name as string,
-    role: item.role as Role,
-    disabled: item.disabled === true,
-    passwordHash: item.passwordHash as string,
-    sessionVersion: (item.sessionVersion as number | undefined) ?? 0,
-    createdAt: item.createdAt as string,
-    updatedAt: item.updatedAt as string,
-  };
-}
 
 export async function createUser(input: { email: string; name: string; passwordHash: string; role: Role }): Promise<UserRecord> {
   const now = new Date().toISOString();
@@ -83,10 +69,9 @@ export async function createUser(input: { email: string; name: string; passwordH
   return user;
 }
 
-export async function findUserById(id: string): Promise<UserRecord | undefined> {
-  const { Item } = await db.send(new GetCommand({ TableName: tableName, Key: userKey(id) }));
-  return Item ? toRecord(Item) : undefined;
-}
+// Kept apart (find-user.ts) so readers of one user don't load this module's pagination and key.
+import { findUserById } from './find-user.js';
+export { findUserById };
 
 /** Several users by id in BatchGets (name and email only); missing (deleted) users are absent. */
 export async function findUserContacts(ids: readonly string[]): Promise<Map<string, { name: string; email: string }>> {
@@ -223,7 +208,7 @@ export async function changePassword(user: UserRecord, passwordHash: string): Pr
         ReturnValues: 'ALL_NEW',
       }),
     ));
-    return toRecord(Attributes!);
+    return toUserRecord(Attributes!);
   } catch (error) {
     if (isConditionFailure(error)) throw new ConflictError('The password was changed by another request; sign in again');
     throw error;
@@ -275,14 +260,14 @@ export async function listUsers(input: ListUsersInput): Promise<Page<UserRecord>
   };
   if (sort === 'createdAt' || sort === '-createdAt') {
     const page = await queryShards({ index: 'gsi1', partitions: ALL_USERS_PARTITIONS, descending: sort === '-createdAt', ...common });
-    return { ...page, items: page.items.map(toRecord) };
+    return { ...page, items: page.items.map(toUserRecord) };
   }
   const prefix = sort === 'name' ? 'N#' : 'E#';
   // The highest code point closes the prefix range (sort keys compare as UTF-8 bytes).
   const page = await queryShards({ index: 'gsi2', partitions: ALL_USERS_PARTITIONS, from: prefix, to: `${prefix}\u{10FFFF}`, descending: false, ...common });
-  if (sort === 'name') return { ...page, items: page.items.map(toRecord) };
+  if (sort === 'name') return { ...page, items: page.items.map(toUserRecord) };
   const users = await batchGetInOrder(page.items.map((claim) => userKey(claim.userId as string)));
-  return { ...page, reads: page.reads + users.calls, items: users.items.map(toRecord) };
+  return { ...page, reads: page.reads + users.calls, items: users.items.map(toUserRecord) };
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

@@ -45,3 +45,18 @@ export const toProfile = (user: UserRecord) => ({
 /** Lower-cased name and email: what the admin search matches against. */
 export const searchTextOf = (user: Pick<UserRecord, 'name' | 'email'>): string =>
   `${user.name} ${user.email}`.toLowerCase();
+
+/** A user item as stored → the record the code works with. */
+export function toUserRecord(item: Record<string, unknown>): UserRecord {
+  return {
+    id: item.id as string,
+    email: item.email as string,
+    name: item.name as string,
+    role: item.role as Role,
+    disabled: item.disabled === true,
+    passwordHash: item.passwordHash as string,
+    sessionVersion: (item.sessionVersion as number | undefined) ?? 0,
+    createdAt: item.createdAt as string,
+    updatedAt: item.updatedAt as string,
+  };
+}

@@ -91,7 +91,10 @@ describe('secrets at runtime (default stack)', () => {
     expect(withEnv.map(([id]) => id).sort()).toEqual(readers.map(([id]) => id).sort());
     // Not vacuous: the token routes read it; a job and public routes that never touch keys do not.
     expect(readers.map(([id]) => id)).toEqual(expect.arrayContaining(['RouteLogin', 'RouteRefresh', 'RouteGetMe', 'RouteGetCart']));
-    for (const id of ['ScheduleReleaseExpiredHolds', 'RouteHealth', 'RouteOpenApi']) expect(readers.map(([r]) => r)).not.toContain(id);
+    // The order-events processor reads one order and one user (find-order.ts, find-user.ts), not
+    // the repositories whose list pagination derives its cursor key from the JWT secret.
+    for (const id of ['ScheduleReleaseExpiredHolds', 'RouteHealth', 'RouteOpenApi', 'ConsumerOrderEventsProcessor', 'StreamConsumerOrderFacts']) expect(readers.map(([r]) => r)).not.toContain(id);
+    expect(access.has('ConsumerOrderEventsProcessor')).toBe(true);
     expect(Object.keys(INIT_SECRET_READERS)).toEqual(['shared/auth/keys.ts']);
   });
 

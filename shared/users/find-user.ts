@@ -1,0 +1,13 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { db, tableName } from '../clients/dynamodb.js';
+import { toUserRecord, type UserRecord } from './user.js';
+
+/**
+ * One user by id. A module of its own: the order-events processor needs only this, and
+ * user-repository.ts brings the list pagination, whose cursor key is derived from the JWT
+ * secret (a secret the processor then had to be granted).
+ */
+export async function findUserById(id: string): Promise<UserRecord | undefined> {
+  const { Item } = await db.send(new GetCommand({ TableName: tableName, Key: { pk: `USER#${id}`, sk: 'PROFILE' } }));
+  return Item ? toUserRecord(Item) : undefined;
+}
