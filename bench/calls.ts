@@ -120,7 +120,8 @@ async function main(emulatorsRef: { current?: Emulators }) {
     await invoke(h.clearCart, apiEvent(routes.clearCart, shopper));
     for (const product of products.slice(0, count)) await invoke(h.setLine, apiEvent(routes.setCartLine, { ...shopper, path: { productId: product.id }, body: { quantity: 1 } }));
   };
-  const placeWithItems = () => invoke(h.place, apiEvent(routes.placeOrder, { ...shopper, body: { shippingAddress: address, items: products.slice(0, 3).map((p) => ({ productId: p.id, quantity: 1 })) } }));
+  const withItems = { shippingAddress: address, items: products.slice(0, 3).map((p) => ({ productId: p.id, quantity: 1 })) };
+  const placeWithItems = () => invoke(h.place, apiEvent(routes.placeOrder, { ...shopper, body: withItems }));
 
   await measure('GET /products', 2, () => invoke(h.listProducts, apiEvent(routes.listProducts, {})), 200);
   await measure('GET /products/{id}', 2, () => invoke(h.getProduct, apiEvent(routes.getProduct, { path: { id: products[0]!.id } })), 200);
@@ -137,6 +138,11 @@ async function main(emulatorsRef: { current?: Emulators }) {
   await measure('DELETE /cart (50 lines)', 3, () => invoke(h.clearCart, apiEvent(routes.clearCart, shopper)), 204, () => fill(50));
   await measure('POST /orders from the cart (3 lines)', 3, () => invoke(h.place, apiEvent(routes.placeOrder, { ...shopper, body: { shippingAddress: address } })), 201, () => fill(3));
   await measure('POST /orders with items (3 lines)', 3, placeWithItems, 201);
+  let key = 0;
+  const placeKeyed = (idempotencyKey: string) => () =>
+    invoke(h.place, apiEvent(routes.placeOrder, { ...shopper, body: withItems, headers: { 'idempotency-key': idempotencyKey } }));
+  await measure('POST /orders with items + Idempotency-Key', 3, () => placeKeyed(`calls-${key++}`)(), 201);
+  await measure('POST /orders replay (same key and body)', 3, placeKeyed('calls-0'), 201);
   await measure('GET /orders (customer, limit 20)', 2, () => invoke(h.list, apiEvent(routes.listOrders, { ...shopper, query: { limit: '20' } })), 200);
   await measure('GET /orders (admin, all, limit 20)', 2, () => invoke(h.list, apiEvent(routes.listOrders, { ...admin, query: { limit: '20' } })), 200);
   const detailed = (await placeWithItems()).body as { id: string; total: number };
