@@ -1,6 +1,6 @@
 import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { CancellationReason } from '@aws-sdk/client-dynamodb';
-import { db } from './clients/dynamodb.js';
+import { db, tableName } from './clients/dynamodb.js';
 import { AppError } from './errors.js';
 import { countMetric } from './metrics.js';
 
@@ -20,6 +20,21 @@ export class ServiceBusyError extends AppError {
 export const transactionConflicts = { retried: 0, exhausted: 0 };
 
 export type TransactItems = NonNullable<TransactWriteCommandInput['TransactItems']>;
+
+/**
+ * Adds one to a counter attribute if it stays within `limit` (a missing counter counts as 0):
+ * the customer's unpaid orders, a cart's lines. Its condition failing is the cap reached.
+ */
+export const countUpToItem = (key: { pk: string; sk: string }, attribute: string, limit: number): TransactItems[number] => ({
+  Update: {
+    TableName: tableName,
+    Key: key,
+    UpdateExpression: `ADD #${attribute} :one`,
+    ConditionExpression: `attribute_not_exists(#${attribute}) OR #${attribute} < :limit`,
+    ExpressionAttributeNames: { [`#${attribute}`]: attribute },
+    ExpressionAttributeValues: { ':one': 1, ':limit': limit },
+  },
+});
 
 /** The outcome of a cancelled transaction: the reason code per item, and the old item where asked. */
 export class TransactionCancelled extends Error {

@@ -8,7 +8,7 @@ import { productKey } from '../products/product-keys.js';
 import { toProductRecord, type ProductRecord } from '../products/product.js';
 import { snapshotCondition, type ProductSnapshot } from '../products/product-snapshots.js';
 import { MAX_CART_LINES } from '../schemas/orders.js';
-import { TransactionCancelled, transactWrite, type TransactItems } from '../transactions.js';
+import { countUpToItem, TransactionCancelled, transactWrite, type TransactItems } from '../transactions.js';
 import { cartHeaderKey, holdExpiryPartition, holdExpirySortKey, holdKey, holdShard, toHold, type Hold } from './cart-keys.js';
 import { sortCartLines } from './cart-lines.js';
 
@@ -164,18 +164,7 @@ async function setLine(userId: string, productId: string, quantity: number, read
         ...(current ? { ExpressionAttributeValues: unchanged.values } : {}),
       },
     });
-    if (!current) {
-      items.push({
-        Update: {
-          TableName: tableName,
-          Key: cartHeaderKey(userId),
-          UpdateExpression: 'ADD #lines :one',
-          ConditionExpression: 'attribute_not_exists(#lines) OR #lines < :max',
-          ExpressionAttributeNames: { '#lines': 'lines' },
-          ExpressionAttributeValues: { ':one': 1, ':max': MAX_CART_LINES },
-        },
-      });
-    }
+    if (!current) items.push(countUpToItem(cartHeaderKey(userId), 'lines', MAX_CART_LINES));
     if (delta === 0 && !current) throw new Error('unreachable: new line with quantity 0');
     try {
       await transactWrite(items, { beforeRetry: delta > 0 ? failFastWhenUnavailable([{ productId, quantity: delta }]) : undefined });

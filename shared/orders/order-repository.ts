@@ -15,7 +15,7 @@ import { toProductRecord, type ProductRecord } from '../products/product.js';
 import { refreshedFrom, rememberSnapshots, snapshotsOf } from '../products/product-snapshots.js';
 import { ProductUnavailableError } from '../products/stock-errors.js';
 import { MAX_LINE_QUANTITY, MAX_ORDER_LINES, type ListOrdersQuery, type PlaceOrderInput } from '../schemas/orders.js';
-import { TransactionCancelled, transactWrite, type TransactItems } from '../transactions.js';
+import { countUpToItem, TransactionCancelled, transactWrite, type TransactItems } from '../transactions.js';
 import { ALL_ORDERS_PARTITIONS, allOrdersPartition, idempotentOrderId, orderIndexKey, orderKey, statusPartition, statusPartitions, unpaidOrdersKey, userOrdersPartition } from './order-keys.js';
 import { canTransition, returnsStock, transitionHint, unpaidDelta, type Actor, type OrderStatus } from './order-status.js';
 import { toOrderRecord, type OrderLine, type OrderRecord, type StatusChange } from './order.js';
@@ -50,16 +50,7 @@ export class TooManyUnpaidOrdersError extends AppError {
 }
 
 /** Counts the new order in its customer's unpaid orders, if that stays within the cap. */
-export const countUnpaidItem = (userId: string, limit: number): TransactItems[number] => ({
-  Update: {
-    TableName: tableName,
-    Key: unpaidOrdersKey(userId),
-    UpdateExpression: 'ADD #count :one',
-    ConditionExpression: 'attribute_not_exists(#count) OR #count < :limit',
-    ExpressionAttributeNames: { '#count': 'count' },
-    ExpressionAttributeValues: { ':one': 1, ':limit': limit },
-  },
-});
+export const countUnpaidItem = (userId: string, limit: number): TransactItems[number] => countUpToItem(unpaidOrdersKey(userId), 'count', limit);
 
 /** Between conflict retries of a placement: a cap reached meanwhile is the answer (409), not a 503. */
 const failWhenCapReached = (userId: string, limit: number) => async () => {

@@ -49,8 +49,8 @@ describe('setCartLine', () => {
     expect(put.Item!.ttl).toBeGreaterThan(put.Item!.expiresAt / 1000);
     expect(items![2]!.Update).toMatchObject({
       Key: { pk: 'CART#u1', sk: 'HEADER' },
-      ConditionExpression: 'attribute_not_exists(#lines) OR #lines < :max',
-      ExpressionAttributeValues: { ':one': 1, ':max': 50 },
+      ConditionExpression: 'attribute_not_exists(#lines) OR #lines < :limit',
+      ExpressionAttributeValues: { ':one': 1, ':limit': 50 },
     });
   });
 
