@@ -2,13 +2,14 @@ import * as z from 'zod';
 import { PAYMENT_METHODS } from '../payments/payment.js';
 import { REFUND_STATUSES } from '../payments/refunds.js';
 import { cursorSchema, limitSchema, listOf } from './common.js';
+import { singleLineText } from './text.js';
 
 /** An admin-recorded (offline or partial) payment, in the order's currency. */
 export const recordPaymentBodySchema = z
   .object({
     amount: z.number().int().min(1).max(1_000_000_000),
     method: z.enum(PAYMENT_METHODS),
-    reference: z.string().trim().min(1).max(200).optional(),
+    reference: singleLineText().min(1).max(200).optional(),
   })
   .strict();
 export type RecordPaymentInput = z.output<typeof recordPaymentBodySchema>;
@@ -38,7 +39,7 @@ export const paymentSchema = z
 export const refundBodySchema = z
   .object({
     amount: z.number().int().min(1).max(1_000_000_000),
-    reason: z.string().trim().min(1).max(500),
+    reason: singleLineText().min(1).max(500),
     paymentId: z.string().min(1).max(64).optional().describe('the payment to refund; default: the newest payment that can take the whole amount'),
   })
   .strict();

@@ -67,7 +67,7 @@ export const listProductsQuerySchema = z
   .object({
     limit: limitSchema,
     cursor: cursorSchema,
-    search: z.string().trim().min(1).max(100).optional(),
+    search: singleLineText().min(1).max(100).optional(),
     category: categorySchema.optional(),
     minPrice: moneyQuery.optional(),
     maxPrice: moneyQuery.optional(),

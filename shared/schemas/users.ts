@@ -74,7 +74,7 @@ export const listUsersQuerySchema = z
   .object({
     limit: limitSchema,
     cursor: cursorSchema,
-    search: z.string().trim().min(1).max(100).optional(),
+    search: singleLineText().min(1).max(100).optional(),
     sort: userSortSchema.default('-createdAt'),
     email: emailSchema.optional(),
   })

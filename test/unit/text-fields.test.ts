@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { createContactMessageBodySchema } from '../../shared/schemas/contact.js';
 import { changeStatusBodySchema, placeOrderBodySchema } from '../../shared/schemas/orders.js';
-import { createProductBodySchema } from '../../shared/schemas/products.js';
+import { recordPaymentBodySchema, refundBodySchema } from '../../shared/schemas/payments.js';
+import { createProductBodySchema, listProductsQuerySchema } from '../../shared/schemas/products.js';
 import { updateShipmentBodySchema } from '../../shared/schemas/shipments.js';
 import { multiLineText, singleLineText } from '../../shared/schemas/text.js';
-import { registerBodySchema, updateUserBodySchema } from '../../shared/schemas/users.js';
+import { listUsersQuerySchema, registerBodySchema, updateUserBodySchema } from '../../shared/schemas/users.js';
 
 const messages = (result: { success: boolean; error?: { issues: { message: string }[] } }) => result.error?.issues.map((i) => i.message) ?? [];
 
@@ -53,5 +54,15 @@ describe('text fields (issue 11 item 6)', () => {
     expect(createContactMessageBodySchema.safeParse({ name: 'Ann', email: 'a@example.com', message: `hi ${lone}` }).success).toBe(false);
     expect(createContactMessageBodySchema.parse({ name: 'Ann', email: 'a@example.com', message: 'hi\nthere' }).message).toBe('hi\nthere');
     expect(updateShipmentBodySchema.safeParse({ checkpoint: { location: 'Hub\u0000', description: 'Arrived' } }).success).toBe(false);
+  });
+
+  it('covers money and search text too: refund reasons (they reach the customer\'s email), payment references, product and user searches', () => {
+    expect(refundBodySchema.safeParse({ amount: 100, reason: 'bad\u0000reason' }).success).toBe(false);
+    expect(refundBodySchema.safeParse({ amount: 100, reason: 'bad\uD800reason' }).success).toBe(false);
+    expect(refundBodySchema.parse({ amount: 100, reason: ' Cafe\u0301 closed ' }).reason).toBe('Caf\u00e9 closed');
+    expect(recordPaymentBodySchema.safeParse({ amount: 100, method: 'cash', reference: 'ref\u0007' }).success).toBe(false);
+    expect(recordPaymentBodySchema.safeParse({ amount: 100, method: 'cash', reference: 'ref\uDFFF' }).success).toBe(false);
+    expect(listProductsQuerySchema.safeParse({ search: 'mug\u0000' }).success).toBe(false);
+    expect(listUsersQuerySchema.safeParse({ search: 'ann\u001b' }).success).toBe(false);
   });
 });
