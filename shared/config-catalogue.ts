@@ -74,6 +74,7 @@ export const configCatalogue = {
   RATE_LIMIT_FORGOT_PASSWORD_PER_IP: rateLimit('20/3600'),
   RATE_LIMIT_FORGOT_PASSWORD_PER_EMAIL: rateLimit('3/3600'),
   RATE_LIMIT_RESET_PASSWORD_PER_IP: rateLimit('20/3600'),
+  RATE_LIMIT_RESET_PASSWORD_PER_ACCOUNT: rateLimit('5/3600'),
   RATE_LIMIT_PASSWORD_CHECK_PER_USER: rateLimit('5/900'),
   // Carts, orders and their schedules
   CART_HOLD_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(15),

@@ -25,6 +25,7 @@ export const ABUSE_LIMIT_VARIABLES = [
   'RATE_LIMIT_FORGOT_PASSWORD_PER_IP',
   'RATE_LIMIT_FORGOT_PASSWORD_PER_EMAIL',
   'RATE_LIMIT_RESET_PASSWORD_PER_IP',
+  'RATE_LIMIT_RESET_PASSWORD_PER_ACCOUNT',
   'RATE_LIMIT_PASSWORD_CHECK_PER_USER',
 ] as const;
 export const abuseLimits = readConfig(ABUSE_LIMIT_VARIABLES);
@@ -37,7 +38,10 @@ const perIp: Record<LimitedAction, LimitSpec> = {
   forgotPassword: abuseLimits.RATE_LIMIT_FORGOT_PASSWORD_PER_IP,
   resetPassword: abuseLimits.RATE_LIMIT_RESET_PASSWORD_PER_IP,
 };
-/** Login's per-email limit is the lockout (5 password checks per 15 minutes); reset carries no email. */
+/**
+ * Login's per-email limit is the lockout (5 password checks per 15 minutes); reset carries no
+ * email, its per-account limit is limitAccountReset, counted once the token names the account.
+ */
 const perEmail: Partial<Record<LimitedAction, LimitSpec>> = {
   register: abuseLimits.RATE_LIMIT_REGISTER_PER_EMAIL,
   forgotPassword: abuseLimits.RATE_LIMIT_FORGOT_PASSWORD_PER_EMAIL,
@@ -56,6 +60,15 @@ export async function limitAttempt(action: LimitedAction, client: { sourceIp: st
   if (emailLimit && client.email !== undefined) {
     await consumeRateLimit({ key: `${action}:email:${client.email}`, ...emailLimit, message: MESSAGE });
   }
+}
+
+/**
+ * Counts one password reset of an account (the user a valid token names) before bcrypt runs:
+ * links from several forgot-password requests can't reset one account more than the limit's
+ * times per window, whoever holds them.
+ */
+export async function limitAccountReset(userId: string): Promise<void> {
+  await consumeRateLimit({ key: `resetPassword:user:${userId}`, ...abuseLimits.RATE_LIMIT_RESET_PASSWORD_PER_ACCOUNT, message: MESSAGE });
 }
 
 /** Counts one `currentPassword` check of a signed-in user (PATCH /me) before bcrypt runs. */

@@ -17,6 +17,7 @@ import { db, tableName } from '../clients/dynamodb.js';
 import { transactWrite } from '../transactions.js';
 import { cancellationReasons } from '../dynamo-errors.js';
 import { BadRequestError } from '../errors.js';
+import { limitAccountReset } from './abuse-limits.js';
 import { hashPassword } from './passwords.js';
 
 export const RESET_TOKEN_TTL_MS = 60 * 60 * 1000;
@@ -26,6 +27,7 @@ export async function resetPassword(token: string, newPassword: string, now = Da
   const invalid = () => new BadRequestError('The reset token is invalid or has expired', { field: 'token' });
   const { Item } = await db.send(new GetCommand({ TableName: tableName, Key: resetKey(token), ConsistentRead: true }));
   if (!Item || (Item.expiresAt as number) <= now || typeof Item.sessionVersion !== 'number') throw invalid();
+  await limitAccountReset(Item.userId as string);
   const passwordHash = await hashPassword(newPassword);
   const userKey = { pk: `USER#${Item.userId as string}`, sk: 'PROFILE' };
   // Many links redeemed at once conflict on the user: once one has won, the others answer 400

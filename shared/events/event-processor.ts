@@ -10,6 +10,7 @@ import {
   paymentFailedEmail,
   paymentReminderEmail,
 } from '../emails/templates.js';
+import { issueResetLink } from '../auth/request-password-reset.js';
 import { MIN_RETRY_MS } from '../payments/payment-retry.js';
 import { reminderStillUseful } from '../schedules/reminder-timing.js';
 import { readConfig } from '../config.js';
@@ -77,7 +78,9 @@ const reactions: Reactions = {
     await sendEmail(data.email, welcomeEmail({ name: data.name, shopUrl: appBaseUrl }));
   },
   'user.password_reset_requested': async ({ data }) => {
-    await sendEmail(data.email, passwordResetEmail(data));
+    const link = await issueResetLink(data.email);
+    if (!link) return; // no account, or a disabled one: nobody to email, and the route said nothing either
+    await sendEmail(link.user.email, passwordResetEmail({ name: link.user.name, resetUrl: link.resetUrl, expiresAt: link.expiresAt }));
   },
   'order.placed': async ({ data }) => {
     const { order, user } = await orderAndCustomer(data.orderId, data.userId);

@@ -25,10 +25,10 @@ import { ConflictError, EmailTakenError, NotFoundError } from '../errors.js';
 import { queryShards, type Page } from '../pagination.js';
 import { allShards, shardedPartition } from '../write-shards.js';
 import type { Role, UserSort } from '../schemas/users.js';
+import { emailKey, findUserByEmail, findUserById } from './find-user.js';
 import { searchTextOf, toUserRecord, type UserRecord } from './user.js';
 
 const userKey = (id: string) => ({ pk: `USER#${id}`, sk: 'PROFILE' });
-const emailKey = (email: string) => ({ pk: `EMAIL#${email}`, sk: 'EMAIL' });
 const nameSortKey = (name: string, id: string) => `N#${name.toLowerCase()}#${id}`;
 const usersPartition = (userId: string) => shardedPartition('USERS', userId);
 const ALL_USERS_PARTITIONS = allShards('USERS');
@@ -70,8 +70,7 @@ export async function createUser(input: { email: string; name: string; passwordH
 }
 
 // Kept apart (find-user.ts) so readers of one user don't load this module's pagination and key.
-import { findUserById } from './find-user.js';
-export { findUserById };
+export { findUserByEmail, findUserById };
 
 /** Several users by id in BatchGets (name and email only); missing (deleted) users are absent. */
 export async function findUserContacts(ids: readonly string[]): Promise<Map<string, { name: string; email: string }>> {
@@ -86,11 +85,6 @@ export async function getUserById(id: string): Promise<UserRecord> {
   return user;
 }
 
-export async function findUserByEmail(email: string): Promise<UserRecord | undefined> {
-  const { Item: claim } = await db.send(new GetCommand({ TableName: tableName, Key: emailKey(email) }));
-  if (!claim) return undefined;
-  return findUserById(claim.userId as string);
-}
 
 export interface UserChanges {
   readonly name?: string;

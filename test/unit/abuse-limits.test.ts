@@ -13,6 +13,7 @@ describe('abuse limit configuration (issue 11 item 4)', () => {
       RATE_LIMIT_FORGOT_PASSWORD_PER_IP: { limit: 20, windowSeconds: 3600 },
       RATE_LIMIT_FORGOT_PASSWORD_PER_EMAIL: { limit: 3, windowSeconds: 3600 },
       RATE_LIMIT_RESET_PASSWORD_PER_IP: { limit: 20, windowSeconds: 3600 },
+      RATE_LIMIT_RESET_PASSWORD_PER_ACCOUNT: { limit: 5, windowSeconds: 3600 },
       RATE_LIMIT_PASSWORD_CHECK_PER_USER: { limit: 5, windowSeconds: 900 },
     });
   });
