@@ -6,7 +6,6 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { localDefaults, repoRoot, startLocalStack } from './local-stack.js';
 
 const { values } = parseArgs({
   options: { persist: { type: 'boolean', default: false }, 'conflict-proxy': { type: 'boolean', default: true } },
@@ -17,6 +16,9 @@ const conflictProxy = values['conflict-proxy'] && process.env.LOCAL_CONFLICT_PRO
 const port = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);
 
 try {
+  // Imported here: modules read their configuration as they load, so a bad variable lands in
+  // the catch below (one message naming every bad variable) instead of a stack trace.
+  const { localDefaults, repoRoot, startLocalStack } = await import('./local-stack.js');
   const startedAt = Date.now();
   const stack = await startLocalStack({
     apiPort: port('API_PORT') ?? 3000,

@@ -16,7 +16,7 @@ export const authRoutes = {
     method: 'POST', path: '/auth/register', handler: 'functions/auth/register.ts', auth: 'public',
     // The abuse-limit counters, the email claim and the user (one transaction), the new session family.
     access: { table: { mode: 'write', keys: ['RATE#*', 'EMAIL#*', 'USER#*', 'SESSION#*'] }, sendTo: ['orderEvents'] },
-    summary: 'Create a customer account',
+    summary: 'Create a customer account (per-IP and per-email limits)',
     tag: 'Auth', errors: [409, 429],
     schemas: { body: registerBodySchema, response: { status: 201, schema: sessionSchema } },
   },
@@ -42,16 +42,16 @@ export const authRoutes = {
   },
   forgotPassword: {
     method: 'POST', path: '/auth/password/forgot', handler: 'functions/auth/forgot-password.ts',
-    // The abuse-limit counters, the email claim, the user, the new reset token.
-    auth: 'public', access: { table: { mode: 'write', keys: ['RATE#*', 'EMAIL#*', 'USER#*', 'RESET#*'] }, sendTo: ['orderEvents'] },
-    summary: 'Email a password reset link (202 for any email; per-IP and per-email limits)', tag: 'Auth', errors: [429],
+    // The abuse-limit counters only: the order-events processor looks the email up and stores the token.
+    auth: 'public', access: { table: { mode: 'write', keys: ['RATE#*'] }, sendTo: ['orderEvents'] },
+    summary: 'Email a password reset link (202 for any email, the same work for each; per-IP and per-email limits)', tag: 'Auth', errors: [429],
     schemas: { body: forgotPasswordBodySchema, response: { status: 202 } },
   },
   resetPassword: {
     method: 'POST', path: '/auth/password/reset', handler: 'functions/auth/reset-password.ts',
-    // The per-IP counter, the reset token (read, then deleted with the user's password update in one transaction).
+    // The per-IP and per-account counters, the reset token (read, then deleted with the user's password update in one transaction).
     auth: 'public', access: { table: { mode: 'write', keys: ['RATE#*', 'RESET#*', 'USER#*'] } },
-    summary: 'Set a new password with a reset token; revokes all sessions and every other reset link', tag: 'Auth',
+    summary: 'Set a new password with a reset token; revokes all sessions and every other reset link (per-IP and per-account limits)', tag: 'Auth',
     errors: [400, 429],
     schemas: { body: resetPasswordBodySchema, response: { status: 204 } },
   },

@@ -9,7 +9,8 @@ export const paymentRoutes = {
     access: { table: 'read', stripe: 'api' },
     summary: 'A Stripe Checkout Session for the amount still due (owner or admin)', tag: 'Payments',
     errors: [404, 409, 502, 503],
-    schemas: { path: idParamSchema, headers: idempotencyKeyHeaders, response: { status: 201, schema: checkoutSchema } },
+    // No Idempotency-Key: the Stripe session's own key is derived from (order, amount due), so a repeat gets the same session.
+    schemas: { path: idParamSchema, response: { status: 201, schema: checkoutSchema } },
   },
   stripeWebhook: {
     // No body schema: the raw body is verified against Stripe-Signature before anything is parsed.

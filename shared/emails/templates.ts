@@ -5,6 +5,7 @@
  * in the shop's time zone (SHOP_TIME_ZONE, default UTC).
  */
 import { shopTimeZone } from '../app-config.js';
+import { formatMoney } from '../money.js';
 import type { OrderStatus } from '../orders/order-status.js';
 
 export interface EmailContent {
@@ -100,9 +101,6 @@ export interface OrderSummary {
   readonly currency: string;
   readonly status: string;
 }
-
-export const formatMoney = (amount: number, currency: string) =>
-  new Intl.NumberFormat('en', { style: 'currency', currency: currency.toUpperCase() }).format(amount / 100);
 
 function orderTable(order: OrderSummary): { html: string; text: string } {
   const rows = order.items

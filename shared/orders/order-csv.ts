@@ -5,7 +5,10 @@
  * (csv-stringify's `escape_formulas`), so a product or customer name can never run in Excel.
  */
 import { stringify } from 'csv-stringify/sync';
+import { majorUnits } from '../money.js';
 import type { OrderRecord } from './order.js';
+
+export { majorUnits };
 
 export const ORDER_CSV_HEADER = [
   'Order ID',
@@ -24,16 +27,6 @@ export const ORDER_CSV_HEADER = [
   'Items',
   'Ship to country',
 ] as const;
-
-/** Minor units → a plain decimal in major units: 2500 usd → `25.00`, 2500 jpy → `2500`. */
-export function majorUnits(amount: number, currency: string): string {
-  const digits = new Intl.NumberFormat('en', { style: 'currency', currency: currency.toUpperCase() }).resolvedOptions().maximumFractionDigits ?? 2;
-  const sign = amount < 0 ? '-' : '';
-  const abs = Math.abs(amount);
-  if (digits === 0) return `${sign}${abs}`;
-  const scale = 10 ** digits;
-  return `${sign}${Math.floor(abs / scale)}.${String(abs % scale).padStart(digits, '0')}`;
-}
 
 /** `2 × Blue mug; 1 × Cup` */
 export const lineSummary = (items: OrderRecord['items']) => items.map((line) => `${line.quantity} × ${line.name}`).join('; ');

@@ -3,6 +3,7 @@
  * reads its slice (readConfig) from one catalogue of schemas; its error also names every other
  * variable that is set and wrong, and `npm start` checks them all before starting anything.
  */
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -62,6 +63,20 @@ describe('configuration', () => {
     );
     for (const name of Object.keys(bad)) expect(message).toContain(`${name}: `);
   });
+
+  it('npm start says so in one message, not a stack trace', async () => {
+    const root = path.resolve(import.meta.dirname, '../..');
+    const env = { ...process.env, ...bad, API_PORT: '0', WEBSOCKET_PORT: '0' };
+    const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = execFile(process.execPath, ['--import', 'tsx', 'infra/local/start.ts'], { cwd: root, env, timeout: 60_000 }, (_error, _stdout, stderr) =>
+        resolve({ code: child.exitCode, stderr }),
+      );
+    });
+    expect(code).toBe(1);
+    expect(stderr).toContain('The local stack could not start:');
+    for (const name of Object.keys(bad)) expect(stderr).toContain(`${name}: `);
+    expect(stderr).not.toMatch(/^\s+at /m);
+  }, 60_000);
 
   it("the README's configuration table lists every variable of the catalogue", () => {
     const readme = readFileSync(path.resolve(import.meta.dirname, '../../README.md'), 'utf8');

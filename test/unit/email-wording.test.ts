@@ -12,6 +12,7 @@ import {
   paymentReminderEmail,
   shipmentUpdateEmail,
 } from '../../shared/emails/templates.js';
+import { formatMoney, majorUnits } from '../../shared/money.js';
 import { ORDER_STATUSES } from '../../shared/orders/order-status.js';
 
 const order = { id: 'ORD1', items: [{ name: 'Mug', quantity: 1, unitPrice: 1250, lineTotal: 1250 }], total: 1250, currency: 'usd', status: 'pending' };
@@ -67,5 +68,17 @@ describe('dates', () => {
       expect(email.text).not.toMatch(iso);
       expect(email.text).toContain('1 May 2026, 12:00 UTC');
     }
+  });
+});
+
+describe('money in emails', () => {
+  it('writes each currency with its own minor unit: cents, no yen fractions, three-digit dinars', () => {
+    expect(formatMoney(2500, 'usd')).toBe('$25.00');
+    expect(formatMoney(2500, 'jpy')).toBe('¥2,500');
+    expect(formatMoney(2500, 'kwd')).toMatch(/^KWD\s2\.500$/);
+    expect(majorUnits(2500, 'kwd')).toBe('2.500');
+    const yen = orderStatusEmail({ name: 'Ann', order: { ...order, currency: 'jpy', status: 'paid' }, orderUrl: 'https://shop.example/orders/ORD1', from: 'pending', to: 'paid' });
+    expect(yen.text).toContain('Total: ¥1,250');
+    expect(yen.text).not.toContain('¥12.50');
   });
 });
