@@ -5,7 +5,7 @@
  * catalogue, which also names the top products), the three at once.
  */
 import { batchGetInOrder } from '../batch-get.js';
-import { BadRequestError } from '../errors.js';
+import { ValidationError } from '../errors.js';
 import { listOrders } from '../orders/order-repository.js';
 import { ORDER_STATUSES, type OrderStatus } from '../orders/order-status.js';
 import { toPublicOrder } from '../orders/order.js';
@@ -22,9 +22,10 @@ const DAY_MS = 86_400_000;
 export function daysBetween(from: string, to: string): string[] {
   const start = Date.parse(`${from}T00:00:00Z`);
   const end = Date.parse(`${to}T00:00:00Z`);
-  if (Number.isNaN(start) || Number.isNaN(end) || end < start) throw new BadRequestError('`from` must be a date on or before `to`');
+  // A range the caller gave half of (the other half defaulted) is still their input: 400 VALIDATION_ERROR naming the field.
+  if (Number.isNaN(start) || Number.isNaN(end) || end < start) throw new ValidationError([{ field: 'query.from', message: 'must be a date on or before to (default: today)' }]);
   const count = (end - start) / DAY_MS + 1;
-  if (count > MAX_RANGE_DAYS) throw new BadRequestError(`A report covers at most ${MAX_RANGE_DAYS} days`);
+  if (count > MAX_RANGE_DAYS) throw new ValidationError([{ field: 'query.from', message: `a report covers at most ${MAX_RANGE_DAYS} days` }], `A report covers at most ${MAX_RANGE_DAYS} days`);
   return Array.from({ length: count }, (_, i) => new Date(start + i * DAY_MS).toISOString().slice(0, 10));
 }
 

@@ -25,6 +25,14 @@ describe('ranges', () => {
     }
   });
 
+  it('analytics with only one end given: a from after today, or more than 366 days ago, is 400 VALIDATION_ERROR naming from', async () => {
+    const inAWeek = new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10);
+    for (const path of [`/admin/analytics?from=${inAWeek}`, '/admin/analytics?from=2020-01-01']) {
+      const error = expectError(await api('GET', path, { token: admin }), 400, 'VALIDATION_ERROR');
+      expect(error.details.fields).toEqual([{ field: 'query.from', message: expect.any(String) }]);
+    }
+  });
+
   it('a one-day range is fine', async () => {
     expect((await api('GET', '/orders?from=2025-01-01&to=2025-01-01', { token: customer })).status).toBe(200);
     expect((await api('GET', '/orders/export?from=2025-01-01&to=2025-01-01', { token: admin })).status).toBe(200);

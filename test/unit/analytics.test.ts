@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { countedItem, counterIncrements, mergeIncrements } from '../../shared/analytics/counters.js';
 import { daysBetween, sumCounters } from '../../shared/analytics/analytics.js';
 import type { OrderRecord } from '../../shared/orders/order.js';
-import { BadRequestError } from '../../shared/errors.js';
+import { ValidationError } from '../../shared/errors.js';
 
 const order = {
   id: 'o1',
@@ -93,7 +93,7 @@ describe('report arithmetic', () => {
 
   it('lists the days of a range, and refuses reversed or over-long ranges', () => {
     expect(daysBetween('2026-02-27', '2026-03-01')).toEqual(['2026-02-27', '2026-02-28', '2026-03-01']);
-    expect(() => daysBetween('2026-03-02', '2026-03-01')).toThrow(BadRequestError);
+    expect(() => daysBetween('2026-03-02', '2026-03-01')).toThrow(ValidationError);
     expect(() => daysBetween('2025-01-01', '2026-03-01')).toThrow(/at most 366/);
   });
 });
