@@ -1,4 +1,5 @@
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject, type ZodOpenApiResponseObject } from 'zod-openapi';
+import * as z from 'zod';
 import type { ZodObject } from 'zod';
 import { routeList } from '../../infra/routes.js';
 import { errorEnvelopeSchema } from '../schemas/common.js';
@@ -16,6 +17,9 @@ const errorDescriptions: Record<number, string> = {
   503: 'Service not configured',
   500: 'INTERNAL',
 };
+
+/** Every 429 says when to come back: the seconds to the end of the limit's window. */
+const retryAfterHeader = z.object({ 'Retry-After': z.string().regex(/^\d+$/).describe('seconds until the limit\'s window ends and the request may be repeated') });
 
 /** The project's license as /openapi.json states it; package.json's `license` says the same (unit-tested). */
 export const API_LICENSE = { name: 'MIT', identifier: 'MIT' } as const;
@@ -41,7 +45,11 @@ export function buildOpenApiDocument() {
       },
     };
     for (const status of [...errorStatuses].sort()) {
-      responses[status] = { description: errorDescriptions[status] ?? 'Error', content: { 'application/json': { schema: errorEnvelopeSchema } } };
+      responses[status] = {
+        description: errorDescriptions[status] ?? 'Error',
+        ...(status === 429 ? { headers: retryAfterHeader } : {}),
+        content: { 'application/json': { schema: errorEnvelopeSchema } },
+      };
     }
     const operation: ZodOpenApiOperationObject = {
       operationId: route.id,

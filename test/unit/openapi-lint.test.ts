@@ -59,6 +59,16 @@ describe('OpenAPI completeness', () => {
     }
   });
 
+  it('every 429 declares its Retry-After header', () => {
+    const limited = Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.entries(item as Record<string, { responses?: Record<string, { headers?: Record<string, unknown> }> }>).flatMap(([method, operation]) =>
+        operation.responses?.['429'] ? [{ at: `${method} ${path}`, headers: operation.responses['429'].headers }] : [],
+      ),
+    );
+    expect(limited.map((l) => l.at)).toEqual(expect.arrayContaining(['post /auth/login', 'post /auth/register', 'post /auth/password/forgot', 'post /auth/password/reset', 'patch /me']));
+    for (const { at, headers } of limited) expect(headers?.['Retry-After'], at).toMatchObject({ required: true });
+  });
+
   it('the orders export answers text/csv', () => {
     expect(Object.keys(doc.paths['/orders/export']!.get!.responses['200']!.content!)).toEqual(['text/csv']);
   });
