@@ -86,6 +86,22 @@ describe('lockout under parallel bursts (item 1)', () => {
     expect((await login(email)).statusCode).toBe(200);
   });
 
+  it('100 parallel attempts with the right password inside the burst: never 5xx, at most 5 wrong checks per window, and only the success opens a new one', async () => {
+    for (const at of [0, 50, 99]) {
+      const email = unique(`burst-right-${at}`);
+      await register(email);
+      const responses = await Promise.all(Array.from({ length: 100 }, (_, i) => login(email, i === at ? 'correct horse' : 'wrong password')));
+      const counts = statusCounts(responses);
+      expect(Object.keys(counts).every((status) => ['200', '401', '429'].includes(status)), JSON.stringify(counts)).toBe(true);
+      const successes = counts[200] ?? 0;
+      expect(successes).toBeLessThanOrEqual(1);
+      // A success clears the window it claimed in (by design: the owner signed in), so a guesser
+      // racing it gets at most one more window of 5 checks; without a success, 5 in all.
+      expect(counts[401] ?? 0).toBeLessThanOrEqual(5 * (1 + successes));
+      expect((counts[401] ?? 0) + successes + (counts[429] ?? 0)).toBe(100);
+    }
+  });
+
   it('unknown emails: the same 5 × 401 and 35 × 429 in a burst of 40', async () => {
     const email = unique('ghost-burst');
     const responses = await Promise.all(Array.from({ length: 40 }, () => login(email, 'wrong password')));

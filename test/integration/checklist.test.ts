@@ -103,8 +103,22 @@ describe('the order-events processor', () => {
   it('a batch where every record fails reports every record, and sends nothing', async () => {
     const broken = ['not json', '{"type":"user.registered"}', JSON.stringify({ type: 'user.registered', id: randomUUID(), occurredAt: new Date().toISOString(), data: { nope: 1 } })];
     const records = broken.map((body, i) => ({ ...toSqsRecord({ MessageId: `broken-${i}-${randomUUID()}`, ReceiptHandle: 'r', Body: body, Attributes: { ApproximateReceiveCount: '1' } }, 'arn:aws:sqs:us-east-1:0:checklist-it') }));
+    // And two well-formed events another consumer is processing right now (a live lease): they fail too.
+    const busy = [unique('busy-a'), unique('busy-b')].map((email) => ({ email, id: randomUUID() }));
+    for (const { id } of busy) {
+      await direct.send(new PutCommand({ TableName: table, Item: { pk: `EVENT#${id}`, sk: 'PROCESSED', type: 'processedEvent', status: 'in_progress', leaseUntil: Date.now() + 60_000 } }));
+    }
+    records.push(
+      ...busy.map(({ email, id }, i) =>
+        toSqsRecord(
+          { MessageId: `busy-${i}-${id}`, ReceiptHandle: 'r', Body: JSON.stringify({ type: 'user.registered', id, occurredAt: new Date().toISOString(), data: { userId: id, email, name: 'Busy' } }), Attributes: { ApproximateReceiveCount: '1' } },
+          'arn:aws:sqs:us-east-1:0:checklist-it',
+        ),
+      ),
+    );
     const result = await h.process({ Records: records });
     expect(result.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(records.map((r) => r.messageId).sort());
+    for (const { email } of busy) expect(await emailsTo(process.env.SES_STORE_URL!, email)).toEqual([]);
   });
 
   it('takes over a claim whose lease expired (a crashed consumer), sends the email once, and marks it done', async () => {
