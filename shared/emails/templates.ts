@@ -253,6 +253,35 @@ export const refundEmail = (input: { name: string; order: OrderSummary; orderUrl
     { label: 'View your order', url: input.orderUrl },
   );
 
+/**
+ * To the shop's admins: Stripe failed a refund it had accepted, so the money is back in the shop's
+ * Stripe balance and the customer has nothing (the order's figures count it no longer). The
+ * customer is not told automatically (see stripe-events.ts refundFailed).
+ */
+export const refundFailedAdminEmail = (input: {
+  order: OrderSummary;
+  orderUrl: string;
+  amount: number;
+  currency: string;
+  failure: string;
+  refundId: string | null;
+  stripeRefundId: string;
+  reason: string | null;
+}) =>
+  orderEmailWithAction(
+    `Refund failed: ${formatMoney(input.amount, input.currency)} for order ${input.order.id}`,
+    'A refund failed',
+    [
+      `Stripe reports that the refund of ${formatMoney(input.amount, input.currency)} for order ${input.order.id} failed (${input.failure.replace(/_/g, ' ')}). The money did not reach the customer; it is back in the shop's Stripe balance, and the order no longer counts it as refunded.`,
+      input.refundId
+        ? `Refund ${input.refundId} (Stripe ${input.stripeRefundId})${input.reason ? `, reason: ${input.reason}` : ''}.`
+        : `Stripe refund ${input.stripeRefundId}, made outside this shop (Stripe dashboard).`,
+      'The customer was told of the refund and has not been told it failed: refund again (a new request) or contact them about another way.',
+    ],
+    input.order,
+    { label: 'Open the order', url: input.orderUrl },
+  );
+
 export const fulfilmentReminderCustomerEmail = (input: { name: string; order: OrderSummary; orderUrl: string }) =>
   orderEmailWithAction(
     `We're preparing your order ${input.order.id}`,

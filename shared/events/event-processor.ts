@@ -9,6 +9,7 @@ import {
   lowStockSummaryEmail,
   paymentFailedEmail,
   paymentReminderEmail,
+  refundFailedAdminEmail,
 } from '../emails/templates.js';
 import { issueResetLink } from '../auth/request-password-reset.js';
 import { MIN_RETRY_MS } from '../payments/payment-retry.js';
@@ -115,6 +116,15 @@ const reactions: Reactions = {
     const { order, user } = await orderAndCustomer(data.orderId, data.userId);
     if (!order || !user) return;
     await sendEmail(user.email, refundEmail({ name: user.name, order, orderUrl: orderUrl(order.id), amount: data.amount, currency: data.currency, reason: data.reason }));
+  },
+  // To the admins only (the customer is not told: see shared/payments/stripe-events.ts refundFailed).
+  'refund.failed': async ({ data }) => {
+    const order = await findOrder(data.orderId);
+    if (!order) {
+      logger.warn('refund failed email skipped: order gone', { orderId: data.orderId });
+      return;
+    }
+    await sendEmail(adminEmail, refundFailedAdminEmail({ ...data, order, orderUrl: orderUrl(order.id) }));
   },
   'payment.completed': async ({ data }) => {
     const { order, user } = await orderAndCustomer(data.orderId, data.userId);

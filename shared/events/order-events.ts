@@ -37,6 +37,21 @@ export const eventSchemas = {
   'payment.completed': z.object({ orderId: z.string(), userId: z.string(), paymentId: z.string(), amountPaid: z.number() }),
   /** A refund issued here succeeded (id `refund:<refund id>`: one email per refund). */
   'order.refunded': z.object({ orderId: z.string(), userId: z.string(), refundId: z.string(), amount: z.number(), currency: z.string(), reason: z.string() }),
+  /**
+   * Stripe failed or canceled a refund it had accepted (id `refund-failed:<Stripe refund id>`: one
+   * email to the shop's admins per failed refund, however many webhooks report it). `refundId`:
+   * the refund issued here (null: one made in the Stripe dashboard); `failure`: Stripe's reason.
+   */
+  'refund.failed': z.object({
+    orderId: z.string(),
+    userId: z.string(),
+    refundId: z.string().nullable(),
+    stripeRefundId: z.string(),
+    amount: z.number(),
+    currency: z.string(),
+    failure: z.string(),
+    reason: z.string().nullable(),
+  }),
 
   // ---- Schedules (shared/schedules): reminders and alerts. Their ids are deterministic
   // (`payment-reminder:<orderId>`, `fulfilment-reminder:<orderId>:<recipient>`,

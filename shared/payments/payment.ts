@@ -4,7 +4,8 @@
  *   payment        pk ORDER#<orderId>  sk PAYMENT#<id>   gsi1 USER#<userId>#PAYMENTS / <createdAt>#<id>  (a customer's payments)
  *                                                        gsi2 PAYMENTS#<shard> / <createdAt>#<id>         (admin: all payments)
  *   refund         pk ORDER#<orderId>  sk REFUND#<id>            a refund issued here (POST /orders/{id}/refunds): pending → succeeded | failed
- *   charge refund  pk ORDER#<orderId>  sk REFUND#CHARGE#<charge id>   amount = the charge's cumulative amount_refunded (charge.refunded)
+ *   charge refund  pk ORDER#<orderId>  sk REFUND#CHARGE#<charge id>   amount = the charge's cumulative amount_refunded (charge.refunded),
+ *                                                        reportedAt = that event's `created`, failed = its refunds Stripe reported failed
  *   stripe event   pk STRIPE_EVENT#<event id>  sk EVENT       written once (attribute_not_exists), with its effect
  *   payment intent pk STRIPE_PI#<payment intent id>  sk PI    orderId; written once, with the payment
  *
@@ -20,7 +21,7 @@
 import { createHash } from 'node:crypto';
 import { allShards, shardedPartition } from '../write-shards.js';
 import type { PaymentRecordStatus } from './payment-status.js';
-import type { RefundStatus } from './refunds.js';
+import type { FailedStripeRefund, RefundStatus } from './refunds.js';
 
 export const PAYMENT_METHODS = ['card', 'bank_transfer', 'cash', 'other'] as const;
 export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
@@ -86,12 +87,19 @@ export interface RefundRecord {
   readonly updatedAt: string;
 }
 
-/** A Stripe charge's cumulative refunded amount, as its charge.refunded webhook last reported it. */
+/**
+ * A Stripe charge's cumulative refunded amount, as its charge.refunded webhook last reported it,
+ * and its refunds Stripe reported failed or canceled (refunds.ts stripeChargeFigure).
+ */
 export interface ChargeRefundRecord {
   readonly orderId: string;
   readonly chargeId: string;
   readonly paymentIntentId: string | null;
+  /** 0 while only failures are known. */
   readonly amount: number;
+  /** Stripe's `created` (Unix seconds) of the charge.refunded event that reported `amount`. */
+  readonly reportedAt?: number;
+  readonly failed?: readonly FailedStripeRefund[];
   readonly currency: string;
   readonly updatedAt: string;
 }

@@ -35,7 +35,7 @@ import {
   type OrderLedger,
   type StripeEventRef,
 } from './payment-repository.js';
-import { planRefund, refundedChanges } from './refunds.js';
+import { newerChargeReport, planRefund, planRefundFailure, refundedChanges, withFailedRefund, type RefundFailure } from './refunds.js';
 
 /** Stripe said no (charge disputed, already refunded, …): the refund is `failed`, nothing moved. */
 export class StripeRefundRefused extends Error {
@@ -218,15 +218,38 @@ export interface NewChargeRefund {
   /** The charge's cumulative amount refunded. */
   readonly amount: number;
   readonly currency: string;
+  /** Stripe's `created` of the event (Unix seconds): orders the reports. */
+  readonly reportedAt: number;
   readonly stripe: StripeEventRef;
 }
 
+/** The charge item as written: its key, its type, the record; new (`attribute_not_exists`) or as read (`updatedAt`). */
+function chargeRefundPut(charge: ChargeRefundRecord, previous: ChargeRefundRecord | undefined): TransactItems[number] {
+  return {
+    Put: {
+      TableName: tableName,
+      Item: { ...chargeRefundKey(charge.orderId, charge.chargeId), type: 'chargeRefund', ...charge },
+      ...(previous
+        ? { ConditionExpression: 'updatedAt = :seen', ExpressionAttributeValues: { ':seen': previous.updatedAt } }
+        : { ConditionExpression: 'attribute_not_exists(pk)' }),
+    },
+  };
+}
+
+/** `updatedAt` for a rewritten item: never the one read, so the `updatedAt = :seen` condition of a concurrent writer fails. */
+const nextStamp = (previous: string | undefined) => {
+  const now = new Date().toISOString();
+  return now === previous ? new Date(Date.parse(now) + 1).toISOString() : now;
+};
+
 /**
- * Records a charge's cumulative refund from Stripe's `charge.refunded` (monotonic: an older,
- * smaller figure arriving late changes nothing). The payment's `refunded` is
- * max(refunds issued here, this figure), so a webhook for a refund issued here adds nothing.
- * Refunds never move the order's status; a refund arriving before its payment leaves the order
- * `refunded` with nothing counted, and the payment is written already refunded when it comes.
+ * Records a charge's cumulative refund from Stripe's `charge.refunded`. Reports are ordered by
+ * the event's time (refunds.ts newerChargeReport): an older report arriving late changes nothing,
+ * a later, lower one (after a refund failed) replaces it. The payment's `refunded` is
+ * max(refunds issued here, this figure without the failed refunds it contains), so a webhook for
+ * a refund issued here adds nothing. Refunds never move the order's status; a refund arriving
+ * before its payment leaves the order `refunded` with nothing counted, and the payment is written
+ * already refunded when it comes.
  */
 export async function recordChargeRefund(input: NewChargeRefund): Promise<'recorded' | 'duplicate' | 'no_order'> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
@@ -235,32 +258,107 @@ export async function recordChargeRefund(input: NewChargeRefund): Promise<'recor
     if (!order) return 'no_order';
     const ledger = await orderLedger(order.id);
     const previous = ledger.chargeRefunds.find((r) => r.chargeId === input.chargeId);
-    if (previous && previous.amount >= input.amount) {
+    if (!newerChargeReport(previous, input)) {
       await recordStripeEvent(input.stripe, order.id);
       return 'duplicate';
     }
-    const now = new Date().toISOString();
-    const charge: ChargeRefundRecord = { orderId: order.id, chargeId: input.chargeId, paymentIntentId: input.paymentIntentId, amount: input.amount, currency: input.currency, updatedAt: now };
+    const now = nextStamp(previous?.updatedAt);
+    const charge: ChargeRefundRecord = {
+      ...previous,
+      orderId: order.id,
+      chargeId: input.chargeId,
+      paymentIntentId: input.paymentIntentId ?? previous?.paymentIntentId ?? null,
+      amount: input.amount,
+      reportedAt: input.reportedAt,
+      currency: input.currency,
+      updatedAt: now,
+    };
     const after: OrderLedger = { ...ledger, chargeRefunds: [...ledger.chargeRefunds.filter((r) => r.chargeId !== input.chargeId), charge] };
     try {
-      await transactWrite([
-        {
-          Put: {
-            TableName: tableName,
-            Item: { ...chargeRefundKey(order.id, input.chargeId), type: 'chargeRefund', ...charge },
-            ConditionExpression: 'attribute_not_exists(pk) OR amount < :amount',
-            ExpressionAttributeValues: { ':amount': input.amount },
-          },
-        },
-        stripeEventItem(input.stripe, order.id),
-        ...ledgerItems(order, after, now),
-      ]);
+      await transactWrite([chargeRefundPut(charge, previous), stripeEventItem(input.stripe, order.id), ...ledgerItems(order, after, now)]);
       return 'recorded';
     } catch (error) {
       if (error instanceof ServiceBusyError) continue;
       if (!(error instanceof TransactionCancelled)) throw error;
       if (error.failedAt(1)) return 'duplicate';
-      // The ledger moved on (or the refund grew meanwhile): read again.
+      // The ledger moved on (or the charge's record changed meanwhile): read again.
+    }
+  }
+  throw new ServiceBusyError();
+}
+
+export interface StripeRefundFailure extends RefundFailure {
+  readonly orderId: string;
+  readonly paymentIntentId: string | null;
+  readonly currency: string;
+  /** Stripe's failure_reason (or `canceled`). */
+  readonly failure: string;
+  readonly stripe: StripeEventRef;
+}
+
+export type RefundFailureOutcome =
+  | { readonly kind: 'no_order' }
+  /**
+   * `recorded`: this event moved something; `repeat`: recorded, another event for the same
+   * failure had moved it already; `duplicate`: this Stripe event was recorded before. `refund`:
+   * the refund issued here, if it is one; `order`: the order as read.
+   */
+  | { readonly kind: 'recorded' | 'repeat' | 'duplicate'; readonly refund: RefundRecord | undefined; readonly order: OrderRecord };
+
+/**
+ * Stripe reports a refund failed or canceled after accepting it (refunds.ts planRefundFailure):
+ * one transaction with the Stripe event (index 0), the refund issued here `pending`/`succeeded`
+ * → `failed` with Stripe's reason (conditioned on the status read), the charge's record learning
+ * the failure (so Stripe's cumulative figure stops counting it, whichever of charge.refunded and
+ * the failure comes first), the payments' `refunded` and the order's figures (conditioned on the
+ * `paymentVersion` read). A lost race reads again and decides again, like complete().
+ */
+export async function recordRefundFailure(input: StripeRefundFailure): Promise<RefundFailureOutcome> {
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
+    if (attempt > 0) await pause(attempt);
+    const order = await findOrder(input.orderId);
+    if (!order) return { kind: 'no_order' };
+    const ledger = await orderLedger(order.id);
+    const { found, move, chargeLearns } = planRefundFailure(ledger, input);
+    if (!move && !chargeLearns) {
+      return { kind: (await recordStripeEvent(input.stripe, order.id)) ? 'repeat' : 'duplicate', refund: found, order };
+    }
+    const previous = input.chargeId === null ? undefined : ledger.chargeRefunds.find((c) => c.chargeId === input.chargeId);
+    const now = nextStamp(previous?.updatedAt);
+    const refund: RefundRecord | undefined = move
+      ? { ...move, status: 'failed', failure: input.failure, stripeRefundId: move.stripeRefundId ?? input.stripeRefundId, updatedAt: now }
+      : found;
+    const charge: ChargeRefundRecord | undefined =
+      chargeLearns && input.chargeId !== null
+        ? withFailedRefund(
+            previous ?? { orderId: order.id, chargeId: input.chargeId, paymentIntentId: input.paymentIntentId, amount: 0, currency: input.currency, updatedAt: now },
+            input,
+          )
+        : undefined;
+    let after: OrderLedger = refund && move ? withRefund(ledger, refund) : ledger;
+    if (charge) after = { ...after, chargeRefunds: [...after.chargeRefunds.filter((c) => c.chargeId !== charge.chargeId), { ...charge, updatedAt: now }] };
+    const items: TransactItems = [stripeEventItem(input.stripe, order.id)];
+    if (move) {
+      items.push({
+        Update: {
+          TableName: tableName,
+          Key: refundKey(order.id, move.id),
+          UpdateExpression: 'SET #status = :failed, failure = :failure, stripeRefundId = :stripeRefundId, updatedAt = :now',
+          ConditionExpression: '#status = :read',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':failed': 'failed', ':failure': input.failure, ':stripeRefundId': refund!.stripeRefundId, ':now': now, ':read': move.status },
+        },
+      });
+    }
+    if (charge) items.push(chargeRefundPut({ ...charge, updatedAt: now }, previous));
+    try {
+      await transactWrite([...items, ...ledgerItems(order, after, now)]);
+      return { kind: 'recorded', refund, order };
+    } catch (error) {
+      if (error instanceof ServiceBusyError) continue;
+      if (!(error instanceof TransactionCancelled)) throw error;
+      if (error.failedAt(0)) return { kind: 'duplicate', refund: found, order };
+      // The refund, the charge or the ledger moved on: read again.
     }
   }
   throw new ServiceBusyError();

@@ -13,6 +13,16 @@
  * pending refunds (they may or may not be in Stripe's figure yet: counting them again only
  * refuses a refund too many for a moment, never allows one too many; Stripe itself refuses a
  * refund beyond the charge).
+ *
+ * Refunds that fail later. Stripe may accept a refund (`succeeded` or `pending`) and report it
+ * `failed` or `canceled` days later (`refund.failed`, `refund.updated`, `charge.refund.updated`):
+ * the money never left. A refund issued here then moves to `failed` (refundFailureMove) and stops
+ * counting; and Stripe's cumulative figure must stop counting it too. Stripe does not document
+ * whether a charge's `amount_refunded` drops after a failure, and it sends no `charge.refunded`
+ * for such a drop, so the charge keeps the failed refunds it was told of (`failed`: id, amount,
+ * Stripe's `created` of the refund and of the failure) and stripeChargeFigure takes them out of
+ * the reports that contain them, under either behaviour. Reports are ordered by Stripe's event
+ * `created` (newerChargeReport), not by size: a later, lower figure wins.
  */
 import { AppError, NotFoundError } from '../errors.js';
 import { derivePaymentStatus, type PaymentRecordStatus, type PaymentSummary } from './payment-status.js';
@@ -33,13 +43,29 @@ export interface LedgerRefund {
   readonly paymentId: string;
   readonly amount: number;
   readonly status: RefundStatus;
+  /** When its status last changed (a succeeded refund: when Stripe had accepted it). */
+  readonly updatedAt?: string;
 }
 
-/** A charge's cumulative refunded amount as Stripe last reported it. */
+/** A Stripe refund of a charge that Stripe reported `failed` or `canceled`. */
+export interface FailedStripeRefund {
+  readonly stripeRefundId: string;
+  readonly amount: number;
+  /** Stripe's `created` of the refund (Unix seconds). */
+  readonly created: number;
+  /** Stripe's `created` of the first event that reported the failure (Unix seconds). */
+  readonly failedAt: number;
+}
+
+/** A charge's cumulative refunded amount as Stripe last reported it, and the refunds of it that failed. */
 export interface LedgerChargeRefund {
   readonly chargeId: string;
   readonly paymentIntentId: string | null;
+  /** `amount_refunded` of the latest charge.refunded (0: none yet, only failures known). */
   readonly amount: number;
+  /** Stripe's `created` of the event that reported `amount` (Unix seconds); absent: written before this was kept, or no report yet. */
+  readonly reportedAt?: number | undefined;
+  readonly failed?: readonly FailedStripeRefund[] | undefined;
 }
 
 export interface RefundLedger {
@@ -59,6 +85,85 @@ export interface RefundPosition {
 
 const sum = (values: readonly number[]) => values.reduce((total, value) => total + value, 0);
 
+/**
+ * What Stripe's report of a charge counts as refunded: its `amount_refunded` without the failed
+ * refunds in it. A failed refund created after the report is not in it. One created before is
+ * in it if Stripe keeps counting failed refunds, or if it failed after the report; if Stripe
+ * lowers the figure on a failure, a report made after the failure leaves it out already. Stripe
+ * does not say which it does, so both readings are made: "keeps counting" unless that leaves
+ * less than the succeeded refunds issued here that the report must contain (Stripe had created
+ * them by then: completed here before that second) — then Stripe lowered its figure. A report
+ * with no time (kept before times were) is taken to include every failure known.
+ */
+export function stripeChargeFigure(charge: LedgerChargeRefund, issuedHere: readonly LedgerRefund[] = []): number {
+  if (charge.amount <= 0) return 0;
+  const at = charge.reportedAt ?? Number.POSITIVE_INFINITY;
+  const existed = (charge.failed ?? []).filter((refund) => refund.created <= at);
+  const keepsCounting = charge.amount - sum(existed.map((refund) => refund.amount));
+  const lowered = charge.amount - sum(existed.filter((refund) => refund.failedAt > at).map((refund) => refund.amount));
+  const mustContain = sum(
+    issuedHere
+      .filter((refund) => refund.paymentId === charge.paymentIntentId && refund.status === 'succeeded' && refund.updatedAt !== undefined && Math.floor(Date.parse(refund.updatedAt) / 1000) <= at)
+      .map((refund) => refund.amount),
+  );
+  return Math.max(0, keepsCounting >= mustContain ? keepsCounting : lowered);
+}
+
+/**
+ * Whether a charge.refunded report replaces the one kept: the later one by Stripe's event time
+ * wins (a figure may go down after a failure); at the same second, or against a report kept
+ * without a time, the larger one (the figure only grows between failures).
+ */
+export function newerChargeReport(kept: Pick<LedgerChargeRefund, 'amount' | 'reportedAt'> | undefined, next: { amount: number; reportedAt: number }): boolean {
+  if (!kept || (kept.amount === 0 && kept.reportedAt === undefined)) return true;
+  if (kept.reportedAt === undefined || kept.reportedAt === next.reportedAt) return next.amount > kept.amount;
+  return next.reportedAt > kept.reportedAt;
+}
+
+/**
+ * Stripe reports a refund failed (or canceled): a refund issued here that was `pending` or
+ * `succeeded` moves to `failed`; one already `failed` stays (a repeat: refund.failed,
+ * refund.updated and charge.refund.updated all report the same failure). Nothing else moves.
+ */
+export function refundFailureMove(status: RefundStatus): 'failed' | undefined {
+  return status === 'pending' || status === 'succeeded' ? 'failed' : undefined;
+}
+
+export interface RefundFailure {
+  readonly stripeRefundId: string;
+  /** metadata.refundId of a refund issued here. */
+  readonly refundId?: string | undefined;
+  readonly chargeId: string | null;
+  readonly amount: number;
+  readonly created: number;
+  readonly failedAt: number;
+}
+
+/**
+ * What a Stripe refund failure changes in one order's ledger: the refund issued here that moves
+ * to `failed` (found by metadata.refundId, else by its Stripe refund id), and whether the charge
+ * learns of the failure (once per Stripe refund). `found` is the refund issued here, if any,
+ * whatever its status. Nothing to change: a repeat, recorded only.
+ */
+export function planRefundFailure<R extends LedgerRefund & { readonly stripeRefundId?: string | null; readonly provider?: string }>(
+  ledger: { readonly refunds: readonly R[]; readonly chargeRefunds: readonly LedgerChargeRefund[] },
+  failure: RefundFailure,
+): { found: R | undefined; move: R | undefined; chargeLearns: boolean } {
+  const found =
+    ledger.refunds.find((refund) => failure.refundId !== undefined && refund.id === failure.refundId && refund.provider !== 'manual') ??
+    ledger.refunds.find((refund) => refund.stripeRefundId === failure.stripeRefundId);
+  const move = found && refundFailureMove(found.status) ? found : undefined;
+  const charge = failure.chargeId === null ? undefined : ledger.chargeRefunds.find((c) => c.chargeId === failure.chargeId);
+  const chargeLearns = failure.chargeId !== null && !(charge?.failed ?? []).some((refund) => refund.stripeRefundId === failure.stripeRefundId);
+  return { found, move, chargeLearns };
+}
+
+/** The charge's record with one more failed refund (the rest of the record unchanged). */
+export const withFailedRefund = <C extends LedgerChargeRefund>(charge: C, failure: RefundFailure): C => ({
+  ...charge,
+  failed: [...(charge.failed ?? []), { stripeRefundId: failure.stripeRefundId, amount: failure.amount, created: failure.created, failedAt: failure.failedAt }],
+});
+
 /** Per payment id: refunded, reserved, refundable. */
 export function refundPositions(ledger: RefundLedger): Map<string, RefundPosition> {
   return new Map(
@@ -66,7 +171,7 @@ export function refundPositions(ledger: RefundLedger): Map<string, RefundPositio
       const mine = ledger.refunds.filter((refund) => refund.paymentId === payment.id);
       const issuedHere = sum(mine.filter((refund) => refund.status === 'succeeded').map((refund) => refund.amount));
       const pending = sum(mine.filter((refund) => refund.status === 'pending').map((refund) => refund.amount));
-      const stripe = sum(ledger.chargeRefunds.filter((charge) => charge.paymentIntentId === payment.id).map((charge) => charge.amount));
+      const stripe = sum(ledger.chargeRefunds.filter((charge) => charge.paymentIntentId === payment.id).map((charge) => stripeChargeFigure(charge, ledger.refunds)));
       const refunded = Math.min(payment.amount, Math.max(issuedHere, stripe));
       const reserved = Math.min(payment.amount, refunded + pending);
       return [payment.id, { refunded, reserved, refundable: payment.amount - reserved }];
@@ -76,13 +181,13 @@ export function refundPositions(ledger: RefundLedger): Map<string, RefundPositio
 
 /** Stripe refunds of payment intents this order has no payment for (yet): a refund that came before its payment. */
 export const unattributedRefunds = (ledger: RefundLedger): number =>
-  sum(ledger.chargeRefunds.filter((charge) => !ledger.payments.some((payment) => payment.id === charge.paymentIntentId)).map((charge) => charge.amount));
+  sum(ledger.chargeRefunds.filter((charge) => !ledger.payments.some((payment) => payment.id === charge.paymentIntentId)).map((charge) => stripeChargeFigure(charge, ledger.refunds)));
 
 /** What Stripe reports refunded beyond the refunds issued here (made in the Stripe dashboard), for the order detail. */
 export function stripeOnlyRefunds(ledger: RefundLedger): { paymentId: string | null; chargeId: string; amount: number }[] {
   return ledger.chargeRefunds.flatMap((charge) => {
     const issuedHere = sum(ledger.refunds.filter((refund) => refund.paymentId === charge.paymentIntentId && refund.status === 'succeeded').map((refund) => refund.amount));
-    const beyond = charge.amount - issuedHere;
+    const beyond = stripeChargeFigure(charge, ledger.refunds) - issuedHere;
     return beyond > 0 ? [{ paymentId: charge.paymentIntentId, chargeId: charge.chargeId, amount: beyond }] : [];
   });
 }

@@ -10,7 +10,7 @@ import { findOrder } from '../orders/order-repository.js';
 import { paymentFailedEventId, paymentRetryDeadline } from './payment-retry.js';
 import { recordAndAnnounce } from './payments.js';
 import { failOrderPayment, orderOfPaymentIntent, recordStripeEvent, type StripeEventRef } from './payment-repository.js';
-import { recordChargeRefund } from './refund-repository.js';
+import { recordChargeRefund, recordRefundFailure } from './refund-repository.js';
 
 export type StripeEventOutcome = 'recorded' | 'duplicate' | 'ignored';
 
@@ -75,6 +75,61 @@ async function paymentFailed(ref: StripeEventRef, orderId: string, reason: strin
   return result === 'failed' ? 'recorded' : result;
 }
 
+/**
+ * Stripe failed or canceled a refund it had accepted (card closed, lost or stolen, …): the money
+ * never left. recordRefundFailure moves the refund issued here to `failed` and takes it out of the
+ * order's and the payment's figures and of Stripe's cumulative figure, once per Stripe refund
+ * however many of its three events come and in whatever order with charge.refunded. A failed
+ * dashboard refund is taken out of Stripe's figure the same way.
+ *
+ * The shop's admins are told (event `refund.failed`, id `refund-failed:<Stripe refund id>`, an
+ * email to ADMIN_EMAIL): published by the event that records the failure and again on each
+ * redelivery of that event (a crash between the commit and the publish is repaired by Stripe's
+ * retry); the processor's dedup by event id makes it one email. Stripe's other events for the
+ * same failure find it recorded and publish nothing. The customer is not emailed: they got "we refunded you" (order.refunded)
+ * and no money arrived, but what happens next is the shop's decision (refund again, another way,
+ * or contact them); an automatic "your refund failed" with no next step would only alarm them,
+ * and Stripe's failure reasons (lost or stolen card) are not ours to relay unasked.
+ */
+async function refundFailed(ref: StripeEventRef, refund: Stripe.Refund, eventCreated: number): Promise<StripeEventOutcome> {
+  const paymentIntentId = idOf(refund.payment_intent) ?? null;
+  const orderId = refund.metadata?.orderId ?? (paymentIntentId ? await orderOfPaymentIntent(paymentIntentId) : undefined);
+  if (!orderId) return recordOnly(ref, 'refund failure for an unknown order', undefined);
+  const failure = (refund.status === 'canceled' ? 'canceled' : (refund.failure_reason ?? 'unknown')).slice(0, 300);
+  const outcome = await recordRefundFailure({
+    orderId,
+    stripeRefundId: refund.id,
+    refundId: refund.metadata?.refundId,
+    chargeId: idOf(refund.charge) ?? null,
+    paymentIntentId,
+    amount: refund.amount,
+    currency: refund.currency,
+    created: refund.created,
+    failedAt: eventCreated,
+    failure,
+    stripe: ref,
+  });
+  if (outcome.kind === 'no_order') return recordOnly(ref, 'unknown order', orderId);
+  const { order, refund: issuedHere } = outcome;
+  if (outcome.kind === 'repeat') return 'ignored'; // the event that applied it published the email
+  if (outcome.kind === 'recorded') logger.warn('stripe refund failed', { orderId, stripeRefundId: refund.id, refundId: issuedHere?.id, amount: refund.amount, failure });
+  await publishAfterCommit(
+    'refund.failed',
+    {
+      orderId,
+      userId: order.userId,
+      refundId: issuedHere?.id ?? null,
+      stripeRefundId: refund.id,
+      amount: refund.amount,
+      currency: refund.currency,
+      failure,
+      reason: issuedHere?.reason ?? null,
+    },
+    { id: `refund-failed:${refund.id}` },
+  );
+  return outcome.kind === 'recorded' ? 'recorded' : 'duplicate';
+}
+
 export async function handleStripeEvent(event: Stripe.Event): Promise<StripeEventOutcome> {
   const ref: StripeEventRef = { eventId: event.id, eventType: event.type };
   switch (event.type) {
@@ -121,9 +176,18 @@ export async function handleStripeEvent(event: Stripe.Event): Promise<StripeEven
         paymentIntentId,
         amount: charge.amount_refunded,
         currency: charge.currency,
+        reportedAt: event.created,
         stripe: ref,
       });
       return result === 'no_order' ? recordOnly(ref, 'unknown order', orderId) : result;
+    }
+    case 'refund.failed':
+    case 'refund.updated':
+    case 'charge.refund.updated': {
+      const refund = event.data.object;
+      // refund.updated also reports refunds that are fine (pending → succeeded, metadata): only a failure moves anything.
+      if (refund.status !== 'failed' && refund.status !== 'canceled') return recordOnly(ref, '');
+      return refundFailed(ref, refund, event.created);
     }
     default:
       return recordOnly(ref, '');

@@ -10,7 +10,7 @@ import { routes } from '../../infra/routes.js';
 import { streamConsumers } from '../../infra/consumers.js';
 import { startStreamPoller, type StreamPoller } from '../../infra/local/stream-poller.js';
 import { apiEvent, invoke } from '../support/api-gateway-event.js';
-import { paymentIntent, refundedCharge, sign, startFakeStripe, stripeEvent, stripeTestEnv, type FakeStripe } from '../support/stripe-fake.js';
+import { paymentIntent, refundedCharge, sign, startFakeStripe, stripeEvent, stripeRefund, stripeTestEnv, type FakeStripe } from '../support/stripe-fake.js';
 
 const day = `22${String(10 + Math.floor(Math.random() * 89)).padStart(2, '0')}-0${1 + Math.floor(Math.random() * 9)}-1${Math.floor(Math.random() * 9)}`;
 const address = { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' };
@@ -138,6 +138,33 @@ describe('GET /admin/analytics after a scripted day', () => {
     // Another day holds none of it.
     const other = await invoke(h.report, apiEvent(routes.getAnalytics, { token: admin, query: { from: '2000-01-01', to: '2000-01-30' } }));
     expect(other.body).toMatchObject({ orderCount: 0, revenue: 0, paidOrders: 0, averageOrderValue: 0, topProducts: [] });
+  });
+
+  it('a card refund Stripe fails later gives its revenue back, once, whatever Stripe sends and in whatever order', async () => {
+    const revenue = async () => {
+      await stream.idle();
+      const report = await invoke(h.report, apiEvent(routes.getAnalytics, { token: admin, query: { from: day, to: day } }));
+      expect(report.statusCode, JSON.stringify(report.body)).toBe(200);
+      return report.body.revenue as number;
+    };
+    const o8 = await place([['C', 1]]); // 2000, paid by card
+    const pi = `pi_analytics_failed_${Math.random().toString(36).slice(2)}`;
+    expect((await webhook(stripeEvent('payment_intent.succeeded', paymentIntent({ id: pi, orderId: o8, amount: 2000 })))).statusCode).toBe(200);
+    fake.charge(pi, 2000);
+    const paid = await revenue();
+    const issued = await refund(o8, 700);
+    expect(issued.statusCode).toBe(201);
+    const t = Math.floor(Date.now() / 1000);
+    await webhook(stripeEvent('charge.refunded', refundedCharge({ chargeId: `ch_${pi}`, paymentIntentId: pi, refunded: 700 }), undefined, t));
+    expect(await revenue()).toBe(paid - 700);
+    const re = fake.refunds.find((r) => r.metadata.refundId === issued.body.id)!.id;
+    const failed = stripeEvent('refund.failed', stripeRefund({ id: re, paymentIntentId: pi, amount: 700, created: t, metadata: { orderId: o8, refundId: issued.body.id } }), undefined, t + 1);
+    for (const event of [failed, failed, stripeEvent('charge.refund.updated', stripeRefund({ id: re, paymentIntentId: pi, amount: 700, created: t }), undefined, t + 1)]) {
+      expect((await webhook(event)).statusCode).toBe(200);
+    }
+    // charge.refunded again, late (made before the failure, still counting the 700): nothing moves.
+    await webhook(stripeEvent('charge.refunded', refundedCharge({ chargeId: `ch_${pi}`, paymentIntentId: pi, refunded: 700 }), undefined, t));
+    expect(await revenue()).toBe(paid);
   });
 
   it('a stream batch delivered again, or to two consumers at once, counts once', async () => {

@@ -2,7 +2,8 @@
  * Refunds (issue 11 item 11) against DynamoDB Local (through the conflict proxy), fauxqs, SES
  * local and the fake Stripe API, through the real handlers: offline and card refunds, Stripe's
  * idempotency key, charge.refunded for a refund issued here counted once, dashboard refunds,
- * Stripe refusing or failing, refund_required orders, parallel bursts, one email per refund.
+ * Stripe refusing or failing, refund_required orders, parallel bursts, one email per refund;
+ * refunds Stripe fails later (refund.failed & co.), in any order with charge.refunded.
  */
 import { randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
@@ -12,7 +13,7 @@ import { routes } from '../../infra/routes.js';
 import { db, tableName } from '../../shared/clients/dynamodb.js';
 import { apiEvent, invoke, type ParsedResponse } from '../support/api-gateway-event.js';
 import { emailsTo } from '../support/mail-store.js';
-import { paymentIntent, refundedCharge, sign, startFakeStripe, stripeEvent, stripeTestEnv, type FakeStripe } from '../support/stripe-fake.js';
+import { paymentIntent, refundedCharge, sign, startFakeStripe, stripeEvent, stripeRefund, stripeTestEnv, type FakeStripe } from '../support/stripe-fake.js';
 import { createTestQueue } from '../support/test-queue.js';
 
 const tag = `rf${randomUUID().slice(0, 6)}`;
@@ -107,6 +108,18 @@ async function processEvents(): Promise<string[]> {
     const batch = { Records: messages.map((message) => toSqsRecord(message, 'arn:aws:sqs:us-east-1:0:refunds-it')) };
     expect((await h.process(batch)).batchItemFailures).toEqual([]);
     await h.process(batch);
+  }
+  return messages.map((message) => (JSON.parse(message.Body!) as { type: string }).type);
+}
+/**
+ * processEvents one message at a time: copies of one event (a webhook delivered twice publishes
+ * it twice, same id) in one batch would find each other's claim busy and be retried by SQS.
+ */
+async function processEventsOneByOne(): Promise<string[]> {
+  const messages = await drainQueue();
+  for (const message of messages) {
+    const batch = { Records: [toSqsRecord(message, 'arn:aws:sqs:us-east-1:0:refunds-it')] };
+    expect((await h.process(batch)).batchItemFailures).toEqual([]);
   }
   return messages.map((message) => (JSON.parse(message.Body!) as { type: string }).type);
 }
@@ -322,5 +335,121 @@ describe('parallel refunds never refund more than was paid', () => {
     expect(await m.findOrder(order.id)).toMatchObject({ amountRefunded: 250 });
     expect((await processEvents()).filter((type) => type === 'order.refunded')).toHaveLength(1);
     expect(await refundEmails(ann.email)).toHaveLength(1);
+  });
+});
+
+describe('refunds Stripe fails later (refund.failed, refund.updated, charge.refund.updated)', () => {
+  const now = () => Math.floor(Date.now() / 1000);
+  const stripeRefundOf = (refundId: string) => fake.refunds.find((r) => r.metadata.refundId === refundId)!.id;
+  const adminEmails = async (orderId: string) =>
+    (await emailsTo(process.env.SES_STORE_URL!, process.env.ADMIN_EMAIL!)).filter((e) => e.subject.startsWith('Refund failed') && e.subject.includes(orderId));
+
+  it('a succeeded card refund fails: the order is paid in full again, the refund shows failed, its amount is refundable again; one admin email for four deliveries, the customer hears nothing more', async () => {
+    const ann = await newCustomer();
+    const order = await newOrder(ann);
+    const pi = await payByCard(order.id);
+    await processEventsOneByOne();
+    const issued = await refund(order.id, { amount: 700, reason: 'late delivery' });
+    expect(issued.statusCode).toBe(201);
+    expect(issued.body.status).toBe('succeeded');
+    const re = stripeRefundOf(issued.body.id);
+    const t = now();
+    // Stripe's charge.refunded for it first (made when the refund was: it counts the 700).
+    await send(stripeEvent('charge.refunded', refundedCharge({ chargeId: `ch_${pi}`, paymentIntentId: pi, refunded: 700 }), undefined, t));
+    expect(await m.findOrder(order.id)).toMatchObject({ status: 'paid', paymentStatus: 'partially_refunded', amountPaid: 1300, amountRefunded: 700 });
+
+    const failed = stripeEvent('refund.failed', stripeRefund({ id: re, paymentIntentId: pi, amount: 700, created: t, metadata: { orderId: order.id, refundId: issued.body.id } }), undefined, t + 1);
+    for (let i = 0; i < 2; i += 1) expect((await send(failed)).statusCode).toBe(200); // delivered twice
+    // The same failure in Stripe's other two events (no order id in the metadata: found through the payment intent).
+    for (const type of ['charge.refund.updated', 'refund.updated']) {
+      expect((await send(stripeEvent(type, stripeRefund({ id: re, paymentIntentId: pi, amount: 700, created: t }), undefined, t + 1))).statusCode).toBe(200);
+    }
+    expect(await m.findOrder(order.id)).toMatchObject({ status: 'paid', paymentStatus: 'completed', amountPaid: 2000, amountRefunded: 0, amountDue: 0 });
+    expect((await paymentItem(order.id, pi)).refunded).toBe(0);
+    const view = await detail(order.id);
+    expect(view.refunds).toEqual([expect.objectContaining({ id: issued.body.id, status: 'failed', amount: 700 })]);
+    expect(view.payments).toEqual([expect.objectContaining({ refunded: 0 })]);
+    const record = (await db.send(new GetCommand({ TableName: tableName, Key: { pk: `ORDER#${order.id}`, sk: `REFUND#${issued.body.id}` }, ConsistentRead: true }))).Item!;
+    expect(record).toMatchObject({ status: 'failed', failure: 'expired_or_canceled_card', stripeRefundId: re });
+
+    // Refundable again: all 2000 (a replay of the first request answers its failure).
+    expect((await refund(order.id, { amount: 2001, reason: 'x' })).body.error).toMatchObject({ code: 'REFUND_EXCEEDS_REFUNDABLE', details: { refundable: 2000 } });
+    const again = await refund(order.id, { amount: 700, reason: 'late delivery, again' });
+    expect(again.statusCode).toBe(201);
+    // Stripe's next charge.refunded still counts the failed 700 (1400): the 700 counts once.
+    await send(stripeEvent('charge.refunded', refundedCharge({ chargeId: `ch_${pi}`, paymentIntentId: pi, refunded: 1400 }), undefined, t + 2));
+    expect(await m.findOrder(order.id)).toMatchObject({ paymentStatus: 'partially_refunded', amountPaid: 1300, amountRefunded: 700 });
+    expect((await paymentItem(order.id, pi)).refunded).toBe(700);
+
+    const types = await processEventsOneByOne();
+    expect(types.filter((type) => type === 'refund.failed').length).toBeGreaterThanOrEqual(1);
+    const emails = await adminEmails(order.id);
+    expect(emails.map((e) => e.subject)).toEqual([`Refund failed: $7.00 for order ${order.id}`]);
+    expect(emails[0]!.body.text).toContain('expired or canceled card');
+    expect(emails[0]!.body.text).toContain(issued.body.id);
+    // The customer: one refund email per refund that went out, nothing about the failure.
+    expect((await refundEmails(ann.email)).map((e) => e.subject)).toEqual([`Refund of $7.00 for order ${order.id}`, `Refund of $7.00 for order ${order.id}`]);
+    expect((await emailsTo(process.env.SES_STORE_URL!, ann.email)).filter((e) => /fail/i.test(e.subject))).toEqual([]);
+  });
+
+  it('the failure before charge.refunded (late, older), Stripe lowering amount_refunded afterwards, a dashboard refund failing: each counted right', async () => {
+    const ann = await newCustomer();
+    const order = await newOrder(ann);
+    const pi = await payByCard(order.id);
+    const first = await refund(order.id, { amount: 500, reason: 'one' });
+    const second = await refund(order.id, { amount: 300, reason: 'two' });
+    expect([first.statusCode, second.statusCode]).toEqual([201, 201]);
+    const t = now();
+    const failedFirst = stripeRefund({ id: stripeRefundOf(first.body.id), paymentIntentId: pi, amount: 500, created: t, metadata: { orderId: order.id, refundId: first.body.id }, failureReason: 'lost_or_stolen_card' });
+    expect((await send(stripeEvent('refund.failed', failedFirst, undefined, t + 5))).statusCode).toBe(200);
+    expect(await m.findOrder(order.id)).toMatchObject({ paymentStatus: 'partially_refunded', amountPaid: 1700, amountRefunded: 300 });
+    // charge.refunded made before the failure (800: both refunds) arrives late: the failed 500 is not counted.
+    await send(stripeEvent('charge.refunded', refundedCharge({ chargeId: `ch_${pi}`, paymentIntentId: pi, refunded: 800 }), undefined, t));
+    expect(await m.findOrder(order.id)).toMatchObject({ amountPaid: 1700, amountRefunded: 300 });
+    // A later report where Stripe has lowered its figure (300): the same.
+    await send(stripeEvent('charge.refunded', refundedCharge({ chargeId: `ch_${pi}`, paymentIntentId: pi, refunded: 300 }), undefined, t + 6));
+    expect(await m.findOrder(order.id)).toMatchObject({ amountPaid: 1700, amountRefunded: 300 });
+    expect((await paymentItem(order.id, pi)).refunded).toBe(300);
+
+    // A 400 refund made in the Stripe dashboard (cumulative 700), which then fails too.
+    await send(stripeEvent('charge.refunded', refundedCharge({ chargeId: `ch_${pi}`, paymentIntentId: pi, refunded: 700 }), undefined, t + 7));
+    expect(await m.findOrder(order.id)).toMatchObject({ amountRefunded: 700 });
+    expect((await detail(order.id)).refunds).toEqual([
+      expect.objectContaining({ id: first.body.id, status: 'failed' }),
+      expect.objectContaining({ id: second.body.id, status: 'succeeded' }),
+      expect.objectContaining({ id: `stripe:ch_${pi}`, amount: 400 }),
+    ]);
+    const dashboard = stripeRefund({ id: 're_dashboard_' + randomUUID().slice(0, 8), paymentIntentId: pi, amount: 400, created: t + 7 });
+    expect((await send(stripeEvent('charge.refund.updated', dashboard, undefined, t + 9))).statusCode).toBe(200);
+    expect(await m.findOrder(order.id)).toMatchObject({ paymentStatus: 'partially_refunded', amountPaid: 1700, amountRefunded: 300 });
+    expect((await detail(order.id)).refunds.map((r: { id: string }) => r.id)).toEqual([first.body.id, second.body.id]);
+    await processEventsOneByOne();
+    expect((await adminEmails(order.id)).map((e) => e.subject).sort()).toEqual([`Refund failed: $4.00 for order ${order.id}`, `Refund failed: $5.00 for order ${order.id}`]);
+  });
+
+  it('a refund left pending by a Stripe outage that Stripe then fails: failed, nothing counted, the repeated request answers 409 REFUND_FAILED', async () => {
+    const ann = await newCustomer();
+    const order = await newOrder(ann);
+    const pi = await payByCard(order.id);
+    const key = `rk-${randomUUID()}`;
+    fake.failWith(500);
+    let down: ParsedResponse;
+    try {
+      down = await refund(order.id, { amount: 600, reason: 'outage' }, key);
+    } finally {
+      fake.failWith(undefined);
+    }
+    expect(down.statusCode).toBe(502);
+    const refundId = down.body.error.details.refundId as string;
+    const t = now();
+    await send(stripeEvent('refund.failed', stripeRefund({ id: `re_pending_${randomUUID().slice(0, 8)}`, paymentIntentId: pi, amount: 600, created: t, metadata: { orderId: order.id, refundId } })));
+    expect((await detail(order.id)).refunds).toEqual([expect.objectContaining({ id: refundId, status: 'failed' })]);
+    expect(await m.findOrder(order.id)).toMatchObject({ paymentStatus: 'completed', amountRefunded: 0 });
+    const repeated = await refund(order.id, { amount: 600, reason: 'outage' }, key);
+    expect(repeated.statusCode).toBe(409);
+    expect(repeated.body.error.code).toBe('REFUND_FAILED');
+    // A refund.updated that is no failure changes nothing.
+    expect((await send(stripeEvent('refund.updated', stripeRefund({ id: 're_fine', paymentIntentId: pi, amount: 100, created: t, status: 'succeeded' })))).statusCode).toBe(200);
+    expect(await m.findOrder(order.id)).toMatchObject({ paymentStatus: 'completed', amountRefunded: 0 });
   });
 });

@@ -147,9 +147,9 @@ export const stripeTestEnv = (port: number) => ({
 let eventCounter = 0;
 export const newEventId = () => `evt_test_${Date.now()}_${++eventCounter}_${Math.random().toString(36).slice(2, 8)}`;
 
-/** A Stripe event as its webhook sends it (only the fields the app reads, plus the envelope). */
-export function stripeEvent(type: string, object: Record<string, unknown>, id = newEventId()) {
-  return { id, object: 'event', api_version: '2026-01-28', created: Math.floor(Date.now() / 1000), livemode: false, pending_webhooks: 1, type, data: { object } };
+/** A Stripe event as its webhook sends it (only the fields the app reads, plus the envelope); `created` in Unix seconds, default now. */
+export function stripeEvent(type: string, object: Record<string, unknown>, id = newEventId(), created = Math.floor(Date.now() / 1000)) {
+  return { id, object: 'event', api_version: '2026-01-28', created, livemode: false, pending_webhooks: 1, type, data: { object } };
 }
 
 export const paymentIntent = (input: { id: string; orderId?: string; amount: number; currency?: string; amountDue?: number }) => ({
@@ -182,6 +182,33 @@ export const refundedCharge = (input: { chargeId: string; paymentIntentId: strin
   refunded: true,
   currency: input.currency ?? 'usd',
   metadata: input.orderId ? { orderId: input.orderId } : {},
+});
+
+/**
+ * A Stripe Refund as refund.failed / refund.updated / charge.refund.updated carry it. Status
+ * `failed` by default, with Stripe's failure_reason; `created` in Unix seconds.
+ */
+export const stripeRefund = (input: {
+  id: string;
+  paymentIntentId: string;
+  amount: number;
+  created: number;
+  chargeId?: string;
+  metadata?: Record<string, string>;
+  status?: 'failed' | 'canceled' | 'succeeded' | 'pending';
+  failureReason?: string;
+  currency?: string;
+}) => ({
+  id: input.id,
+  object: 'refund',
+  amount: input.amount,
+  charge: input.chargeId ?? `ch_${input.paymentIntentId}`,
+  payment_intent: input.paymentIntentId,
+  created: input.created,
+  currency: input.currency ?? 'usd',
+  status: input.status ?? 'failed',
+  failure_reason: (input.status ?? 'failed') === 'failed' ? (input.failureReason ?? 'expired_or_canceled_card') : null,
+  metadata: input.metadata ?? {},
 });
 
 /** The `Stripe-Signature` header Stripe would send for this payload. */
