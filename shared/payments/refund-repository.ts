@@ -14,7 +14,10 @@
  *      being pending, with the payment's `refunded` and the order's figures.
  * A crash or a Stripe outage between the steps leaves the refund `pending` (held back from what
  * is refundable); the same request again (same Idempotency-Key) resumes it and Stripe's
- * idempotency makes the second call return the first refund. No Stripe SDK here.
+ * idempotency makes the second call return the first refund. Stripe may still fail a refund it
+ * accepted (`succeeded`, or `pending`/`requires_action` at Stripe, recorded `succeeded` here)
+ * days later: recordRefundFailure (from the webhook) moves it to `failed` and takes it out of
+ * every figure. No Stripe SDK here.
  */
 import { createHash } from 'node:crypto';
 import { tableName } from '../clients/dynamodb.js';

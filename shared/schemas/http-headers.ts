@@ -34,7 +34,8 @@ export const stripeEventSchema = z
     id: z.string().meta({ example: 'evt_1PBv0Y2eZvKYlo2C' }),
     object: z.literal('event'),
     type: z.string().meta({
-      description: 'Handled: checkout.session.completed, payment_intent.succeeded, payment_intent.payment_failed, charge.refunded; others are acknowledged and ignored.',
+      description:
+        'Handled: checkout.session.completed, payment_intent.succeeded, payment_intent.payment_failed, charge.refunded, and refund.failed, refund.updated, charge.refund.updated (a refund Stripe reports failed or canceled: it stops counting and the admins are emailed; other statuses are acknowledged); others are acknowledged and ignored.',
     }),
     created: z.number().int(),
     data: z.object({ object: z.record(z.string(), z.unknown()) }),
