@@ -30,7 +30,20 @@ export async function api(
   } catch {
     body = undefined;
   }
+  // Issue 11 item 12: no answer of any route, in any e2e test, carries a stored item's keys.
+  const leaked = storageKeys(body);
+  if (leaked.length > 0) throw new Error(`${method} ${path} answered with storage keys: ${leaked.slice(0, 5).join(', ')}`);
   return { status: response.status, headers: response.headers, body, text };
+}
+
+/** Keys that would mean a stored item leaked into an answer (`pk`, `sk`, `gsi*`, `ttl`), as JSON paths. */
+export function storageKeys(value: unknown, path = '$'): string[] {
+  if (Array.isArray(value)) return value.flatMap((item, i) => storageKeys(item, `${path}[${i}]`));
+  if (!value || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([key, child]) => [
+    ...(/^(pk|sk|ttl|gsi\w*)$/.test(key) ? [`${path}.${key}`] : []),
+    ...storageKeys(child, `${path}.${key}`),
+  ]);
 }
 
 export const uniqueEmail = (label: string) => `${label}-${crypto.randomUUID().slice(0, 8)}@example.com`;

@@ -9,7 +9,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../bench/support.js';
-import { adminToken, api, registerUser, target } from './client.js';
+import { adminToken, api, registerUser, storageKeys, target } from './client.js';
 
 type Schema = Record<string, any>;
 type Operation = { method: string; path: string; op: Schema };
@@ -98,16 +98,6 @@ function stringFor(schema: Schema, known: Record<string, string[]>, name: string
   const length = pick([min, max, Math.max(0, min - 1), max + 1, int(min, max)]);
   const alphabet = schema.pattern && /A-Z|0-9|a-z/.test(schema.pattern) ? 'ABCDEFGHJKLMNPQRSTUVWXYZ0123456789abcdef' : 'abcdefghij klmnopqrstuvwxyzé日本-_.';
   return Array.from({ length }, () => alphabet[int(0, alphabet.length - 1)]).join('');
-}
-
-/** Keys that would mean a stored item leaked into an answer. */
-function storageKeys(value: unknown, path = '$'): string[] {
-  if (Array.isArray(value)) return value.flatMap((item, i) => storageKeys(item, `${path}[${i}]`));
-  if (!value || typeof value !== 'object') return [];
-  return Object.entries(value).flatMap(([key, child]) => [
-    ...(/^(pk|sk|ttl|gsi\w*)$/.test(key) ? [`${path}.${key}`] : []),
-    ...storageKeys(child, `${path}.${key}`),
-  ]);
 }
 
 let operations: Operation[] = [];
