@@ -6,14 +6,14 @@
  *
  * Keyed by the connection id alone, so `$disconnect` and a `GoneException` clean up without
  * trusting anything but the id. `expiresAt` is API Gateway's 2-hour connection limit: reads
- * skip connections past it (a `$disconnect` can be lost), and `ttl` (a day later) only
- * collects the garbage. `WS#ADMINS` is written twice per admin socket (open, close), never
- * by orders: a handful of admins stays far below a partition's 1,000 writes a second.
+ * skip connections past it (a `$disconnect` can be lost), and `ttl`, the same instant, only
+ * collects the garbage (DynamoDB deletes expired items within days, so reads never rely on
+ * it). `WS#ADMINS` is written twice per admin socket (open, close), never by orders: a
+ * handful of admins stays far below a partition's 1,000 writes a second.
  */
 import type { Role } from '../schemas/users.js';
 
 export const CONNECTION_LIFETIME_SECONDS = 2 * 3600;
-const GC_GRACE_SECONDS = 24 * 3600;
 
 export const connectionKey = (connectionId: string) => ({ pk: `WS#${connectionId}`, sk: 'CONNECTION' });
 export const userConnectionsPartition = (userId: string) => `WS#USER#${userId}`;
@@ -39,7 +39,7 @@ export function connectionItem(connection: Omit<ConnectionRecord, 'expiresAt'>, 
     type: 'connection',
     ...connection,
     expiresAt,
-    ttl: expiresAt + GC_GRACE_SECONDS,
+    ttl: expiresAt,
     gsi1pk: userConnectionsPartition(connection.userId),
     gsi1sk: sortKey,
     ...(connection.role === 'admin' ? { gsi2pk: ADMIN_CONNECTIONS_PARTITION, gsi2sk: sortKey } : {}),

@@ -16,6 +16,7 @@ vi.hoisted(() => {
 
 const { handler: authorize } = await import('../../functions/realtime/authorize.js');
 const { signAccessToken, signRefreshToken } = await import('../../shared/auth/tokens.js');
+const { CONNECTION_LIFETIME_SECONDS, connectionItem } = await import('../../shared/realtime/connection-keys.js');
 const { realtimeActions } = await import('../../shared/realtime/realtime-changes.js');
 const { clientMessageReply } = await import('../../shared/realtime/client-messages.js');
 const { closeConnections, pushMessage } = await import('../../shared/realtime/push.js');
@@ -199,5 +200,13 @@ describe('pushing', () => {
     ]);
     expect(management.commandCalls(DeleteConnectionCommand).map((call) => call.args[0].input.ConnectionId).sort()).toEqual(['a1', 'a2']);
     expect(outcome).toMatchObject({ closed: 2, skipped: 1 });
+  });
+});
+
+describe('connection items', () => {
+  it('expire (expiresAt) and are garbage-collected (ttl) at API Gateway’s 2-hour connection limit', () => {
+    const item = connectionItem({ connectionId: 'c1', userId: 'u1', role: 'customer', familyId: 'f1', connectedAt: 't' }, 1_000_000);
+    expect(CONNECTION_LIFETIME_SECONDS).toBe(7200);
+    expect(item).toMatchObject({ expiresAt: 1_007_200, ttl: 1_007_200 });
   });
 });
