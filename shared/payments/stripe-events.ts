@@ -84,8 +84,8 @@ async function paymentFailed(ref: StripeEventRef, orderId: string, reason: strin
  *
  * The shop's admins are told (event `refund.failed`, id `refund-failed:<Stripe refund id>`, an
  * email to ADMIN_EMAIL): published by the event that records the failure and again on each
- * redelivery of that event (a crash between the commit and the publish is repaired by Stripe's
- * retry); the processor's dedup by event id makes it one email. Stripe's other events for the
+ * redelivery of that event (a crash or a queue error between the commit and the publish is
+ * repaired by Stripe's retry); the processor's dedup by event id makes it one email. Stripe's other events for the
  * same failure find it recorded and publish nothing. The customer is not emailed: they got "we refunded you" (order.refunded)
  * and no money arrived, but what happens next is the shop's decision (refund again, another way,
  * or contact them); an automatic "your refund failed" with no next step would only alarm them,
@@ -113,7 +113,9 @@ async function refundFailed(ref: StripeEventRef, refund: Stripe.Refund, eventCre
   const { order, refund: issuedHere } = outcome;
   if (outcome.kind === 'repeat') return 'ignored'; // the event that applied it published the email
   if (outcome.kind === 'recorded') logger.warn('stripe refund failed', { orderId, stripeRefundId: refund.id, refundId: issuedHere?.id, amount: refund.amount, failure });
-  await publishAfterCommit(
+  // publishEvent, not publishAfterCommit: if the queue refuses it the webhook answers 500 and
+  // Stripe's retry of this event (a duplicate now) publishes it again.
+  await publishEvent(
     'refund.failed',
     {
       orderId,
