@@ -3,11 +3,11 @@
  * messages go to whom, and which connections must close. Pure: the stream consumer
  * (functions/realtime/push-changes.ts) reads the connections and carries it out.
  *
- * - An order item: `order.updated` to its customer and to admins whenever what the API shows
- *   of it changed (placed, status, payment status, amounts); on placement admins also get
- *   `order.created`.
+ * - An order item: `order.updated` to its customer and admins (one audience, so a customer
+ *   who is an admin gets it once per socket) whenever what the API shows of it changed
+ *   (placed, status, payment status, amounts); on placement admins also get `order.created`.
  * - A shipment item created or moved: `order.updated` with the order (read fresh) and the
- *   shipment, to the customer and admins.
+ *   shipment, to the customer and admins (the same one audience).
  * - A product whose stock falls below its low-stock threshold: `stock.low` to admins.
  * - A user whose session version, role or disabled flag changed, or who was deleted, or one of
  *   whose session families was revoked (logout, refresh-token reuse): all of their sockets close.
@@ -21,11 +21,15 @@ export type RealtimeMessage =
   | { readonly type: 'order.updated'; readonly order: PublicOrder; readonly shipment?: ReturnType<typeof toPublicShipment> }
   | { readonly type: 'stock.low'; readonly product: PublicProduct };
 
-export type Audience = { readonly userId: string } | 'admins';
+/**
+ * Whose sockets: one user's, the admins', or the union of both (`andAdmins`: the order's
+ * customer and admins, each connection once even when the customer is an admin herself).
+ */
+export type Audience = { readonly userId: string; readonly andAdmins?: true } | 'admins';
 
 export type RealtimeAction =
   | { readonly kind: 'push'; readonly to: Audience; readonly message: RealtimeMessage }
-  /** The order must be read first (a shipment changed; the order item did not). */
+  /** The order must be read first (a shipment changed; the order item did not); to its customer and admins, like `andAdmins`. */
   | { readonly kind: 'pushOrder'; readonly orderId: string; readonly userId: string; readonly shipment: ReturnType<typeof toPublicShipment> }
   | { readonly kind: 'close'; readonly userId: string; readonly reason: string };
 
@@ -49,8 +53,7 @@ function orderActions(before: Item | undefined, after: Item | undefined): Realti
   const updated: RealtimeMessage = { type: 'order.updated', order };
   return [
     ...(before ? [] : [{ kind: 'push', to: 'admins', message: { type: 'order.created', order } } as const]),
-    { kind: 'push', to: { userId: order.userId }, message: updated },
-    { kind: 'push', to: 'admins', message: updated },
+    { kind: 'push', to: { userId: order.userId, andAdmins: true }, message: updated },
   ];
 }
 

@@ -16,6 +16,13 @@ export function sequenceKey(action: RealtimeAction): string {
   return message.type === 'stock.low' ? `product:${message.product.id}` : `order:${message.order.id}`;
 }
 
+/** Each connection once: an admin who is also the order's customer is in both lists. */
+export function uniqueConnections(...lists: readonly (readonly ConnectionRecord[])[]): ConnectionRecord[] {
+  const byId = new Map<string, ConnectionRecord>();
+  for (const connection of lists.flat()) if (!byId.has(connection.connectionId)) byId.set(connection.connectionId, connection);
+  return [...byId.values()];
+}
+
 /**
  * Carries out a batch's actions: those of one order (product, user) in the order the changes
  * happened, so a socket sees pending before paid; different orders concurrently. Connection
@@ -25,15 +32,20 @@ export function sequenceKey(action: RealtimeAction): string {
 export async function carryOut(actions: readonly RealtimeAction[]): Promise<PushOutcome & { closed: number; skipped: number }> {
   const outcome = { ...emptyOutcome(), closed: 0, skipped: 0 };
   const lookups = new Map<string, Promise<ConnectionRecord[]>>();
-  const audience = (to: Audience) => {
-    const key = to === 'admins' ? 'admins' : to.userId;
-    let lookup = lookups.get(key);
-    if (!lookup) {
-      lookup = to === 'admins' ? adminConnections() : userConnections(to.userId);
-      lookups.set(key, lookup);
-      lookup.catch(() => lookups.delete(key));
+  const lookup = (key: { userId: string } | 'admins') => {
+    const id = key === 'admins' ? 'admins' : key.userId;
+    let found = lookups.get(id);
+    if (!found) {
+      found = key === 'admins' ? adminConnections() : userConnections(key.userId);
+      lookups.set(id, found);
+      found.catch(() => lookups.delete(id));
     }
-    return lookup;
+    return found;
+  };
+  const audience = async (to: Audience): Promise<ConnectionRecord[]> => {
+    if (to === 'admins') return lookup('admins');
+    if (!to.andAdmins) return lookup(to);
+    return uniqueConnections(...(await Promise.all([lookup(to), lookup('admins')])));
   };
 
   const carryOutOne = async (action: RealtimeAction) => {
@@ -44,7 +56,7 @@ export async function carryOut(actions: readonly RealtimeAction[]): Promise<Push
         const order = await findOrder(action.orderId);
         if (!order) return;
         const message = { type: 'order.updated', order: toPublicOrder(order), shipment: action.shipment } as const;
-        await Promise.all([pushMessage(await audience({ userId: order.userId }), message, outcome), pushMessage(await audience('admins'), message, outcome)]);
+        await pushMessage(await audience({ userId: order.userId, andAdmins: true }), message, outcome);
       } else {
         lookups.delete(action.userId);
         const connections = await userConnections(action.userId);

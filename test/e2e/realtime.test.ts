@@ -123,6 +123,18 @@ describe.skipIf(!websocketUrl)('real-time over WebSocket', () => {
     await again.next(about(order.id));
   });
 
+  it('an admin who places an order gets each of its messages once per socket', async () => {
+    const me = (await api('GET', '/me', { token: admin })).body as { id: string };
+    const adminSocket = await connect(admin);
+    const order = await placeOrder({ accessToken: admin } as Customer);
+    await adminSocket.next(about(order.id));
+    await adminSocket.next(about(order.id, 'order.created'));
+    await settle();
+    const own = adminSocket.messages.filter((m) => m.data.order?.id === order.id);
+    expect(own.map((m) => m.data.type).sort()).toEqual(['order.created', 'order.updated']);
+    expect(own.every((m) => m.data.order?.userId === me.id)).toBe(true);
+  });
+
   it('disabling a user and a role change close their sockets', async () => {
     const [disabled, promoted] = await Promise.all([registerUser('rt-disabled'), registerUser('rt-promoted')]);
     const [disabledSocket, promotedSocket] = await Promise.all([connect(disabled.accessToken), connect(promoted.accessToken)]);

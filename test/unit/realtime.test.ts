@@ -4,7 +4,7 @@
  * GoneException cleanup (management API mocked).
  */
 import { ApiGatewayManagementApiClient, DeleteConnectionCommand, GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
-import { BatchGetCommand, DeleteCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { SignJWT } from 'jose';
@@ -111,15 +111,14 @@ const orderKeys = { pk: 'ORDER#o1', sk: 'ORDER' };
 describe('who gets what (realtimeActions)', () => {
   it('a placed order: order.created to admins, order.updated to its customer and admins', () => {
     const actions = realtimeActions({ keys: orderKeys, after: order() });
-    expect(actions.map((a) => (a.kind === 'push' ? `${a.message.type} → ${a.to === 'admins' ? 'admins' : a.to.userId}` : a.kind))).toEqual([
-      'order.created → admins',
-      'order.updated → ann',
-      'order.updated → admins',
-    ]);
+    const to = (a: (typeof actions)[number]) => (a.kind !== 'push' ? a.kind : a.to === 'admins' ? 'admins' : `${a.to.userId}${a.to.andAdmins ? ' + admins' : ''}`);
+    expect(actions.map((a) => `${a.kind === 'push' ? a.message.type : ''} → ${to(a)}`)).toEqual(['order.created → admins', 'order.updated → ann + admins']);
   });
 
   it('a status or payment change: order.updated to the customer and admins; an invisible change: nothing', () => {
-    expect(realtimeActions({ keys: orderKeys, before: order(), after: order({ status: 'paid', paymentStatus: 'completed' }) })).toHaveLength(2);
+    expect(realtimeActions({ keys: orderKeys, before: order(), after: order({ status: 'paid', paymentStatus: 'completed' }) })).toMatchObject([
+      { kind: 'push', to: { userId: 'ann', andAdmins: true }, message: { type: 'order.updated', order: { status: 'paid' } } },
+    ]);
     expect(realtimeActions({ keys: orderKeys, before: order(), after: order({ paymentVersion: 2, stockOwned: false }) })).toEqual([]);
   });
 
@@ -200,6 +199,43 @@ describe('pushing', () => {
     ]);
     expect(management.commandCalls(DeleteConnectionCommand).map((call) => call.args[0].input.ConnectionId).sort()).toEqual(['a1', 'a2']);
     expect(outcome).toMatchObject({ closed: 2, skipped: 1 });
+  });
+});
+
+/** The messages each connection was posted, in order: `{ connectionId: ['order.created o1', …] }`. */
+function postsByConnection() {
+  const posts: Record<string, string[]> = {};
+  for (const call of management.commandCalls(PostToConnectionCommand)) {
+    const { ConnectionId, Data } = call.args[0].input;
+    const message = JSON.parse(Buffer.from(Data as Uint8Array).toString()) as { type: string; order?: { id: string } };
+    (posts[ConnectionId!] ??= []).push(`${message.type} ${message.order?.id ?? ''}`.trim());
+  }
+  return posts;
+}
+
+describe('an admin who is the order’s customer', () => {
+  const adminConnection = (connectionId: string, userId: string) => ({ ...connection(connectionId, userId), role: 'admin' as const });
+  beforeEach(() => {
+    // adm's socket is both in gsi1 WS#USER#adm and gsi2 WS#ADMINS; boss is another admin.
+    ddb.on(QueryCommand, { IndexName: 'gsi1' }).resolves({ Items: [adminConnection('adm-socket', 'adm')] });
+    ddb.on(QueryCommand, { IndexName: 'gsi2' }).resolves({ Items: [adminConnection('adm-socket', 'adm'), adminConnection('boss-socket', 'boss')] });
+    management.on(PostToConnectionCommand).resolves({});
+  });
+
+  it('gets each message of a placed or changed order once per socket', async () => {
+    const placed = realtimeActions({ keys: orderKeys, after: order({ userId: 'adm' }) });
+    const paid = realtimeActions({ keys: orderKeys, before: order({ userId: 'adm' }), after: order({ userId: 'adm', status: 'paid', paymentStatus: 'completed' }) });
+    expect(await carryOut([...placed, ...paid])).toMatchObject({ sent: 6, gone: 0, failed: 0, skipped: 0 });
+    const posts = postsByConnection();
+    expect(posts['adm-socket']).toEqual(['order.created o1', 'order.updated o1', 'order.updated o1']);
+    expect(posts['boss-socket']).toEqual(['order.created o1', 'order.updated o1', 'order.updated o1']);
+  });
+
+  it('gets a shipment’s order.updated once per socket', async () => {
+    ddb.on(GetCommand).resolves({ Item: order({ userId: 'adm', status: 'shipped' }) });
+    const shipment = { id: 's1', orderId: 'o1', userId: 'adm', carrier: 'UPS', trackingNumber: 'T1', status: 'label_created', checkpoints: [], createdAt: 't', updatedAt: 't' };
+    await carryOut(realtimeActions({ keys: { pk: 'ORDER#o1', sk: 'SHIPMENT#s1' }, after: shipment }));
+    expect(postsByConnection()).toEqual({ 'adm-socket': ['order.updated o1'], 'boss-socket': ['order.updated o1'] });
   });
 });
 
