@@ -5,7 +5,8 @@
  */
 import { ApiGatewayManagementApiClient, DeleteConnectionCommand, GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { BatchGetCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { APIGatewayRequestAuthorizerEvent, DynamoDBStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { SignJWT } from 'jose';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -15,6 +16,7 @@ vi.hoisted(() => {
 });
 
 const { handler: authorize } = await import('../../functions/realtime/authorize.js');
+const { handler: pushChanges } = await import('../../functions/realtime/push-changes.js');
 const { signAccessToken, signRefreshToken } = await import('../../shared/auth/tokens.js');
 const { CONNECTION_LIFETIME_SECONDS, connectionItem } = await import('../../shared/realtime/connection-keys.js');
 const { realtimeActions } = await import('../../shared/realtime/realtime-changes.js');
@@ -244,5 +246,23 @@ describe('connection items', () => {
     const item = connectionItem({ connectionId: 'c1', userId: 'u1', role: 'customer', familyId: 'f1', connectedAt: 't' }, 1_000_000);
     expect(CONNECTION_LIFETIME_SECONDS).toBe(7200);
     expect(item).toMatchObject({ expiresAt: 1_007_200, ttl: 1_007_200 });
+  });
+});
+
+describe('the stream pusher (functions/realtime/push-changes.ts)', () => {
+  const streamRecord = (eventID: string, after: Record<string, unknown>) => ({
+    eventID,
+    eventName: 'INSERT',
+    dynamodb: { Keys: marshall({ pk: `ORDER#${after.id}`, sk: 'ORDER' }), NewImage: marshall(after), SequenceNumber: eventID },
+  });
+
+  it('skips a record it cannot read (an order without items) and still pushes the others; the batch never fails', async () => {
+    ddb.on(QueryCommand, { IndexName: 'gsi1' }).resolves({ Items: [connection('ann-socket')] });
+    ddb.on(QueryCommand, { IndexName: 'gsi2' }).resolves({ Items: [] });
+    management.on(PostToConnectionCommand).resolves({});
+    const { items: _, ...withoutItems } = order({ id: 'bad' });
+    const event = { Records: [streamRecord('1', withoutItems), streamRecord('2', order({ id: 'good' }))] } as unknown as DynamoDBStreamEvent;
+    expect(await pushChanges(event)).toEqual({ batchItemFailures: [] });
+    expect(postsByConnection()).toEqual({ 'ann-socket': ['order.updated good'] });
   });
 });
