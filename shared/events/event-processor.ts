@@ -16,6 +16,7 @@ import { MIN_RETRY_MS } from '../payments/payment-retry.js';
 import { reminderStillUseful } from '../schedules/reminder-timing.js';
 import { readConfig } from '../config.js';
 import { findOrder } from '../orders/find-order.js';
+import { findRefund } from '../payments/find-refund.js';
 import { findUserById } from '../users/find-user.js';
 import { logger } from '../logger.js';
 import { parseEvent, type DomainEvent, type EventType } from './order-events.js';
@@ -113,8 +114,14 @@ const reactions: Reactions = {
     await sendEmail(user.email, paymentFailedEmail({ name: user.name, order, orderUrl: orderUrl(order.id), reason: data.reason, retryUntil }));
   },
   'order.refunded': async ({ data }) => {
-    const { order, user } = await orderAndCustomer(data.orderId, data.userId);
+    const [{ order, user }, refund] = await Promise.all([orderAndCustomer(data.orderId, data.userId), findRefund(data.orderId, data.refundId)]);
     if (!order || !user) return;
+    // Stripe failed the refund before this email went out: "we refunded you" would be untrue
+    // (the admins were emailed about the failure; the customer is not, see stripe-events.ts).
+    if (refund?.status === 'failed') {
+      logger.info('refund email skipped: Stripe failed the refund first', { orderId: order.id, refundId: data.refundId });
+      return;
+    }
     await sendEmail(user.email, refundEmail({ name: user.name, order, orderUrl: orderUrl(order.id), amount: data.amount, currency: data.currency, reason: data.reason }));
   },
   // To the admins only (the customer is not told: see shared/payments/stripe-events.ts refundFailed).

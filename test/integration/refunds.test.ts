@@ -352,6 +352,7 @@ describe('refunds Stripe fails later (refund.failed, refund.updated, charge.refu
     const issued = await refund(order.id, { amount: 700, reason: 'late delivery' });
     expect(issued.statusCode).toBe(201);
     expect(issued.body.status).toBe('succeeded');
+    await processEventsOneByOne(); // the customer is told of the refund
     const re = stripeRefundOf(issued.body.id);
     const t = now();
     // Stripe's charge.refunded for it first (made when the refund was: it counts the 700).
@@ -425,6 +426,24 @@ describe('refunds Stripe fails later (refund.failed, refund.updated, charge.refu
     expect((await detail(order.id)).refunds.map((r: { id: string }) => r.id)).toEqual([first.body.id, second.body.id]);
     await processEventsOneByOne();
     expect((await adminEmails(order.id)).map((e) => e.subject).sort()).toEqual([`Refund failed: $4.00 for order ${order.id}`, `Refund failed: $5.00 for order ${order.id}`]);
+  });
+
+  it('Stripe fails the refund before its "we refunded you" email went out: the customer gets none, the admins one', async () => {
+    const ann = await newCustomer();
+    const order = await newOrder(ann);
+    const pi = await payByCard(order.id);
+    await processEventsOneByOne();
+    const issued = await refund(order.id, { amount: 2000, reason: 'all of it' });
+    expect(issued.statusCode).toBe(201);
+    expect(await m.findOrder(order.id)).toMatchObject({ paymentStatus: 'refunded', amountPaid: 0 });
+    const failed = stripeRefund({ id: stripeRefundOf(issued.body.id), paymentIntentId: pi, amount: 2000, created: now(), status: 'canceled', metadata: { orderId: order.id, refundId: issued.body.id } });
+    expect((await send(stripeEvent('refund.updated', failed))).statusCode).toBe(200);
+    expect(await m.findOrder(order.id)).toMatchObject({ status: 'paid', paymentStatus: 'completed', amountPaid: 2000, amountRefunded: 0 });
+    expect((await processEventsOneByOne()).sort()).toEqual(['order.refunded', 'refund.failed']);
+    expect(await refundEmails(ann.email)).toEqual([]);
+    const emails = await adminEmails(order.id);
+    expect(emails.map((e) => e.subject)).toEqual([`Refund failed: $20.00 for order ${order.id}`]);
+    expect(emails[0]!.body.text).toContain('(canceled)');
   });
 
   it('a refund left pending by a Stripe outage that Stripe then fails: failed, nothing counted, the repeated request answers 409 REFUND_FAILED', async () => {
