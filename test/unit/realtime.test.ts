@@ -18,6 +18,8 @@ vi.hoisted(() => {
 const { handler: authorize } = await import('../../functions/realtime/authorize.js');
 const { handler: pushChanges } = await import('../../functions/realtime/push-changes.js');
 const { signAccessToken, signRefreshToken } = await import('../../shared/auth/tokens.js');
+const { keyStore } = await import('../../shared/auth/keys.js');
+const { authConfig } = await import('../../shared/auth/auth-config.js');
 const { CONNECTION_LIFETIME_SECONDS, connectionItem } = await import('../../shared/realtime/connection-keys.js');
 const { realtimeActions } = await import('../../shared/realtime/realtime-changes.js');
 const { clientMessageReply } = await import('../../shared/realtime/client-messages.js');
@@ -54,7 +56,26 @@ function storedState(state: { user?: Record<string, unknown> | null; revokedJti?
   });
 }
 
+/** An access token signed with the app's own access-token key, its issuer or audience changed. */
+async function tokenWith(change: { issuer?: string; audience?: string }): Promise<string> {
+  const { kid, key } = await keyStore.signingKey('access-token');
+  return new SignJWT({ fam: 'f1', ver: 3, role: 'customer' })
+    .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', kid })
+    .setSubject('u1')
+    .setJti(crypto.randomUUID())
+    .setIssuedAt()
+    .setExpirationTime('5m')
+    .setIssuer(change.issuer ?? authConfig.JWT_ISSUER)
+    .setAudience(change.audience ?? authConfig.JWT_AUDIENCE)
+    .sign(key);
+}
+
 describe('$connect authorizer', () => {
+  it('the token helper of the wrong-issuer/audience cases makes an accepted token when nothing is changed', async () => {
+    storedState();
+    expect(await authorize(authorizerEvent(await tokenWith({})))).toMatchObject({ principalId: 'u1' });
+  });
+
   it('allows a valid token with the user, role (as stored now) and session family in the context', async () => {
     storedState({ user: { role: 'admin' } });
     const { token } = await signAccessToken(claims);
@@ -69,6 +90,8 @@ describe('$connect authorizer', () => {
     ['empty', async () => ''],
     ['malformed', async () => 'not.a.jwt'],
     ['signed with another key', async () => new SignJWT({ fam: 'f1', ver: 3, role: 'customer' }).setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' }).setSubject('u1').setJti('j').setIssuedAt().setExpirationTime('5m').setIssuer('order-management').setAudience('order-management-api').sign(new TextEncoder().encode('another-secret-another-secret-0123456789'))],
+    ['of another issuer (right key)', async () => tokenWith({ issuer: 'someone-else' })],
+    ['for another audience (right key)', async () => tokenWith({ audience: 'another-api' })],
     ['a refresh token', async () => (await signRefreshToken(claims)).token],
     ['expired', async () => {
       vi.useFakeTimers({ toFake: ['Date'] });
