@@ -6,7 +6,7 @@
  * Connection items (shared/realtime/connection-keys.ts) live under `WS#<connectionId>`;
  * pushes come from the table stream (`realtimePush` in infra/consumers.ts), not from here.
  */
-import type { WebSocketAuthorizerDefinition, WebSocketRouteDefinition } from '../route-types.js';
+import { AUTHENTICATION_KEYS, type WebSocketAuthorizerDefinition, type WebSocketRouteDefinition } from '../route-types.js';
 
 export const websocketAuthorizer = {
   handler: 'functions/realtime/authorize.ts',
@@ -19,8 +19,10 @@ export const websocketRoutes = [
   {
     routeKey: '$connect',
     handler: 'functions/realtime/connect.ts',
-    access: { table: { mode: 'write', keys: ['WS#*'] } },
-    summary: 'Records the connection (user, role, session) for the pushes',
+    // After saving the connection it reads the authorizer's three items again (a logout racing
+    // the connect: functions/realtime/connect.ts), like an HTTP route's authentication keys.
+    access: { table: { mode: 'write', keys: ['WS#*', ...AUTHENTICATION_KEYS] } },
+    summary: 'Records the connection (user, role, session) for the pushes, then checks the session again',
   },
   {
     routeKey: '$disconnect',

@@ -1,9 +1,29 @@
 import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { authFromSessionItems, sessionKeys } from '../auth/session-state.js';
+import type { TokenClaims } from '../auth/tokens.js';
+import { batchGetInOrder } from '../batch-get.js';
 import { db, tableName } from '../clients/dynamodb.js';
+import { UnauthorizedError } from '../errors.js';
 import { ADMIN_CONNECTIONS_PARTITION, connectionItem, connectionKey, toConnectionRecord, userConnectionsPartition, type ConnectionRecord } from './connection-keys.js';
 
 export async function saveConnection(connection: Omit<ConnectionRecord, 'expiresAt'>): Promise<void> {
   await db.send(new PutCommand({ TableName: tableName, Item: connectionItem(connection, Math.floor(Date.now() / 1000)) }));
+}
+
+/**
+ * The authorizer's session check once more (the user, the token's denial record, its session
+ * family; strongly consistent), run by `$connect` after `saveConnection`: false when the
+ * session has ended since, or the user's role is no longer the one the connection was saved
+ * with (a role change closes sockets the same way a logout does).
+ */
+export async function sessionStandsAfterSave(claims: TokenClaims): Promise<boolean> {
+  const { items } = await batchGetInOrder(sessionKeys(claims), ['role', 'disabled', 'sessionVersion', 'revoked'], { consistent: true });
+  try {
+    return authFromSessionItems(claims, items, 'user').role === claims.role;
+  } catch (error) {
+    if (error instanceof UnauthorizedError) return false;
+    throw error;
+  }
 }
 
 /** Idempotent: `$disconnect`, a GoneException and a close may all forget the same connection. */

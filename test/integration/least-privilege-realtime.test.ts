@@ -72,7 +72,8 @@ describe('WebSocket functions touch only their declared keys', () => {
     await revokeAccessToken(claims.jti, claims.expiresAt);
     expect(await touching('WebSocketAuthorizer', websocketAuthorizer.access, () => authorize(event(revoked.accessToken)))).toBeInstanceOf(Error);
 
-    const context = (connectionId: string) => ({ connectionId, requestTimeEpoch: Date.now(), authorizer: { userId: user.id, role: 'customer', familyId: 'f1' } });
+    // The authorizer's own context: $connect checks that session again after the save.
+    const context = (connectionId: string) => ({ connectionId, requestTimeEpoch: Date.now(), authorizer: (allowed as { context: Record<string, unknown> }).context });
     expect(await touching('WebSocketConnect', route('$connect').access, () => connect({ requestContext: context('lp-conn=') } as never))).toMatchObject({ statusCode: 200 });
     // A live socket too, so the pusher's posts reach something.
     const client = await connectRealtime(gateway.url, session.accessToken);

@@ -62,4 +62,39 @@ describe('WebSocket connections on the emulators', () => {
     await expect.poll(async () => (await userConnections(user.id)).length, { timeout: 5_000 }).toBe(0);
     await expect.poll(() => gateway.connectionCount(), { timeout: 5_000 }).toBe(0);
   });
+
+  it('a logout between the authorizer and $connect’s save: the close finds nothing, so $connect refuses and keeps no connection', async () => {
+    const { db, tableName } = await import('../../shared/clients/dynamodb.js');
+    const { revokeFamily } = await import('../../shared/auth/sessions.js');
+    const { verifyAccessToken } = await import('../../shared/auth/tokens.js');
+    const { userConnections } = await import('../../shared/realtime/connection-repository.js');
+    const { carryOut } = await import('../../shared/realtime/realtime-delivery.js');
+    const authorize = (await import('../../functions/realtime/authorize.js')).handler;
+    const connect = (await import('../../functions/realtime/connect.js')).handler;
+    const { user, session } = await signedInUser();
+
+    // 1. The authorizer lets the token through.
+    const allowed = await authorize({ type: 'REQUEST', methodArn: 'arn:aws:execute-api:local:0:local/live/$connect', queryStringParameters: { token: session.accessToken } } as never);
+    // 2. The logout lands, and its close (the pusher on the session's stream record) reads the user's connections: none yet.
+    await revokeFamily((await verifyAccessToken(session.accessToken)).familyId);
+    expect(await carryOut([{ kind: 'close', userId: user.id, reason: 'session revoked (logout or refresh-token reuse)' }])).toMatchObject({ closed: 0 });
+    // 3. $connect saves the connection: it must not stay.
+    const connectionId = `raced-${randomUUID().slice(0, 8)}=`;
+    const result = await connect({ requestContext: { connectionId, requestTimeEpoch: Date.now(), authorizer: { ...allowed.context, principalId: allowed.principalId } } } as never);
+    expect(result.statusCode).toBe(401);
+    expect(await userConnections(user.id)).toEqual([]);
+    expect((await db.send(new GetCommand({ TableName: tableName, Key: { pk: `WS#${connectionId}`, sk: 'CONNECTION' }, ConsistentRead: true }))).Item).toBeUndefined();
+  });
+
+  it('$connect keeps the connection of a session that still stands', async () => {
+    const { forgetConnection, userConnections } = await import('../../shared/realtime/connection-repository.js');
+    const authorize = (await import('../../functions/realtime/authorize.js')).handler;
+    const connect = (await import('../../functions/realtime/connect.js')).handler;
+    const { user, session } = await signedInUser();
+    const allowed = await authorize({ type: 'REQUEST', methodArn: 'arn:aws:execute-api:local:0:local/live/$connect', queryStringParameters: { token: session.accessToken } } as never);
+    const connectionId = `kept-${randomUUID().slice(0, 8)}=`;
+    expect(await connect({ requestContext: { connectionId, requestTimeEpoch: Date.now(), authorizer: allowed.context } } as never)).toEqual({ statusCode: 200, body: '' });
+    expect((await userConnections(user.id)).map((connection) => connection.connectionId)).toEqual([connectionId]);
+    await forgetConnection(connectionId);
+  });
 });

@@ -4,7 +4,7 @@
  * GoneException cleanup (management API mocked).
  */
 import { ApiGatewayManagementApiClient, DeleteConnectionCommand, GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
-import { BatchGetCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { APIGatewayRequestAuthorizerEvent, DynamoDBStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -16,6 +16,7 @@ vi.hoisted(() => {
 });
 
 const { handler: authorize } = await import('../../functions/realtime/authorize.js');
+const { handler: connect } = await import('../../functions/realtime/connect.js');
 const { handler: pushChanges } = await import('../../functions/realtime/push-changes.js');
 const { signAccessToken, signRefreshToken } = await import('../../shared/auth/tokens.js');
 const { keyStore } = await import('../../shared/auth/keys.js');
@@ -47,11 +48,12 @@ const authorizerEvent = (token?: string): APIGatewayRequestAuthorizerEvent =>
 function storedState(state: { user?: Record<string, unknown> | null; revokedJti?: string; family?: Record<string, unknown> | null } = {}) {
   ddb.on(BatchGetCommand).callsFake((input: { RequestItems: Record<string, { Keys: { pk: string }[] }> }) => {
     const keys = input.RequestItems[TABLE]!.Keys.map((key) => key.pk);
-    const items = [
-      state.user === null ? undefined : { pk: 'USER#u1', role: 'customer', disabled: false, sessionVersion: 3, ...state.user },
-      state.revokedJti ? { pk: `REVOKED#${state.revokedJti}` } : undefined,
-      state.family === null ? undefined : { pk: 'SESSION#f1', revoked: false, ...state.family },
-    ].filter((item): item is Record<string, unknown> & { pk: string } => item !== undefined && keys.includes(item.pk));
+    const candidates: (Record<string, unknown> | undefined)[] = [
+      state.user === null ? undefined : { pk: 'USER#u1', sk: 'PROFILE', role: 'customer', disabled: false, sessionVersion: 3, ...state.user },
+      state.revokedJti ? { pk: `REVOKED#${state.revokedJti}`, sk: 'TOKEN' } : undefined,
+      state.family === null ? undefined : { pk: 'SESSION#f1', sk: 'SESSION', revoked: false, ...state.family },
+    ];
+    const items = candidates.filter((item): item is Record<string, unknown> => item !== undefined && keys.includes(item.pk as string));
     return { Responses: { [TABLE]: items } };
   });
 }
@@ -78,11 +80,12 @@ describe('$connect authorizer', () => {
 
   it('allows a valid token with the user, role (as stored now) and session family in the context', async () => {
     storedState({ user: { role: 'admin' } });
-    const { token } = await signAccessToken(claims);
+    const { token, jti, expiresAt } = await signAccessToken(claims);
     const result = await authorize(authorizerEvent(token));
     expect(result.principalId).toBe('u1');
     expect(result.policyDocument.Statement).toEqual([{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: authorizerEvent().methodArn }]);
-    expect(result.context).toEqual({ userId: 'u1', role: 'admin', familyId: 'f1' });
+    // jti and session version: $connect checks the same session again after saving the connection.
+    expect(result.context).toEqual({ userId: 'u1', role: 'admin', familyId: 'f1', jti, sessionVersion: 3, tokenExpiresAt: expiresAt });
   });
 
   const refusals: [string, () => Promise<string | undefined>, Parameters<typeof storedState>[0]?][] = [
@@ -287,5 +290,45 @@ describe('the stream pusher (functions/realtime/push-changes.ts)', () => {
     const event = { Records: [streamRecord('1', withoutItems), streamRecord('2', order({ id: 'good' }))] } as unknown as DynamoDBStreamEvent;
     expect(await pushChanges(event)).toEqual({ batchItemFailures: [] });
     expect(postsByConnection()).toEqual({ 'ann-socket': ['order.updated good'] });
+  });
+});
+
+describe('$connect checks the session again after saving the connection', () => {
+  const connectEvent = (authorizer: Record<string, unknown>) =>
+    ({ requestContext: { connectionId: 'c1=', requestTimeEpoch: Date.now(), authorizer: { userId: 'u1', role: 'customer', familyId: 'f1', jti: 'j1', sessionVersion: 3, tokenExpiresAt: 2e9, ...authorizer } } }) as never;
+  beforeEach(() => {
+    ddb.on(PutCommand).resolves({});
+    ddb.on(DeleteCommand).resolves({});
+  });
+  const written = () => [...ddb.commandCalls(PutCommand), ...ddb.commandCalls(DeleteCommand)].map((call) => `${call.args[0].constructor.name} ${JSON.stringify((call.args[0].input as { Item?: { pk: string }; Key?: { pk: string } }).Item?.pk ?? (call.args[0].input as { Key?: { pk: string } }).Key?.pk)}`);
+
+  it('keeps the connection while the session stands (one strongly consistent BatchGet of the authorizer’s three items)', async () => {
+    storedState();
+    expect(await connect(connectEvent({}))).toEqual({ statusCode: 200, body: '' });
+    expect(written()).toEqual(['PutCommand "WS#c1="']);
+    const [get] = ddb.commandCalls(BatchGetCommand);
+    expect(get!.args[0].input.RequestItems![TABLE]).toMatchObject({ ConsistentRead: true, Keys: [{ pk: 'USER#u1' }, { pk: 'REVOKED#j1' }, { pk: 'SESSION#f1' }] });
+  });
+
+  const ended: [string, Parameters<typeof storedState>[0]][] = [
+    ['a logout (the family revoked)', { family: { revoked: true } }],
+    ['a password change or reset (a new session version)', { user: { sessionVersion: 4 } }],
+    ['disabling the user', { user: { disabled: true } }],
+    ['a role change', { user: { role: 'admin' } }],
+    ['the token’s revocation', { revokedJti: 'j1' }],
+  ];
+  for (const [name, state] of ended) {
+    it(`refuses (401) and forgets the saved connection after ${name} between the authorizer and the save`, async () => {
+      storedState(state);
+      expect(await connect(connectEvent({}))).toEqual({ statusCode: 401, body: 'Unauthorized' });
+      expect(written()).toEqual(['PutCommand "WS#c1="', 'DeleteCommand "WS#c1="']);
+    });
+  }
+
+  it('refuses a context without the token’s id or session version, saving nothing', async () => {
+    storedState();
+    expect(await connect(connectEvent({ jti: undefined }))).toMatchObject({ statusCode: 401 });
+    expect(await connect(connectEvent({ sessionVersion: 'x' }))).toMatchObject({ statusCode: 401 });
+    expect(written()).toEqual([]);
   });
 });
