@@ -48,6 +48,7 @@ export function moneyOfLedger(orderId: string, ledger: OrderLedger): { payments:
     currency: currencyOf.get(extra.chargeId)!.currency,
     reason: null,
     status: 'succeeded',
+    failure: null,
     provider: 'stripe',
     createdAt: currencyOf.get(extra.chargeId)!.updatedAt,
   }));

@@ -132,6 +132,7 @@ export function toPublicRefund(refund: RefundRecord): PublicRefund {
     currency: refund.currency,
     reason: refund.reason,
     status: refund.status,
+    failure: refund.status === 'failed' ? (refund.failure ?? 'refused') : null,
     provider: refund.provider,
     createdAt: refund.createdAt,
   };
@@ -144,6 +145,8 @@ export interface PublicRefund {
   readonly currency: string;
   readonly reason: string | null;
   readonly status: RefundStatus;
+  /** Why it failed (Stripe's refusal or failure_reason); null unless `failed`. */
+  readonly failure: string | null;
   readonly provider: PaymentProvider;
   readonly createdAt: string;
 }

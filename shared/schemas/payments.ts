@@ -54,6 +54,7 @@ export const refundSchema = z
     currency: z.string(),
     reason: z.string().nullable(),
     status: z.enum(REFUND_STATUSES),
+    failure: z.string().nullable().describe("why the refund failed (Stripe's refusal or failure reason, e.g. expired_or_canceled_card); null unless status is failed"),
     provider: z.enum(['stripe', 'manual']),
     createdAt: z.string(),
   })

@@ -95,6 +95,18 @@ const payCash = (orderId: string, amount = 2000) =>
 /** `key: null` sends no Idempotency-Key; by default a fresh one. */
 const refund = (orderId: string, body: unknown, key: string | null = `rk-${randomUUID()}`, token = admin.token) =>
   invoke(h.refund, apiEvent(routes.refundOrder, { token, path: { id: orderId }, body, ...(key !== null ? { headers: { 'idempotency-key': key } } : {}) }));
+
+/** A refund of 600 asked while Stripe answers 500: 502, held as pending. */
+async function refundDuringOutage(orderId: string, key: string): Promise<ParsedResponse> {
+  fake.failWith(500);
+  try {
+    const down = await refund(orderId, { amount: 600, reason: 'outage' }, key);
+    expect(down.statusCode).toBe(502);
+    return down;
+  } finally {
+    fake.failWith(undefined);
+  }
+}
 const detail = async (orderId: string) => (await invoke(h.getOrder, apiEvent(routes.getOrder, { token: admin.token, path: { id: orderId } }))).body;
 const paymentItem = async (orderId: string, paymentId: string) =>
   (await db.send(new GetCommand({ TableName: tableName, Key: { pk: `ORDER#${orderId}`, sk: `PAYMENT#${paymentId}` }, ConsistentRead: true }))).Item!;
@@ -142,6 +154,7 @@ describe('offline payments', () => {
       currency: 'usd',
       reason: 'damaged mug',
       status: 'succeeded',
+      failure: null,
       provider: 'manual',
       createdAt: expect.any(String),
     });
@@ -252,18 +265,11 @@ describe('card payments through the fake Stripe API', () => {
     expect(refused.statusCode).toBe(409);
     expect(refused.body.error.code).toBe('REFUND_FAILED');
     expect(await m.findOrder(order.id)).toMatchObject({ paymentStatus: 'completed', amountRefunded: 0 });
-    expect((await detail(order.id)).refunds).toEqual([expect.objectContaining({ status: 'failed', amount: 500 })]);
+    expect((await detail(order.id)).refunds).toEqual([expect.objectContaining({ status: 'failed', failure: expect.stringContaining('greater than unrefunded'), amount: 500 })]);
     fake.charge(pi, 2000);
 
     const key = `rk-${randomUUID()}`;
-    fake.failWith(500);
-    let down: ParsedResponse;
-    try {
-      down = await refund(order.id, { amount: 600, reason: 'outage' }, key);
-    } finally {
-      fake.failWith(undefined);
-    }
-    expect(down.statusCode).toBe(502);
+    const down = await refundDuringOutage(order.id, key);
     expect(down.body.error).toMatchObject({ code: 'PAYMENT_PROVIDER_ERROR', details: { status: 'pending' } });
     // Held back while pending: 2000 − 600 left.
     expect((await refund(order.id, { amount: 1401, reason: 'x' })).body.error).toMatchObject({ code: 'REFUND_EXCEEDS_REFUNDABLE', details: { refundable: 1400 } });
@@ -368,7 +374,7 @@ describe('refunds Stripe fails later (refund.failed, refund.updated, charge.refu
     expect(await m.findOrder(order.id)).toMatchObject({ status: 'paid', paymentStatus: 'completed', amountPaid: 2000, amountRefunded: 0, amountDue: 0 });
     expect((await paymentItem(order.id, pi)).refunded).toBe(0);
     const view = await detail(order.id);
-    expect(view.refunds).toEqual([expect.objectContaining({ id: issued.body.id, status: 'failed', amount: 700 })]);
+    expect(view.refunds).toEqual([expect.objectContaining({ id: issued.body.id, status: 'failed', failure: 'expired_or_canceled_card', amount: 700 })]);
     expect(view.payments).toEqual([expect.objectContaining({ refunded: 0 })]);
     const record = (await db.send(new GetCommand({ TableName: tableName, Key: { pk: `ORDER#${order.id}`, sk: `REFUND#${issued.body.id}` }, ConsistentRead: true }))).Item!;
     expect(record).toMatchObject({ status: 'failed', failure: 'expired_or_canceled_card', stripeRefundId: re });
@@ -451,14 +457,7 @@ describe('refunds Stripe fails later (refund.failed, refund.updated, charge.refu
     const order = await newOrder(ann);
     const pi = await payByCard(order.id);
     const key = `rk-${randomUUID()}`;
-    fake.failWith(500);
-    let down: ParsedResponse;
-    try {
-      down = await refund(order.id, { amount: 600, reason: 'outage' }, key);
-    } finally {
-      fake.failWith(undefined);
-    }
-    expect(down.statusCode).toBe(502);
+    const down = await refundDuringOutage(order.id, key);
     const refundId = down.body.error.details.refundId as string;
     const t = now();
     await send(stripeEvent('refund.failed', stripeRefund({ id: `re_pending_${randomUUID().slice(0, 8)}`, paymentIntentId: pi, amount: 600, created: t, metadata: { orderId: order.id, refundId } })));
