@@ -5,7 +5,7 @@
  * left behind, its socket gone) answers 410 GoneException and is forgotten.
  */
 import { randomUUID } from 'node:crypto';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../infra/local/local-stack.js';
 import { startWebSocketGateway, type WebSocketGateway } from '../../infra/local/websocket-gateway.js';
@@ -19,10 +19,10 @@ beforeAll(async () => {
 });
 afterAll(() => gateway?.close());
 
-async function signedInUser() {
+async function signedInUser(role: 'customer' | 'admin' = 'customer') {
   const { createUser } = await import('../../shared/users/user-repository.js');
   const { startSession } = await import('../../shared/auth/sessions.js');
-  const user = await createUser({ email: `rt-${randomUUID().slice(0, 8)}@example.com`, name: 'Realtime', passwordHash: 'x', role: 'customer' });
+  const user = await createUser({ email: `rt-${randomUUID().slice(0, 8)}@example.com`, name: 'Realtime', passwordHash: 'x', role });
   return { user, session: await startSession(user) };
 }
 
@@ -61,6 +61,35 @@ describe('WebSocket connections on the emulators', () => {
     expect(await Promise.all(clients.map((client) => client.closed))).toEqual(Array(40).fill(1000));
     await expect.poll(async () => (await userConnections(user.id)).length, { timeout: 5_000 }).toBe(0);
     await expect.poll(() => gateway.connectionCount(), { timeout: 5_000 }).toBe(0);
+  });
+
+  it('reads skip a connection past expiresAt (per user and admins) and a push posts nothing to it', async () => {
+    const { db, tableName } = await import('../../shared/clients/dynamodb.js');
+    const { connectionItem } = await import('../../shared/realtime/connection-keys.js');
+    const { adminConnections, userConnections } = await import('../../shared/realtime/connection-repository.js');
+    const { carryOut } = await import('../../shared/realtime/realtime-delivery.js');
+    const { user, session } = await signedInUser('admin');
+    // Connected 3 hours ago: past API Gateway's 2-hour limit, its $disconnect lost, the item left.
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    const expiredId = `expired-${randomUUID().slice(0, 8)}=`;
+    const expired = connectionItem({ connectionId: expiredId, userId: user.id, role: 'admin', familyId: 'old', connectedAt: new Date((nowSeconds - 3 * 3600) * 1000).toISOString() }, nowSeconds - 3 * 3600);
+    expect(expired.expiresAt).toBeLessThan(nowSeconds);
+    await db.send(new PutCommand({ TableName: tableName, Item: expired }));
+    const client = await connectRealtime(gateway.url, session.accessToken);
+
+    const own = await userConnections(user.id);
+    expect(own).toHaveLength(1);
+    expect(own[0]!.connectionId).not.toBe(expiredId);
+    const admins = (await adminConnections()).filter((connection) => connection.userId === user.id);
+    expect(admins.map((connection) => connection.connectionId)).toEqual([own[0]!.connectionId]);
+
+    // A post to the expired id would answer 410 (the gateway does not know it): gone stays 0.
+    const message = { type: 'order.updated', order: { id: 'o-expired', userId: user.id } } as never;
+    expect(await carryOut([{ kind: 'push', to: { userId: user.id, andAdmins: true }, message }])).toMatchObject({ sent: expect.any(Number), gone: 0, failed: 0, skipped: 0 });
+    expect(await carryOut([{ kind: 'push', to: { userId: user.id }, message }])).toEqual({ sent: 1, gone: 0, failed: 0, closed: 0, skipped: 0 });
+    await client.next((data) => data.type === 'order.updated');
+    client.close();
+    await client.closed;
   });
 
   it('a logout between the authorizer and $connect’s save: the close finds nothing, so $connect refuses and keeps no connection', async () => {

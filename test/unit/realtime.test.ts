@@ -1,7 +1,9 @@
 /**
  * The WebSocket side without AWS: the `$connect` authorizer against every bad token (DynamoDB
- * mocked), who gets which message for which change (pure), client messages, and the push's
- * GoneException cleanup (management API mocked).
+ * mocked), who gets which message for which change (pure), client messages, the push's
+ * GoneException cleanup and an admin's own order once per socket (management API mocked),
+ * the connection item's expiry, the pusher skipping a malformed record, and `$connect`'s
+ * second session check.
  */
 import { ApiGatewayManagementApiClient, DeleteConnectionCommand, GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { BatchGetCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
