@@ -1,9 +1,5 @@
 /**
- * Password reset tokens: 32 random bytes, emailed once, stored only as a SHA-256 hash.
- *
- *   pk RESET#<sha256(token)> sk RESET {userId, sessionVersion, expiresAt (epoch ms)}
- *
- * Requesting one is in request-password-reset.ts (it publishes the email event); the token
+ * Redeeming a password reset token (reset-links.ts issues them: the item and its key). The token
  * records the user's `sessionVersion` at that moment. Redeeming deletes the token and updates
  * the password in one transaction conditioned on the token still existing and not being
  * expired, and on the user's `sessionVersion` still being the recorded one. The reset itself
@@ -11,7 +7,6 @@
  * every link issued before it worthless: of many links, and many parallel redemptions, at
  * most one ever works.
  */
-import { createHash } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '../clients/dynamodb.js';
 import { transactWrite } from '../transactions.js';
@@ -19,9 +14,9 @@ import { cancellationReasons } from '../dynamo-errors.js';
 import { BadRequestError } from '../errors.js';
 import { limitAccountReset } from './abuse-limits.js';
 import { hashPassword } from './passwords.js';
+import { RESET_TOKEN_TTL_MS, resetKey } from './reset-tokens.js';
 
-export const RESET_TOKEN_TTL_MS = 60 * 60 * 1000;
-export const resetKey = (token: string) => ({ pk: `RESET#${createHash('sha256').update(token).digest('base64url')}`, sk: 'RESET' });
+export { RESET_TOKEN_TTL_MS, resetKey };
 
 export async function resetPassword(token: string, newPassword: string, now = Date.now()): Promise<void> {
   const invalid = () => new BadRequestError('The reset token is invalid or has expired', { field: 'token' });

@@ -11,7 +11,7 @@ import {
   paymentReminderEmail,
   refundFailedAdminEmail,
 } from '../emails/templates.js';
-import { issueResetLink } from '../auth/request-password-reset.js';
+import { issueResetLink } from '../auth/reset-links.js';
 import { MIN_RETRY_MS } from '../payments/payment-retry.js';
 import { reminderStillUseful } from '../schedules/reminder-timing.js';
 import { readConfig } from '../config.js';

@@ -6,7 +6,7 @@ import * as z from 'zod';
  */
 export const eventSchemas = {
   'user.registered': z.object({ userId: z.string(), email: z.string(), name: z.string() }),
-  /** Queued for every email, known or not: the processor looks it up (request-password-reset.ts). */
+  /** Queued for every email, known or not: the processor looks it up (reset-links.ts). */
   'user.password_reset_requested': z.object({ email: z.string() }),
   'order.placed': z.object({ orderId: z.string(), userId: z.string() }),
   'order.status_changed': z.object({

@@ -140,7 +140,7 @@ describe('reset password', () => {
   it('per account: 40 valid links of one account redeemed from 40 addresses: 2 reach bcrypt (one 204, one 400: the first reset voided the other link), 38 × 429', async () => {
     const email = unique('reset-account');
     expect((await register(freshIp(), email)).statusCode).toBe(201);
-    const { issueResetLink } = await import('../../shared/auth/request-password-reset.js');
+    const { issueResetLink } = await import('../../shared/auth/reset-links.js');
     const tokens = await Promise.all(Array.from({ length: 40 }, async () => new URL((await issueResetLink(email))!.resetUrl).searchParams.get('token')!));
     const responses = await Promise.all(
       tokens.map((token, i) => invoke(h.reset, from(freshIp(), apiEvent(routes.resetPassword, { body: { token, password: `new password ${i}` } })))),

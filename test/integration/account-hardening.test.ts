@@ -187,7 +187,7 @@ describe('sessions end with a password change and with disabling (item 2)', () =
 describe('reset links (item 3)', () => {
   /** Issues `count` links for `email` as the processor does for each forgot-password event (the route's own limits are tested elsewhere). */
   async function resetLinks(email: string, count: number): Promise<string[]> {
-    const { issueResetLink } = await import('../../shared/auth/request-password-reset.js');
+    const { issueResetLink } = await import('../../shared/auth/reset-links.js');
     const tokens: string[] = [];
     for (let i = 0; i < count; i += 1) {
       const link = await issueResetLink(email);

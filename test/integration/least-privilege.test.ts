@@ -206,7 +206,7 @@ describe('public routes', () => {
 
     // The processor (not a declared function: it may touch any item) issues the link.
     expect((await drainQueue()).map((msg) => JSON.parse(msg.Body!)).filter((event) => event.data?.email === user.email)).toHaveLength(1);
-    const { issueResetLink } = await import('../../shared/auth/request-password-reset.js');
+    const { issueResetLink } = await import('../../shared/auth/reset-links.js');
     const token = new URL((await issueResetLink(user.email))!.resetUrl).searchParams.get('token')!;
     expect((await call('resetPassword', 'valid token', { body: { token, password: 'a new password' } })).statusCode).toBe(204);
     expect((await call('resetPassword', 'reused token', { body: { token, password: 'a new password' } })).statusCode).toBe(400);
