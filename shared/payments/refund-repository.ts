@@ -90,16 +90,63 @@ function ledgerItems(order: OrderRecord, after: OrderLedger, now: string): Trans
   return [ledgerUpdateItem(order, summarize(order, after)), ...refundedChanges(after).map((change) => paymentRefundedItem(order.id, change, now))];
 }
 
-async function reserve(request: RefundRequest, id: string, requestHash: string, stripeReady: boolean): Promise<{ refund: RefundRecord; fresh: boolean }> {
+type LedgerStep<T> = { readonly answer: T; readonly write?: TransactItems };
+
+/**
+ * The loop of every ledger write here: read the order and its ledger, decide (an answer without
+ * writing, or one transaction and the answer it gives), and on a conflict or a cancelled
+ * condition (the ledger, a refund or a charge moved on) read again and decide again.
+ * `cancelled` may make a cancellation final (the Stripe event was recorded before); a missing
+ * order is `missing()`, a 404 by default.
+ */
+async function withLedger<T>(
+  orderId: string,
+  decide: (order: OrderRecord, ledger: OrderLedger) => LedgerStep<T> | Promise<LedgerStep<T>>,
+  options: { missing?: () => T; cancelled?: (error: TransactionCancelled, order: OrderRecord) => T | undefined } = {},
+): Promise<T> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
     if (attempt > 0) await pause(attempt);
-    const order = await findOrder(request.orderId);
-    if (!order) throw new NotFoundError('Order');
-    const ledger = await orderLedger(order.id);
+    const order = await findOrder(orderId);
+    if (!order) {
+      if (options.missing) return options.missing();
+      throw new NotFoundError('Order');
+    }
+    const step = await decide(order, await orderLedger(order.id));
+    if (!step.write) return step.answer;
+    try {
+      await transactWrite(step.write);
+      return step.answer;
+    } catch (error) {
+      if (error instanceof ServiceBusyError) continue;
+      if (!(error instanceof TransactionCancelled)) throw error;
+      const final = options.cancelled?.(error, order);
+      if (final !== undefined) return final;
+    }
+  }
+  throw new ServiceBusyError();
+}
+
+/** A refund's move from the status read (`from`, the condition) to its status now, with the Stripe id and the failure it carries. */
+function refundMoveItem(refund: RefundRecord, from: RefundRecord['status']): TransactItems[number] {
+  const details = (['stripeRefundId', 'failure'] as const).filter((field) => refund[field] != null);
+  return {
+    Update: {
+      TableName: tableName,
+      Key: refundKey(refund.orderId, refund.id),
+      UpdateExpression: `SET #status = :status, updatedAt = :now${details.map((field) => `, ${field} = :${field}`).join('')}`,
+      ConditionExpression: '#status = :from',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':status': refund.status, ':now': refund.updatedAt, ':from': from, ...Object.fromEntries(details.map((field) => [`:${field}`, refund[field]])) },
+    },
+  };
+}
+
+async function reserve(request: RefundRequest, id: string, requestHash: string, stripeReady: boolean): Promise<{ refund: RefundRecord; fresh: boolean }> {
+  return withLedger<{ refund: RefundRecord; fresh: boolean }>(request.orderId, (order, ledger) => {
     const existing = ledger.refunds.find((refund) => refund.id === id);
     if (existing) {
       if (existing.requestHash !== requestHash) throw new IdempotencyKeyReusedError();
-      return { refund: existing, fresh: false };
+      return { answer: { refund: existing, fresh: false } };
     }
     const { payment } = planRefund(ledger, { amount: request.amount, paymentId: request.paymentId });
     const paymentRecord = ledger.payments.find((p) => p.id === payment.id)!;
@@ -124,50 +171,22 @@ async function reserve(request: RefundRequest, id: string, requestHash: string, 
     const put: TransactItems[number] = {
       Put: { TableName: tableName, Item: { ...refundKey(order.id, id), type: 'refund', ...refund }, ConditionExpression: 'attribute_not_exists(pk)' },
     };
-    try {
-      // A pending refund moves no figure yet, but bumps the ledger version: concurrent refunds see it.
-      await transactWrite([put, ...ledgerItems(order, withRefund(ledger, refund), now)]);
-      return { refund, fresh: true };
-    } catch (error) {
-      if (error instanceof ServiceBusyError || error instanceof TransactionCancelled) continue; // read again, decide again
-      throw error;
-    }
-  }
-  throw new ServiceBusyError();
+    // A pending refund moves no figure yet, but bumps the ledger version: concurrent refunds see it.
+    return { write: [put, ...ledgerItems(order, withRefund(ledger, refund), now)], answer: { refund, fresh: true } };
+  });
 }
 
 async function complete(orderId: string, id: string, outcome: { status: 'succeeded'; stripeRefundId: string } | { status: 'failed'; failure: string }): Promise<{ refund: RefundRecord; now: boolean }> {
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
-    if (attempt > 0) await pause(attempt);
-    const order = await findOrder(orderId);
-    if (!order) throw new NotFoundError('Order');
-    const ledger = await orderLedger(order.id);
+  return withLedger<{ refund: RefundRecord; now: boolean }>(orderId, (order, ledger) => {
     const current = ledger.refunds.find((refund) => refund.id === id);
     if (!current) throw new NotFoundError('Refund');
-    if (current.status !== 'pending') return { refund: current, now: false };
+    if (current.status !== 'pending') return { answer: { refund: current, now: false } };
     const now = new Date().toISOString();
     const refund: RefundRecord = outcome.status === 'succeeded'
       ? { ...current, status: 'succeeded', stripeRefundId: outcome.stripeRefundId, updatedAt: now }
       : { ...current, status: 'failed', failure: outcome.failure, updatedAt: now };
-    const update: TransactItems[number] = {
-      Update: {
-        TableName: tableName,
-        Key: refundKey(order.id, id),
-        UpdateExpression: `SET #status = :status, updatedAt = :now, ${outcome.status === 'succeeded' ? 'stripeRefundId = :detail' : 'failure = :detail'}`,
-        ConditionExpression: '#status = :pending',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':status': refund.status, ':now': now, ':pending': 'pending', ':detail': outcome.status === 'succeeded' ? outcome.stripeRefundId : outcome.failure },
-      },
-    };
-    try {
-      await transactWrite([update, ...ledgerItems(order, withRefund(ledger, refund), now)]);
-      return { refund, now: true };
-    } catch (error) {
-      if (error instanceof ServiceBusyError || error instanceof TransactionCancelled) continue;
-      throw error;
-    }
-  }
-  throw new ServiceBusyError();
+    return { write: [refundMoveItem(refund, current.status), ...ledgerItems(order, withRefund(ledger, refund), now)], answer: { refund, now: true } };
+  });
 }
 
 /**
@@ -255,39 +274,34 @@ const nextStamp = (previous: string | undefined) => {
  * already refunded when it comes.
  */
 export async function recordChargeRefund(input: NewChargeRefund): Promise<'recorded' | 'duplicate' | 'no_order'> {
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
-    if (attempt > 0) await pause(attempt);
-    const order = await findOrder(input.orderId);
-    if (!order) return 'no_order';
-    const ledger = await orderLedger(order.id);
-    const previous = ledger.chargeRefunds.find((r) => r.chargeId === input.chargeId);
-    if (!newerChargeReport(previous, input)) {
-      await recordStripeEvent(input.stripe, order.id);
-      return 'duplicate';
-    }
-    const now = nextStamp(previous?.updatedAt);
-    const charge: ChargeRefundRecord = {
-      ...previous,
-      orderId: order.id,
-      chargeId: input.chargeId,
-      paymentIntentId: input.paymentIntentId ?? previous?.paymentIntentId ?? null,
-      amount: input.amount,
-      reportedAt: input.reportedAt,
-      currency: input.currency,
-      updatedAt: now,
-    };
-    const after: OrderLedger = { ...ledger, chargeRefunds: [...ledger.chargeRefunds.filter((r) => r.chargeId !== input.chargeId), charge] };
-    try {
-      await transactWrite([chargeRefundPut(charge, previous), stripeEventItem(input.stripe, order.id), ...ledgerItems(order, after, now)]);
-      return 'recorded';
-    } catch (error) {
-      if (error instanceof ServiceBusyError) continue;
-      if (!(error instanceof TransactionCancelled)) throw error;
-      if (error.failedAt(1)) return 'duplicate';
-      // The ledger moved on (or the charge's record changed meanwhile): read again.
-    }
-  }
-  throw new ServiceBusyError();
+  return withLedger<'recorded' | 'duplicate' | 'no_order'>(
+    input.orderId,
+    async (order, ledger) => {
+      const previous = ledger.chargeRefunds.find((r) => r.chargeId === input.chargeId);
+      if (!newerChargeReport(previous, input)) {
+        await recordStripeEvent(input.stripe, order.id);
+        return { answer: 'duplicate' };
+      }
+      const now = nextStamp(previous?.updatedAt);
+      const charge: ChargeRefundRecord = {
+        ...previous,
+        orderId: order.id,
+        chargeId: input.chargeId,
+        paymentIntentId: input.paymentIntentId ?? previous?.paymentIntentId ?? null,
+        amount: input.amount,
+        reportedAt: input.reportedAt,
+        currency: input.currency,
+        updatedAt: now,
+      };
+      const after: OrderLedger = { ...ledger, chargeRefunds: [...ledger.chargeRefunds.filter((r) => r.chargeId !== input.chargeId), charge] };
+      return { write: [chargeRefundPut(charge, previous), stripeEventItem(input.stripe, order.id), ...ledgerItems(order, after, now)], answer: 'recorded' };
+    },
+    {
+      missing: () => 'no_order',
+      // Index 1, the Stripe event: recorded before. Otherwise the ledger (or the charge's record) moved on: read again.
+      cancelled: (error) => (error.failedAt(1) ? 'duplicate' : undefined),
+    },
+  );
 }
 
 export interface StripeRefundFailure extends RefundFailure {
@@ -317,52 +331,47 @@ export type RefundFailureOutcome =
  * `paymentVersion` read). A lost race reads again and decides again, like complete().
  */
 export async function recordRefundFailure(input: StripeRefundFailure): Promise<RefundFailureOutcome> {
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
-    if (attempt > 0) await pause(attempt);
-    const order = await findOrder(input.orderId);
-    if (!order) return { kind: 'no_order' };
-    const ledger = await orderLedger(order.id);
-    const { found, move, chargeLearns } = planRefundFailure(ledger, input);
-    if (!move && !chargeLearns) {
-      return { kind: (await recordStripeEvent(input.stripe, order.id)) ? 'repeat' : 'duplicate', refund: found, order };
-    }
-    const previous = input.chargeId === null ? undefined : ledger.chargeRefunds.find((c) => c.chargeId === input.chargeId);
-    const now = nextStamp(previous?.updatedAt);
-    const refund: RefundRecord | undefined = move
-      ? { ...move, status: 'failed', failure: input.failure, stripeRefundId: move.stripeRefundId ?? input.stripeRefundId, updatedAt: now }
-      : found;
-    const charge: ChargeRefundRecord | undefined =
-      chargeLearns && input.chargeId !== null
-        ? withFailedRefund(
-            previous ?? { orderId: order.id, chargeId: input.chargeId, paymentIntentId: input.paymentIntentId, amount: 0, currency: input.currency, updatedAt: now },
-            input,
-          )
-        : undefined;
-    let after: OrderLedger = refund && move ? withRefund(ledger, refund) : ledger;
-    if (charge) after = { ...after, chargeRefunds: [...after.chargeRefunds.filter((c) => c.chargeId !== charge.chargeId), { ...charge, updatedAt: now }] };
-    const items: TransactItems = [stripeEventItem(input.stripe, order.id)];
-    if (move) {
-      items.push({
-        Update: {
-          TableName: tableName,
-          Key: refundKey(order.id, move.id),
-          UpdateExpression: 'SET #status = :failed, failure = :failure, stripeRefundId = :stripeRefundId, updatedAt = :now',
-          ConditionExpression: '#status = :read',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':failed': 'failed', ':failure': input.failure, ':stripeRefundId': refund!.stripeRefundId, ':now': now, ':read': move.status },
-        },
-      });
-    }
-    if (charge) items.push(chargeRefundPut({ ...charge, updatedAt: now }, previous));
-    try {
-      await transactWrite([...items, ...ledgerItems(order, after, now)]);
-      return { kind: 'recorded', refund, order };
-    } catch (error) {
-      if (error instanceof ServiceBusyError) continue;
-      if (!(error instanceof TransactionCancelled)) throw error;
-      if (error.failedAt(0)) return { kind: 'duplicate', refund: found, order };
-      // The refund, the charge or the ledger moved on: read again.
-    }
-  }
-  throw new ServiceBusyError();
+  let found: RefundRecord | undefined;
+  return withLedger<RefundFailureOutcome>(
+    input.orderId,
+    async (order, ledger) => {
+      const plan = planRefundFailure(ledger, input);
+      found = plan.found;
+      const { move, chargeLearns } = plan;
+      if (!move && !chargeLearns) {
+        return { answer: { kind: (await recordStripeEvent(input.stripe, order.id)) ? 'repeat' : 'duplicate', refund: found, order } };
+      }
+      const previous = input.chargeId === null ? undefined : ledger.chargeRefunds.find((c) => c.chargeId === input.chargeId);
+      const now = nextStamp(previous?.updatedAt);
+      const refund: RefundRecord | undefined = move
+        ? { ...move, status: 'failed', failure: input.failure, stripeRefundId: move.stripeRefundId ?? input.stripeRefundId, updatedAt: now }
+        : found;
+      const charge: ChargeRefundRecord | undefined =
+        chargeLearns && input.chargeId !== null
+          ? {
+              ...withFailedRefund(
+                previous ?? { orderId: order.id, chargeId: input.chargeId, paymentIntentId: input.paymentIntentId, amount: 0, currency: input.currency, updatedAt: now },
+                input,
+              ),
+              updatedAt: now,
+            }
+          : undefined;
+      let after: OrderLedger = refund && move ? withRefund(ledger, refund) : ledger;
+      if (charge) after = { ...after, chargeRefunds: [...after.chargeRefunds.filter((c) => c.chargeId !== charge.chargeId), charge] };
+      return {
+        write: [
+          stripeEventItem(input.stripe, order.id),
+          ...(move && refund ? [refundMoveItem(refund, move.status)] : []),
+          ...(charge ? [chargeRefundPut(charge, previous)] : []),
+          ...ledgerItems(order, after, now),
+        ],
+        answer: { kind: 'recorded', refund, order },
+      };
+    },
+    {
+      missing: () => ({ kind: 'no_order' }),
+      // Index 0, the Stripe event: recorded before. Otherwise the refund, the charge or the ledger moved on: read again.
+      cancelled: (error, order) => (error.failedAt(0) ? { kind: 'duplicate', refund: found, order } : undefined),
+    },
+  );
 }
