@@ -71,6 +71,8 @@ export const configCatalogue = {
   RATE_LIMIT_REGISTER_PER_IP: rateLimit('20/3600'),
   RATE_LIMIT_REGISTER_PER_EMAIL: rateLimit('5/3600'),
   RATE_LIMIT_LOGIN_PER_IP: rateLimit('100/900'),
+  /** The login lockout (shared/auth/lockout.ts): password checks per email, known or not. */
+  RATE_LIMIT_LOGIN_PER_ACCOUNT: rateLimit('5/900'),
   RATE_LIMIT_FORGOT_PASSWORD_PER_IP: rateLimit('20/3600'),
   RATE_LIMIT_FORGOT_PASSWORD_PER_EMAIL: rateLimit('3/3600'),
   RATE_LIMIT_RESET_PASSWORD_PER_IP: rateLimit('20/3600'),

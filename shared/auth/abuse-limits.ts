@@ -39,7 +39,7 @@ const perIp: Record<LimitedAction, LimitSpec> = {
   resetPassword: abuseLimits.RATE_LIMIT_RESET_PASSWORD_PER_IP,
 };
 /**
- * Login's per-email limit is the lockout (5 password checks per 15 minutes); reset carries no
+ * Login's per-email limit is the lockout (RATE_LIMIT_LOGIN_PER_ACCOUNT, lockout.ts); reset carries no
  * email, its per-account limit is limitAccountReset, counted once the token names the account.
  */
 const perEmail: Partial<Record<LimitedAction, LimitSpec>> = {

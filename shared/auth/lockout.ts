@@ -17,11 +17,14 @@
  */
 import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { db, tableName } from '../clients/dynamodb.js';
+import { readConfig } from '../config.js';
 import { isConditionFailure } from '../dynamo-errors.js';
 import { TooManyRequestsError } from '../errors.js';
 
-export const MAX_ATTEMPTS = 5;
-export const WINDOW_MS = 15 * 60 * 1000;
+/** RATE_LIMIT_LOGIN_PER_ACCOUNT, `<checks>/<window seconds>`: 5 per 15 minutes unless set. */
+const { RATE_LIMIT_LOGIN_PER_ACCOUNT: perAccount } = readConfig(['RATE_LIMIT_LOGIN_PER_ACCOUNT']);
+export const MAX_ATTEMPTS = perAccount.limit;
+export const WINDOW_MS = perAccount.windowSeconds * 1000;
 const GC_GRACE_SECONDS = 3600;
 
 export const lockoutKey = (email: string) => ({ pk: `LOGIN#${email}`, sk: 'ATTEMPTS' });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ABUSE_LIMIT_VARIABLES } from '../../shared/auth/abuse-limits.js';
 import { readConfig } from '../../shared/config.js';
 
@@ -23,5 +23,16 @@ describe('abuse limit configuration (issue 11 item 4)', () => {
     expect(() => read({ RATE_LIMIT_LOGIN_PER_IP: '100 per minute' })).toThrow(/RATE_LIMIT_LOGIN_PER_IP: must be <limit>\/<window seconds>/);
     expect(() => read({ RATE_LIMIT_REGISTER_PER_IP: '0/60' })).toThrow(/RATE_LIMIT_REGISTER_PER_IP/);
     expect(() => read({ RATE_LIMIT_REGISTER_PER_IP: '5/999999' })).toThrow(/RATE_LIMIT_REGISTER_PER_IP/);
+  });
+
+  it('the login lockout takes its budget from RATE_LIMIT_LOGIN_PER_ACCOUNT (5 checks per 15 minutes unless set)', async () => {
+    vi.resetModules();
+    const defaults = await import('../../shared/auth/lockout.js');
+    expect([defaults.MAX_ATTEMPTS, defaults.WINDOW_MS]).toEqual([5, 900_000]);
+    vi.stubEnv('RATE_LIMIT_LOGIN_PER_ACCOUNT', '3/60');
+    vi.resetModules();
+    const configured = await import('../../shared/auth/lockout.js');
+    expect([configured.MAX_ATTEMPTS, configured.WINDOW_MS]).toEqual([3, 60_000]);
+    vi.unstubAllEnvs();
   });
 });
