@@ -1,12 +1,12 @@
-/** The README's shell blocks and what breaks a paste of them (test/unit/readme-blocks.test.ts, test/e2e/readme.test.ts). */
+/** The README's code blocks and what breaks a paste of the shell ones (test/unit/readme-blocks.test.ts, test/e2e/readme.test.ts). */
 
 export interface ShellBlock {
   readonly line: number;
   readonly code: string;
 }
 
-/** Every fenced block whose info string is sh, bash or shell. */
-export function shellBlocks(markdown: string): ShellBlock[] {
+/** Every fenced block whose info string is one of `languages`. */
+export function fencedBlocks(markdown: string, languages: readonly string[]): ShellBlock[] {
   const blocks: ShellBlock[] = [];
   const lines = markdown.split('\n');
   for (let i = 0; i < lines.length; i += 1) {
@@ -15,10 +15,13 @@ export function shellBlocks(markdown: string): ShellBlock[] {
     const start = i;
     const body: string[] = [];
     for (i += 1; i < lines.length && !/^```\s*$/.test(lines[i]!); i += 1) body.push(lines[i]!);
-    if (['sh', 'bash', 'shell'].includes(open[1] ?? '')) blocks.push({ line: start + 1, code: `${body.join('\n')}\n` });
+    if (languages.includes(open[1] ?? '')) blocks.push({ line: start + 1, code: `${body.join('\n')}\n` });
   }
   return blocks;
 }
+
+/** Every fenced block whose info string is sh, bash or shell. */
+export const shellBlocks = (markdown: string): ShellBlock[] => fencedBlocks(markdown, ['sh', 'bash', 'shell']);
 
 /** What `bash -n` accepts but a paste gets wrong. */
 export function pasteProblems(code: string): string[] {
