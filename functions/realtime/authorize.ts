@@ -1,5 +1,4 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { decodeJwt } from 'jose';
 import { websocketAuthorizer } from '../../infra/routes/realtime.js';
 import { authenticateToken } from '../../shared/auth/authenticate.js';
 import { UnauthorizedError } from '../../shared/errors.js';
@@ -17,12 +16,10 @@ export const handler = async (event: APIGatewayRequestAuthorizerEvent): Promise<
   const token = event.queryStringParameters?.[websocketAuthorizer.queryParameter];
   try {
     const auth = await authenticateToken(token, 'user');
-    // Verified just now (authenticateToken): its `ver` is the session version it was checked against.
-    const sessionVersion = decodeJwt(token!).ver as number;
     return {
       principalId: auth.userId,
       policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: event.methodArn }] },
-      context: { userId: auth.userId, role: auth.role, familyId: auth.familyId, jti: auth.jti, sessionVersion, tokenExpiresAt: auth.tokenExpiresAt },
+      context: { userId: auth.userId, role: auth.role, familyId: auth.familyId, jti: auth.jti, sessionVersion: auth.sessionVersion, tokenExpiresAt: auth.tokenExpiresAt },
     };
   } catch (error) {
     if (!(error instanceof UnauthorizedError)) throw error;

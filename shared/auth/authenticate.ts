@@ -15,6 +15,8 @@ export interface AuthContext {
   readonly role: Role;
   readonly jti: string;
   readonly familyId: string;
+  /** The session version the token was issued under (checked equal to the stored one). */
+  readonly sessionVersion: number;
   readonly tokenExpiresAt: number;
 }
 

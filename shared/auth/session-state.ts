@@ -34,5 +34,5 @@ export function authFromSessionItems(claims: TokenClaims, items: Iterable<Record
   if (byPk.has(deniedKey!.pk) || !family || family.revoked === true) throw new UnauthorizedError('The token has been revoked');
   const role = user.role as Role;
   if (level === 'admin' && role !== 'admin') throw new ForbiddenError('Administrators only');
-  return { userId: claims.userId, role, jti: claims.jti, familyId: claims.familyId, tokenExpiresAt: claims.expiresAt };
+  return { userId: claims.userId, role, jti: claims.jti, familyId: claims.familyId, sessionVersion: claims.sessionVersion, tokenExpiresAt: claims.expiresAt };
 }

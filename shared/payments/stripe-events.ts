@@ -20,6 +20,11 @@ const expected = (metadata: Stripe.Metadata | null | undefined) => {
   return metadata?.amountDue !== undefined && Number.isSafeInteger(value) ? value : undefined;
 };
 
+/** The order a Stripe object belongs to: its metadata, else the order its payment intent was recorded for. */
+async function orderOf(metadata: Stripe.Metadata | null | undefined, paymentIntentId: string | null): Promise<string | undefined> {
+  return metadata?.orderId ?? (paymentIntentId ? await orderOfPaymentIntent(paymentIntentId) : undefined);
+}
+
 async function recordOnly(ref: StripeEventRef, reason: string, orderId?: string): Promise<StripeEventOutcome> {
   const fresh = await recordStripeEvent(ref, orderId);
   if (fresh && reason) logger.warn('stripe event not applied', { eventId: ref.eventId, type: ref.eventType, orderId, reason });
@@ -93,7 +98,7 @@ async function paymentFailed(ref: StripeEventRef, orderId: string, reason: strin
  */
 async function refundFailed(ref: StripeEventRef, refund: Stripe.Refund, eventCreated: number): Promise<StripeEventOutcome> {
   const paymentIntentId = idOf(refund.payment_intent) ?? null;
-  const orderId = refund.metadata?.orderId ?? (paymentIntentId ? await orderOfPaymentIntent(paymentIntentId) : undefined);
+  const orderId = await orderOf(refund.metadata, paymentIntentId);
   if (!orderId) return recordOnly(ref, 'refund failure for an unknown order', undefined);
   const failure = (refund.status === 'canceled' ? 'canceled' : (refund.failure_reason ?? 'unknown')).slice(0, 300);
   const outcome = await recordRefundFailure({
@@ -169,7 +174,7 @@ export async function handleStripeEvent(event: Stripe.Event): Promise<StripeEven
     case 'charge.refunded': {
       const charge = event.data.object;
       const paymentIntentId = idOf(charge.payment_intent) ?? null;
-      const orderId = charge.metadata?.orderId ?? (paymentIntentId ? await orderOfPaymentIntent(paymentIntentId) : undefined);
+      const orderId = await orderOf(charge.metadata, paymentIntentId);
       if (!orderId) return recordOnly(ref, 'refund for an unknown order', undefined);
       // Refunds issued here are in the charge's figure too: recordChargeRefund counts them once.
       const result = await recordChargeRefund({

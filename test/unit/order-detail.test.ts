@@ -12,7 +12,7 @@ import { ledgerOf } from '../../shared/payments/payment-repository.js';
 const ddb = mockClient(DynamoDBDocumentClient);
 beforeEach(() => ddb.reset());
 
-const auth = (userId: string, role: 'customer' | 'admin' = 'customer'): AuthContext => ({ userId, role, jti: 'j', familyId: 'f', tokenExpiresAt: 0 });
+const auth = (userId: string, role: 'customer' | 'admin' = 'customer'): AuthContext => ({ userId, role, jti: 'j', familyId: 'f', sessionVersion: 0, tokenExpiresAt: 0 });
 const pk = 'ORDER#o1';
 // The partition in sort-key order, as DynamoDB returns it.
 const partition = [
